@@ -1,0 +1,195 @@
+"""Keras builders for the LSTM autoencoder networks.
+
+Pure Keras: nothing here knows scikit-learn. Each builder returns plain
+``keras.Model`` objects that share their layers, so the standalone encoder and
+decoders always hold the weights of the whole model.
+
+The layout is the classic one::
+
+    x -> standardize -> LSTM ... LSTM -> [Dense bottleneck] = code
+    code -> RepeatVector(n_timesteps) -> LSTM ... LSTM -> TimeDistributed(Dense)
+         -> unstandardize = reconstruction
+    code -> RepeatVector(n_future) -> LSTM ... LSTM -> TimeDistributed(Dense)
+         -> unstandardize = prediction            (composite model only)
+
+Standardization lives in non-trainable ``keras.layers.Normalization`` weights,
+so the encoder maps raw sequences to codes and the decoders give sequences back
+in the user's units.
+"""
+
+from dataclasses import asdict, dataclass
+
+import keras
+
+__all__ = ["NetworkSpec", "build_networks"]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that fixes the shapes and the graph of the networks.
+
+    Two specs that compare equal build networks with the same weights' shapes
+    and the same computation, so compiled training and inference functions can
+    be shared between them. Seeds and learned values are not part of a spec.
+
+    Parameters
+    ----------
+    n_timesteps : int
+        Length of the input sequences.
+    n_features : int
+        Features per time step of the input sequences.
+    units : tuple of int
+        Units of each encoder LSTM layer, outermost first. The decoders mirror
+        it.
+    latent_dim : int or None
+        Size of a Dense bottleneck after the encoder; None reads the code off
+        the last encoder layer's final hidden state.
+    activation : str
+        Activation of the LSTM cells.
+    latent_activation : str
+        Activation of the Dense bottleneck.
+    n_future : int
+        Steps predicted by the prediction decoder; 0 builds a plain
+        autoencoder without one.
+    n_targets : int
+        Features per predicted step.
+    """
+
+    n_timesteps: int
+    n_features: int
+    units: tuple
+    latent_dim: int | None = None
+    activation: str = "tanh"
+    latent_activation: str = "linear"
+    n_future: int = 0
+    n_targets: int = 1
+
+    @property
+    def code_size(self):
+        """Length of the code vector."""
+        return self.latent_dim if self.latent_dim is not None else self.units[-1]
+
+    def to_dict(self):
+        """The spec as plain JSON-able data."""
+        data = asdict(self)
+        data["units"] = list(self.units)
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        """Inverse of :meth:`to_dict`."""
+        data = dict(data)
+        data["units"] = tuple(data["units"])
+        return cls(**data)
+
+
+class _Seeds:
+    """Hands out one distinct integer seed per initializer."""
+
+    def __init__(self, seed):
+        self._next = int(seed)
+
+    def __call__(self):
+        self._next += 1
+        return self._next
+
+
+def _lstm_stack(x, units, *, return_last_sequences, activation, seeds, prefix):
+    for depth, n_units in enumerate(units):
+        is_last = depth == len(units) - 1
+        x = keras.layers.LSTM(
+            n_units,
+            activation=activation,
+            return_sequences=return_last_sequences or not is_last,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=seeds()),
+            name=f"{prefix}_lstm_{depth}",
+        )(x)
+    return x
+
+
+def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
+    x = keras.layers.RepeatVector(n_steps, name=f"{prefix}_repeat")(code)
+    x = _lstm_stack(
+        x,
+        spec.units[::-1],
+        return_last_sequences=True,
+        activation=spec.activation,
+        seeds=seeds,
+        prefix=prefix,
+    )
+    dense = keras.layers.Dense(
+        n_outputs,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        name=f"{prefix}_dense",
+    )
+    x = keras.layers.TimeDistributed(dense, name=f"{prefix}_per_step")(x)
+    return keras.layers.Normalization(axis=-1, invert=True, name=f"{prefix}_unscale")(x)
+
+
+def build_networks(spec, seed=0):
+    """Build the autoencoder and its standalone parts.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        Shapes and architecture.
+    seed : int, default=0
+        Base seed; every initializer gets its own seed derived from it, so the
+        same seed gives the same initial weights without touching any global
+        random state.
+
+    Returns
+    -------
+    networks : dict of str to keras.Model
+        ``"model"``: the whole network used in training, from raw sequences to
+        the reconstruction (and, with ``spec.n_future > 0``, to the
+        prediction as a second output); ``"encoder"``: sequences to codes;
+        ``"decoder"``: codes to reconstructions; ``"predictor"`` (composite
+        only): codes to predictions. All share layers and weights.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._networks import NetworkSpec, build_networks
+    >>> nets = build_networks(NetworkSpec(n_timesteps=9, n_features=1, units=(8,)))
+    >>> nets["encoder"].output.shape
+    (None, 8)
+    """
+    seeds = _Seeds(seed)
+    sequences = keras.Input((spec.n_timesteps, spec.n_features), name="sequences")
+    x = keras.layers.Normalization(axis=-1, name="input_scale")(sequences)
+    x = _lstm_stack(
+        x,
+        spec.units,
+        return_last_sequences=False,
+        activation=spec.activation,
+        seeds=seeds,
+        prefix="encoder",
+    )
+    if spec.latent_dim is not None:
+        x = keras.layers.Dense(
+            spec.latent_dim,
+            activation=spec.latent_activation,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+            name="encoder_bottleneck",
+        )(x)
+    code = x
+    encoder = keras.Model(sequences, code, name="encoder")
+
+    code_input = keras.Input((spec.code_size,), name="code")
+    reconstruction = _decoder(
+        code_input, spec.n_timesteps, spec.n_features, spec, seeds, "reconstruction"
+    )
+    decoder = keras.Model(code_input, reconstruction, name="decoder")
+    networks = {"encoder": encoder, "decoder": decoder}
+    outputs = [decoder(code)]
+    if spec.n_future:
+        prediction = _decoder(
+            code_input, spec.n_future, spec.n_targets, spec, seeds, "prediction"
+        )
+        networks["predictor"] = keras.Model(code_input, prediction, name="predictor")
+        outputs.append(networks["predictor"](code))
+    networks["model"] = keras.Model(
+        sequences, outputs if spec.n_future else outputs[0], name="lstm_autoencoder"
+    )
+    return networks

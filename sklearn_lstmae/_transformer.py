@@ -1,0 +1,182 @@
+"""LSTMAutoencoderTransformer: sequences to fixed-length codes."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _BaseLSTMAutoencoder
+from ._sequences import validate_codes, validate_sequences
+
+
+class LSTMAutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseLSTMAutoencoder
+):
+    """Encode sequences into fixed-length vectors with an LSTM autoencoder.
+
+    An encoder LSTM reads each sequence into one vector (its code); a decoder
+    (RepeatVector, LSTM, per-step Dense) learns to rebuild the sequence from
+    it. After ``fit``, :meth:`transform` returns the codes, which serve as
+    features for any scikit-learn model, and :meth:`inverse_transform` decodes
+    codes back into sequences.
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=64
+        Units of the encoder LSTM; a tuple stacks layers, outermost first
+        (``(128, 64)``). The decoder mirrors the encoder.
+    latent_dim : int or None, default=None
+        None: the code is the last encoder layer's final hidden state (size
+        ``units[-1]``), as in the classic model. An int adds a Dense
+        bottleneck of that size.
+    activation : str, default="tanh"
+        Activation of the LSTM cells (any Keras activation name). ``"tanh"``
+        keeps Keras's fast cuDNN kernel on a GPU.
+    latent_activation : str, default="linear"
+        Activation of the Dense bottleneck (only with ``latent_dim``).
+    epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=32
+        Sequences per gradient step (clipped to the number of samples).
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    standardize : bool, default=True
+        Standardize each feature (mean and standard deviation over samples
+        and timesteps, learned in fit). It happens inside the Keras graph:
+        ``encoder_`` takes raw sequences, and reconstructions come back in the
+        input's units. The training loss and :meth:`score` are in
+        standardized units, so every feature counts equally.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights and the shuffling. An int gives the same
+        codes on every run on CPU. No global random state (numpy's, Python's,
+        TensorFlow's, Keras's) is read or changed.
+    verbose : int, default=0
+        0 silent, 1 one progress bar over the epochs, 2 one line per epoch.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The whole autoencoder: raw sequences to reconstructions.
+    encoder_ : keras.Model
+        Standalone encoder from raw 3-D sequences ``[samples, timesteps,
+        features]`` to codes; ``encoder_.predict(X)`` equals ``transform(X)``.
+        It shares its weights with ``model_``.
+    decoder_ : keras.Model
+        Codes to reconstructed sequences (3-D).
+    loss_curve_ : list of float
+        Mean training loss of each epoch (mean squared error, standardized).
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Columns of ``X`` seen in fit as scikit-learn counts them: the number
+        of timesteps.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+    n_timesteps_in_ : int
+        Timesteps of the training sequences.
+    n_channels_in_ : int
+        Features per timestep of the training sequences (1 for 2-D input).
+
+    See Also
+    --------
+    CompositeLSTMRegressor : Adds a decoder that predicts the future of each
+        sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae import LSTMAutoencoderTransformer
+    >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
+    >>> encoder = LSTMAutoencoderTransformer(units=8, epochs=5, random_state=0)
+    >>> codes = encoder.fit_transform(X)
+    >>> codes.shape
+    (8, 8)
+    >>> encoder.inverse_transform(codes).shape
+    (8, 20)
+    """
+
+    def fit(self, X, y=None):
+        """Train the autoencoder to rebuild ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Sequences: a 2-D array or DataFrame holds one univariate sequence
+            per row; a 3-D array is ``[samples, timesteps, features]``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The fitted estimator.
+        """
+
+        def fit(X_3d, input_dtype, input_ndim):
+            fitted = self._fit_networks(X_3d, [X_3d], loss_weights=[1.0])
+            fitted["_n_features_out"] = fitted["_spec"].code_size
+            fitted["_output_ndim"] = input_ndim
+            return fitted
+
+        return self._run_fit(lambda: validate_sequences(self, X, reset=True), fit)
+
+    def transform(self, X):
+        """Encode sequences into codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Sequences shaped as in fit.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, code_size)
+            float32 for float32 input, float64 otherwise.
+        """
+        check_is_fitted(self)
+        X_3d, input_dtype, _ = validate_sequences(self, X, reset=False)
+        return self._encode(X_3d).astype(input_dtype)
+
+    def inverse_transform(self, X):
+        """Decode codes back into sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, code_size)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        sequences : ndarray of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Shaped like the training input (2-D when fitted on 2-D input), in
+            the input's units.
+        """
+        check_is_fitted(self)
+        codes = validate_codes(X, self._n_features_out)
+        sequences = self._apply("decoder", codes).astype(np.float64)
+        return sequences[:, :, 0] if self._output_ndim == 2 else sequences
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error (higher is better).
+
+        Errors are measured in standardized units (as the training loss), so
+        ``GridSearchCV`` can compare settings with no scorer given.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Sequences shaped as in fit.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X_3d, _, _ = validate_sequences(self, X, reset=False)
+        return -float(np.mean(self._reconstruction_error(X_3d)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
