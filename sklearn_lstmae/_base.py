@@ -260,8 +260,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
 
     def _reconstruction_error(self, X_3d):
         """Mean squared reconstruction error per sample, in standardized units."""
-        outputs = self._apply("model", X_3d)
-        reconstruction = outputs[0] if isinstance(outputs, list) else outputs
+        reconstruction = self._apply("decoder", self._encode(X_3d))
         variance = self.encoder_.get_layer("input_scale").adapt_variance.numpy()
         scaled_error = (reconstruction - X_3d) / np.sqrt(variance)
         return np.mean(np.square(scaled_error, dtype=np.float64), axis=(1, 2))

@@ -29,8 +29,13 @@ ADAM_EPSILON = 1e-7
 
 # Each cached engine holds a few traced graphs (tens of MB); bound the cache.
 MAX_CACHED_ENGINES = 24
-# Sequences per compiled inference call: bounds peak memory of transform/predict.
-INFERENCE_CHUNK = 4096
+# Inference runs on blocks of exactly this many sequences (the last one padded):
+# CPU matrix kernels round differently for different batch sizes, and a fixed
+# block makes each sequence's output bit-identical whatever else is passed with
+# it. Blocks go through ``tf.map_fn`` in chunks of INFERENCE_BLOCKS_PER_CALL,
+# which also bounds the peak memory of transform and predict.
+INFERENCE_BLOCK = 64
+INFERENCE_BLOCKS_PER_CALL = 64
 
 _cache = OrderedDict()
 _cache_lock = threading.Lock()
@@ -94,12 +99,14 @@ class Engine:
         )
         self._inference = {}
         for name, network in self._networks.items():
+            if name == "model":
+                continue
             self._inference[name] = tf.function(
                 self._make_inference(network),
                 input_signature=[
                     _specs(network.trainable_variables),
                     _specs(network.non_trainable_variables),
-                    tf.TensorSpec((None, *network.input_shape[1:]), tf.float32),
+                    tf.TensorSpec((None, INFERENCE_BLOCK, *network.input_shape[1:]), tf.float32),
                 ],
             )
 
@@ -225,37 +232,60 @@ class Engine:
 
     # -- inference ---------------------------------------------------------
     def _make_inference(self, network):
-        def infer(trainable, non_trainable, inputs):
-            outputs, _ = network.stateless_call(
-                trainable, non_trainable, inputs, training=False
+        def infer(trainable, non_trainable, blocks):
+            def one_block(block):
+                outputs, _ = network.stateless_call(
+                    trainable, non_trainable, block, training=False
+                )
+                return outputs
+
+            return tf.map_fn(
+                one_block,
+                blocks,
+                fn_output_signature=tf.TensorSpec(
+                    (INFERENCE_BLOCK, *network.output_shape[1:]), tf.float32
+                ),
             )
-            return outputs
 
         return infer
 
     def apply(self, network, name, inputs):
-        """Run one of the networks of a fitted model, in bounded chunks.
+        """Run one of the networks of a fitted model on ``inputs``.
 
         Parameters
         ----------
         network : keras.Model
             The network named ``name`` of a model built from this spec.
-        name : {"model", "encoder", "decoder", "predictor"}
+        name : {"encoder", "decoder", "predictor"}
         inputs : ndarray, float32
 
         Returns
         -------
-        outputs : ndarray or list of ndarray
+        outputs : ndarray, float32
         """
         function = self._inference[name]
         trainable = [tf.convert_to_tensor(v.value) for v in network.trainable_variables]
         non_trainable = [
             tf.convert_to_tensor(v.value) for v in network.non_trainable_variables
         ]
-        chunks = [
-            function(trainable, non_trainable, tf.convert_to_tensor(inputs[start : start + INFERENCE_CHUNK]))
-            for start in range(0, max(len(inputs), 1), INFERENCE_CHUNK)
-        ]
-        if isinstance(chunks[0], (list, tuple)):
-            return [np.concatenate([c[i].numpy() for c in chunks]) for i in range(len(chunks[0]))]
-        return np.concatenate([c.numpy() for c in chunks])
+        n_samples = len(inputs)
+        outputs = np.empty((n_samples, *network.output_shape[1:]), np.float32)
+        chunk = INFERENCE_BLOCK * INFERENCE_BLOCKS_PER_CALL
+        for start in range(0, n_samples, chunk):
+            block_inputs = np.asarray(inputs[start : start + chunk], np.float32)
+            n_rows = len(block_inputs)
+            n_blocks = -(-n_rows // INFERENCE_BLOCK)
+            padding = n_blocks * INFERENCE_BLOCK - n_rows
+            if padding:
+                block_inputs = np.concatenate(
+                    [block_inputs, np.zeros((padding, *block_inputs.shape[1:]), np.float32)]
+                )
+            result = function(
+                trainable,
+                non_trainable,
+                block_inputs.reshape(n_blocks, INFERENCE_BLOCK, *block_inputs.shape[1:]),
+            )
+            outputs[start : start + n_rows] = result.numpy().reshape(-1, *outputs.shape[1:])[
+                :n_rows
+            ]
+        return outputs

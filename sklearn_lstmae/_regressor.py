@@ -3,7 +3,7 @@
 import numbers
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
@@ -11,14 +11,17 @@ from ._base import _BaseLSTMAutoencoder
 from ._sequences import targets_to_3d, validate_sequences, validate_sequences_and_targets
 
 
-class CompositeLSTMRegressor(RegressorMixin, _BaseLSTMAutoencoder):
+class CompositeLSTMRegressor(
+    ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, _BaseLSTMAutoencoder
+):
     """Composite LSTM autoencoder: rebuild each sequence and predict what follows.
 
     One encoder LSTM reads the input sequence into a code; two decoders read
     the code: one rebuilds the input, the other predicts the target sequence
     ``y`` (for example the next steps of the series). Both are trained
     together; the reconstruction task keeps the code a faithful summary of
-    the input, which regularizes the prediction.
+    the input, which regularizes the prediction. As a transformer (``transform``,
+    ``fit_transform(X, y)``) it gives the codes, learned with supervision.
 
     Parameters
     ----------
@@ -163,6 +166,7 @@ class CompositeLSTMRegressor(RegressorMixin, _BaseLSTMAutoencoder):
                 n_targets=y_3d.shape[2],
             )
             fitted["_target_shape"] = y.shape[1:]
+            fitted["_n_features_out"] = fitted["_spec"].code_size
             fitted["_output_ndim"] = input_ndim
             return fitted
 
@@ -258,4 +262,5 @@ class CompositeLSTMRegressor(RegressorMixin, _BaseLSTMAutoencoder):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
