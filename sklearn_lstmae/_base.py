@@ -59,20 +59,20 @@ def _draw_seeds(random_state):
 
 
 def _standardization(values, standardize):
-    """Per-feature mean and variance over samples and timesteps (last axis kept)."""
+    """Per-feature mean and standard deviation over samples and timesteps."""
     n_features = values.shape[-1]
     if not standardize:
         return np.zeros(n_features), np.ones(n_features)
     flat = values.reshape(-1, n_features).astype(np.float64)
     mean = flat.mean(axis=0)
-    variance = flat.var(axis=0)
+    scale = flat.std(axis=0)
     # Constant features: divide by 1 rather than by ~0, as StandardScaler does.
-    variance[variance <= (1e-7 * np.maximum(np.abs(mean), 1.0)) ** 2] = 1.0
-    return mean, variance
+    scale[scale <= 1e-7 * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return mean, scale
 
 
-def _set_standardization(layer, mean, variance):
-    layer.set_weights([mean.astype(np.float32), variance.astype(np.float32), np.array(1)])
+def _set_standardization(layer, mean, scale):
+    layer.set_weights([mean.astype(np.float32), scale.astype(np.float32)])
 
 
 class _BaseLSTMAutoencoder(BaseEstimator):
@@ -170,16 +170,18 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         networks = build_networks(spec, seed=weight_seed)
         model = networks["model"]
 
-        input_mean, input_variance = _standardization(X_3d, self.standardize)
-        _set_standardization(networks["encoder"].get_layer("input_scale"), input_mean, input_variance)
-        _set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), input_mean, input_variance)
-        scales = [np.sqrt(input_variance)]
+        input_mean, input_scale = _standardization(X_3d, self.standardize)
+        _set_standardization(networks["encoder"].get_layer("input_scale"), input_mean, input_scale)
+        _set_standardization(
+            networks["decoder"].get_layer("reconstruction_unscale"), input_mean, input_scale
+        )
+        scales = [input_scale]
         if n_future:
-            target_mean, target_variance = _standardization(targets[1], self.standardize)
+            target_mean, target_scale = _standardization(targets[1], self.standardize)
             _set_standardization(
-                networks["predictor"].get_layer("prediction_unscale"), target_mean, target_variance
+                networks["predictor"].get_layer("prediction_unscale"), target_mean, target_scale
             )
-            scales.append(np.sqrt(target_variance))
+            scales.append(target_scale)
 
         progress = _Progress(self.epochs, self.verbose)
         losses = get_engine(spec).train(
@@ -261,8 +263,8 @@ class _BaseLSTMAutoencoder(BaseEstimator):
     def _reconstruction_error(self, X_3d):
         """Mean squared reconstruction error per sample, in standardized units."""
         reconstruction = self._apply("decoder", self._encode(X_3d))
-        variance = self.encoder_.get_layer("input_scale").adapt_variance.numpy()
-        scaled_error = (reconstruction - X_3d) / np.sqrt(variance)
+        scale = self.encoder_.get_layer("input_scale").scale.numpy()
+        scaled_error = (reconstruction - X_3d) / scale
         return np.mean(np.square(scaled_error, dtype=np.float64), axis=(1, 2))
 
     # -- tags and persistence ---------------------------------------------------------

@@ -12,16 +12,56 @@ The layout is the classic one::
     code -> RepeatVector(n_future) -> LSTM ... LSTM -> TimeDistributed(Dense)
          -> unstandardize = prediction            (composite model only)
 
-Standardization lives in non-trainable ``keras.layers.Normalization`` weights,
-so the encoder maps raw sequences to codes and the decoders give sequences back
-in the user's units.
+Standardization lives in the non-trainable weights of :class:`Standardization`
+layers, so the encoder maps raw sequences to codes and the decoders give
+sequences back in the user's units.
 """
 
 from dataclasses import asdict, dataclass
 
 import keras
 
-__all__ = ["NetworkSpec", "build_networks"]
+__all__ = ["NetworkSpec", "Standardization", "build_networks"]
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstmae")
+class Standardization(keras.layers.Layer):
+    """Per-feature ``(x - mean) / scale``, or its inverse, with stored constants.
+
+    ``keras.layers.Normalization`` snapshots its mean and variance into
+    constants when built, so new values set later through ``set_weights`` or
+    ``stateless_call`` are ignored; this layer reads its (non-trainable)
+    weights on every call.
+
+    Parameters
+    ----------
+    invert : bool, default=False
+        Compute ``x * scale + mean`` instead.
+    **kwargs
+        Passed to ``keras.layers.Layer``.
+    """
+
+    def __init__(self, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        self.invert = invert
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        n_features = input_shape[-1]
+        self.mean = self.add_weight(
+            name="mean", shape=(n_features,), initializer="zeros", trainable=False
+        )
+        self.scale = self.add_weight(
+            name="scale", shape=(n_features,), initializer="ones", trainable=False
+        )
+
+    def call(self, inputs):
+        if self.invert:
+            return inputs * self.scale + self.mean
+        return (inputs - self.mean) / self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "invert": self.invert}
 
 
 @dataclass(frozen=True)
@@ -124,7 +164,7 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
         name=f"{prefix}_dense",
     )
     x = keras.layers.TimeDistributed(dense, name=f"{prefix}_per_step")(x)
-    return keras.layers.Normalization(axis=-1, invert=True, name=f"{prefix}_unscale")(x)
+    return Standardization(invert=True, name=f"{prefix}_unscale")(x)
 
 
 def build_networks(spec, seed=0):
@@ -157,7 +197,7 @@ def build_networks(spec, seed=0):
     """
     seeds = _Seeds(seed)
     sequences = keras.Input((spec.n_timesteps, spec.n_features), name="sequences")
-    x = keras.layers.Normalization(axis=-1, name="input_scale")(sequences)
+    x = Standardization(name="input_scale")(sequences)
     x = _lstm_stack(
         x,
         spec.units,

@@ -39,12 +39,14 @@ def _as_3d(X):
     return X[:, :, np.newaxis] if X.ndim == 2 else X
 
 
-def _check_shape_against_fit(estimator, X, X_3d):
-    n_timesteps, n_features = X_3d.shape[1:]
+def _check_shape_against_fit(estimator, shape):
+    """Compare a 2-D or 3-D input shape with the sequences seen in fit."""
+    n_timesteps = shape[1]
+    n_features = shape[2] if len(shape) == 3 else 1
     if n_timesteps != estimator.n_timesteps_in_:
         # Keep scikit-learn's wording: tools and tests look for it.
         raise ValueError(
-            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"X has {n_timesteps} features, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input: it was fitted on sequences of "
             f"{estimator.n_timesteps_in_} timesteps and got sequences of {n_timesteps} "
             "timesteps."
@@ -78,6 +80,9 @@ def validate_sequences(estimator, X, *, reset):
         2 or 3: outputs shaped like sequences follow it.
     """
     _check_layout(X)
+    if not reset and len(getattr(X, "shape", ())) in (2, 3):
+        # Before validate_data, whose message would count timesteps as features.
+        _check_shape_against_fit(estimator, X.shape)
     X = validate_data(
         estimator, X, reset=reset, allow_nd=True, dtype=_FLOAT_DTYPES,
         ensure_min_features=1,
@@ -86,7 +91,7 @@ def validate_sequences(estimator, X, *, reset):
         raise ValueError("X must be 2-D or 3-D. " + _LAYOUT_HELP)
     X_3d = _as_3d(X)
     if not reset:
-        _check_shape_against_fit(estimator, X, X_3d)
+        _check_shape_against_fit(estimator, X.shape)
     return X_3d.astype(np.float32, copy=False), X.dtype, X.ndim
 
 

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from sklearn_lstmae import CompositeLSTMRegressor
+
+from ._helpers import TINY, make_sequences
+
+
+@pytest.fixture(scope="module")
+def series_windows():
+    series = np.sin(np.arange(260) / 4.0) + 0.5 * np.sin(np.arange(260) / 11.0)
+    X = np.stack([series[i : i + 16] for i in range(240)])
+    y = np.stack([series[i + 16 : i + 20] for i in range(240)])
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "y_shape", [(40,), (40, 1), (40, 3), (40, 3, 2)], ids=["1d", "column", "steps", "steps-targets"]
+)
+def test_predict_has_the_shape_y_had_at_fit(y_shape):
+    X = make_sequences(n_samples=40)
+    y = np.random.RandomState(0).rand(*y_shape)
+    model = CompositeLSTMRegressor(**TINY).fit(X, y)
+    assert model.predict(X).shape == y_shape
+    assert model.reconstruct(X).shape == X.shape
+    assert model.transform(X).shape == (40, 8)
+    assert model.predictor_.output.shape[1:] == (
+        (y_shape[1] if len(y_shape) > 1 else 1),
+        (y_shape[2] if len(y_shape) > 2 else 1),
+    )
+    assert np.isfinite(model.score(X, y))
+
+
+def test_learns_to_forecast_a_series(series_windows):
+    X, y = series_windows
+    model = CompositeLSTMRegressor(units=32, epochs=40, learning_rate=5e-3, random_state=0)
+    model.fit(X[:200], y[:200])
+    assert model.score(X[200:], y[200:]) > 0.9
+    rebuilt = model.reconstruct(X[200:])
+    assert np.mean((rebuilt - X[200:]) ** 2) < 0.1 * np.var(X)
+
+
+def test_reconstruction_weight_steers_the_two_losses(series_windows):
+    X, y = series_windows
+    predict_only = CompositeLSTMRegressor(
+        units=16, epochs=15, learning_rate=5e-3, reconstruction_weight=0.0, random_state=0
+    ).fit(X, y)
+    rebuild_only = CompositeLSTMRegressor(
+        units=16, epochs=15, learning_rate=5e-3, reconstruction_weight=1.0, random_state=0
+    ).fit(X, y)
+    assert predict_only.score(X, y) > rebuild_only.score(X, y)
+    error = lambda model: np.mean((model.reconstruct(X) - X) ** 2)  # noqa: E731
+    assert error(rebuild_only) < error(predict_only)
+
+
+def test_predictions_come_back_in_the_units_of_y(series_windows):
+    X, y = series_windows
+    model = CompositeLSTMRegressor(units=16, epochs=20, learning_rate=5e-3, random_state=0)
+    model.fit(X, 1000.0 + 50.0 * y)
+    prediction = model.predict(X)
+    assert abs(prediction.mean() - (1000.0 + 50.0 * y.mean())) < 10.0
+
+
+@pytest.mark.parametrize("weight", [-0.1, 1.5, "half", None])
+def test_reconstruction_weight_is_validated(weight):
+    X = make_sequences(n_samples=10)
+    with pytest.raises(ValueError, match="reconstruction_weight"):
+        CompositeLSTMRegressor(**TINY, reconstruction_weight=weight).fit(X, np.zeros(10))
+
+
+def test_y_of_the_wrong_length_or_shape_is_refused():
+    X = make_sequences(n_samples=10)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        CompositeLSTMRegressor(**TINY).fit(X, np.zeros(9))
+    with pytest.raises(ValueError, match="y must have shape"):
+        CompositeLSTMRegressor(**TINY).fit(X, np.zeros((10, 2, 2, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        CompositeLSTMRegressor(**TINY).fit(X, np.full(10, np.nan))
+    model = CompositeLSTMRegressor(**TINY).fit(X, np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="shaped as at fit"):
+        model.score(X, np.zeros((10, 4)))
