@@ -143,6 +143,9 @@ def _lstm_stack(x, units, *, return_last_sequences, activation, seeds, prefix):
             return_sequences=return_last_sequences or not is_last,
             kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
             recurrent_initializer=keras.initializers.Orthogonal(seed=seeds()),
+            # The layer's dropout seed: left unset, Keras draws it from Python's
+            # global ``random`` and so moves the user's random state.
+            seed=seeds(),
             name=f"{prefix}_lstm_{depth}",
         )(x)
     return x
