@@ -1,8 +1,13 @@
 """Shared session fixtures; fitted estimators are module-scoped in each test file."""
 
-import pytest
+import os
 
-from ._helpers import make_sequences
+# Quiet TensorFlow's C++ start-up log in test output (this test process only).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+from ._helpers import make_sequences  # noqa: E402
 
 
 @pytest.fixture(scope="session")
