@@ -59,11 +59,12 @@ def _draw_seeds(random_state):
 
 
 def _standardization(values, standardize):
-    """Per-feature mean and standard deviation over samples and timesteps."""
+    """Per-feature mean and standard deviation over samples and real timesteps."""
     n_features = values.shape[-1]
     if not standardize:
         return np.zeros(n_features), np.ones(n_features)
-    flat = values.reshape(-1, n_features).astype(np.float64)
+    flat = values.reshape(-1, n_features)
+    flat = flat[~np.isnan(flat).all(axis=1)].astype(np.float64)  # drop padding
     mean = flat.mean(axis=0)
     scale = flat.std(axis=0)
     # Constant features: divide by 1 rather than by ~0, as StandardScaler does.
@@ -262,10 +263,21 @@ class _BaseLSTMAutoencoder(BaseEstimator):
 
     def _reconstruction_error(self, X_3d):
         """Mean squared reconstruction error per sample, in standardized units."""
-        reconstruction = self._apply("decoder", self._encode(X_3d))
+        reconstruction = self._decode(self._encode(X_3d), X_3d.shape[1])
         scale = self.encoder_.get_layer("input_scale").scale.numpy()
-        scaled_error = (reconstruction - X_3d) / scale
-        return np.mean(np.square(scaled_error, dtype=np.float64), axis=(1, 2))
+        squared_error = np.square((reconstruction - X_3d) / scale, dtype=np.float64)
+        # Padding (NaN) counts neither in the sum nor in the mean.
+        return np.nanmean(squared_error, axis=(1, 2))
+
+    def _decode(self, codes, n_steps):
+        """Decode codes into ``n_steps`` steps (at most the longest seen in fit)."""
+        if n_steps > self.n_timesteps_in_:
+            raise ValueError(
+                f"Sequences of {n_steps} timesteps cannot be rebuilt: the decoder was "
+                f"fitted on sequences of at most {self.n_timesteps_in_} timesteps. "
+                "transform encodes sequences of any length."
+            )
+        return self._apply("decoder", codes)[:, :n_steps]
 
     # -- tags and persistence ---------------------------------------------------------
     def __sklearn_tags__(self):

@@ -76,8 +76,8 @@ class Engine:
         trainable, non_trainable = _specs(model.trainable_variables), _specs(
             model.non_trainable_variables
         )
-        batch_input = tf.TensorSpec((None, spec.n_timesteps, spec.n_features), tf.float32)
-        targets = [batch_input]
+        batch_input = tf.TensorSpec((None, None, spec.n_features), tf.float32)
+        targets = [tf.TensorSpec((None, spec.n_timesteps, spec.n_features), tf.float32)]
         if spec.n_future:
             targets.append(tf.TensorSpec((None, spec.n_future, spec.n_targets), tf.float32))
         self._train_epoch = tf.function(
@@ -121,7 +121,11 @@ class Engine:
         for output, target, inv_scale, weight in zip(
             outputs, targets, inv_scales, loss_weights
         ):
-            loss += weight * tf.reduce_mean(tf.square((output - target) * inv_scale))
+            # NaN marks padding: those steps count neither in the sum nor the mean.
+            is_real = tf.logical_not(tf.math.is_nan(target))
+            error = tf.where(is_real, (output - tf.where(is_real, target, 0.0)) * inv_scale, 0.0)
+            n_real = tf.maximum(tf.reduce_sum(tf.cast(is_real, tf.float32)), 1.0)
+            loss += weight * tf.reduce_sum(tf.square(error)) / n_real
         return loss
 
     def _train_epoch_python(
@@ -184,8 +188,9 @@ class Engine:
             The ``"model"`` network of :func:`build_networks` for this spec;
             its weights are the starting point and receive the result.
         inputs : ndarray of shape (n_samples, n_timesteps, n_features), float32
+            NaN-padded after each sequence's end.
         targets : list of ndarray, float32
-            One per model output.
+            One per model output; NaN marks padded steps, left out of the loss.
         scales : list of ndarray of shape (n_output_features,)
             Per-feature scale of each target: errors are divided by it, so the
             loss is the mean squared error in standardized units.

@@ -33,6 +33,10 @@ class Standardization(keras.layers.Layer):
     ``stateless_call`` are ignored; this layer reads its (non-trainable)
     weights on every call.
 
+    The forward direction also reads padding: timesteps whose features are
+    all NaN are masked (the mask flows to the LSTMs, which then skip them)
+    and set to 0, so NaN-padded variable-length sequences go straight in.
+
     Parameters
     ----------
     invert : bool, default=False
@@ -55,10 +59,16 @@ class Standardization(keras.layers.Layer):
             name="scale", shape=(n_features,), initializer="ones", trainable=False
         )
 
+    def compute_mask(self, inputs, mask=None):
+        if self.invert:
+            return mask
+        return keras.ops.logical_not(keras.ops.all(keras.ops.isnan(inputs), axis=-1))
+
     def call(self, inputs):
         if self.invert:
             return inputs * self.scale + self.mean
-        return (inputs - self.mean) / self.scale
+        standardized = (inputs - self.mean) / self.scale
+        return keras.ops.where(keras.ops.isnan(standardized), 0.0, standardized)
 
     def get_config(self):
         return {**super().get_config(), "invert": self.invert}
@@ -75,7 +85,8 @@ class NetworkSpec:
     Parameters
     ----------
     n_timesteps : int
-        Length of the input sequences.
+        Steps the reconstruction decoder rebuilds: the longest training
+        sequence. The encoder reads sequences of any length.
     n_features : int
         Features per time step of the input sequences.
     units : tuple of int
@@ -199,7 +210,8 @@ def build_networks(spec, seed=0):
     (None, 8)
     """
     seeds = _Seeds(seed)
-    sequences = keras.Input((spec.n_timesteps, spec.n_features), name="sequences")
+    # Any length: the encoder reads padded and unpadded sequences of any length.
+    sequences = keras.Input((None, spec.n_features), name="sequences")
     x = Standardization(name="input_scale")(sequences)
     x = _lstm_stack(
         x,

@@ -8,7 +8,12 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
-from ._sequences import targets_to_3d, validate_sequences, validate_sequences_and_targets
+from ._sequences import (
+    like_input,
+    targets_to_3d,
+    validate_sequences,
+    validate_sequences_and_targets,
+)
 
 
 class CompositeLSTMRegressor(
@@ -142,7 +147,7 @@ class CompositeLSTMRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Input sequences: a 2-D array or DataFrame holds one univariate
             sequence per row; a 3-D array is ``[samples, timesteps, features]``.
         y : array-like of shape (n_samples,), (n_samples, n_future) or (n_samples, n_future, n_targets)
@@ -155,7 +160,8 @@ class CompositeLSTMRegressor(
             The fitted estimator.
         """
 
-        def fit(X_3d, y, input_dtype, input_ndim):
+        def fit(sequences, y):
+            X_3d = sequences.values
             y_3d = targets_to_3d(y)
             weight = float(self.reconstruction_weight)
             fitted = self._fit_networks(
@@ -167,7 +173,6 @@ class CompositeLSTMRegressor(
             )
             fitted["_target_shape"] = y.shape[1:]
             fitted["_n_features_out"] = fitted["_spec"].code_size
-            fitted["_output_ndim"] = input_ndim
             return fitted
 
         return self._run_fit(lambda: validate_sequences_and_targets(self, X, y), fit)
@@ -177,7 +182,7 @@ class CompositeLSTMRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Input sequences shaped as in fit.
 
         Returns
@@ -187,17 +192,16 @@ class CompositeLSTMRegressor(
             float32 input, float64 otherwise.
         """
         check_is_fitted(self)
-        X_3d, input_dtype, _ = validate_sequences(self, X, reset=False)
-        codes = self._encode(X_3d)
-        prediction = self._apply("predictor", codes)
-        return prediction.reshape(len(X_3d), *self._target_shape).astype(input_dtype)
+        sequences = validate_sequences(self, X, reset=False)
+        prediction = self._apply("predictor", self._encode(sequences.values))
+        return prediction.reshape(len(prediction), *self._target_shape).astype(sequences.dtype)
 
     def transform(self, X):
         """Encode sequences into codes.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Input sequences shaped as in fit.
 
         Returns
@@ -205,26 +209,27 @@ class CompositeLSTMRegressor(
         codes : ndarray of shape (n_samples, code_size)
         """
         check_is_fitted(self)
-        X_3d, input_dtype, _ = validate_sequences(self, X, reset=False)
-        return self._encode(X_3d).astype(input_dtype)
+        sequences = validate_sequences(self, X, reset=False)
+        return self._encode(sequences.values).astype(sequences.dtype)
 
     def reconstruct(self, X):
         """Rebuild the input sequences through the reconstruction decoder.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Input sequences shaped as in fit.
 
         Returns
         -------
-        X_rebuilt : ndarray shaped like ``X``
-            In the input's units.
+        X_rebuilt : ndarray or list of ndarray
+            Shaped like ``X`` (a list for a list of sequences, NaN where ``X``
+            was padding), in the input's units.
         """
         check_is_fitted(self)
-        X_3d, input_dtype, input_ndim = validate_sequences(self, X, reset=False)
-        rebuilt = self._apply("decoder", self._encode(X_3d)).astype(input_dtype)
-        return rebuilt[:, :, 0] if input_ndim == 2 else rebuilt
+        sequences = validate_sequences(self, X, reset=False)
+        codes = self._encode(sequences.values)
+        return like_input(self._decode(codes, sequences.values.shape[1]), sequences)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 of the predictions.
@@ -234,7 +239,7 @@ class CompositeLSTMRegressor(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Input sequences.
         y : array-like of shape (n_samples, ...)
             True target sequences, shaped as in fit.

@@ -2,20 +2,56 @@
 
 Nothing here knows Keras. scikit-learn's ``validate_data`` does the checks it
 already knows (finite values, dtypes, sparse input, DataFrames and feature
-names); this module adds what is particular to sequences.
+names); this module adds what is particular to sequences:
+
+- a 2-D array or DataFrame holds one univariate sequence per row;
+- a 3-D array is ``[samples, timesteps, features]``;
+- variable-length sequences come either as a list of arrays of shape
+  ``(T_i, n_features)`` or ``(T_i,)``, or as an array padded with trailing
+  all-NaN timesteps (the convention of tslearn). Inside, they are one
+  NaN-padded float32 array plus their lengths; the networks mask the padding.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
-__all__ = ["validate_sequences", "validate_sequences_and_targets", "targets_to_3d"]
+__all__ = [
+    "Sequences",
+    "validate_sequences",
+    "validate_sequences_and_targets",
+    "targets_to_3d",
+    "validate_codes",
+    "like_input",
+]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
 _LAYOUT_HELP = (
-    "Pass a 2-D array or DataFrame [samples, timesteps] of univariate "
-    "sequences, or a 3-D array [samples, timesteps, features]."
+    "Pass a 2-D array or DataFrame [samples, timesteps] of univariate sequences, a 3-D "
+    "array [samples, timesteps, features], or a list of arrays of shape (timesteps, "
+    "features) for sequences of different lengths."
 )
+
+
+class Sequences(NamedTuple):
+    """Validated sequences and what outputs shaped like them need to know."""
+
+    values: np.ndarray
+    """float32 ``(n_samples, n_timesteps, n_features)``, NaN after each length."""
+    lengths: np.ndarray
+    """int ``(n_samples,)``: the real timesteps of each sequence."""
+    dtype: np.dtype
+    """float32 when the input was float32, float64 otherwise."""
+    ndim: int
+    """2 for univariate input (2-D array, list of 1-D arrays), else 3."""
+    is_list: bool
+    """True when the input was a list of sequences: outputs are lists too."""
+
+
+def _is_sequence_list(X):
+    return isinstance(X, (list, tuple))
 
 
 def _check_layout(X):
@@ -39,17 +75,90 @@ def _as_3d(X):
     return X[:, :, np.newaxis] if X.ndim == 2 else X
 
 
-def _check_shape_against_fit(estimator, shape):
-    """Compare a 2-D or 3-D input shape with the sequences seen in fit."""
-    n_timesteps = shape[1]
-    n_features = shape[2] if len(shape) == 3 else 1
-    if n_timesteps != estimator.n_timesteps_in_:
+def _lengths_of_padded(X_3d):
+    """Lengths of NaN-padded sequences; only whole trailing NaN timesteps are padding."""
+    nan = np.isnan(X_3d)
+    if not nan.any():
+        return np.full(len(X_3d), X_3d.shape[1], dtype=np.int64)
+    step_is_padding = nan.all(axis=2)
+    if (nan.any(axis=2) & ~step_is_padding).any():
+        raise ValueError(
+            "Input X contains NaN inside a timestep: NaN may only mark padding, as "
+            "whole timesteps (every feature NaN) after the end of a sequence. Impute "
+            "missing values first (for example with sklearn.impute)."
+        )
+    # A padding step followed by a real step is a gap, not padding.
+    is_real = ~step_is_padding
+    lengths = is_real.sum(axis=1)
+    last_real = X_3d.shape[1] - np.argmax(is_real[:, ::-1], axis=1)
+    if np.any(last_real[lengths > 0] != lengths[lengths > 0]):
+        raise ValueError(
+            "Input X contains NaN timesteps before the end of a sequence: NaN may only "
+            "mark trailing padding. Impute missing values first."
+        )
+    return lengths
+
+
+def _check_lengths(lengths):
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(
+            f"Sequences of length 0 are not allowed: sequence {empty[0]} has no "
+            "timestep (all values NaN or an empty array). Drop it before fitting."
+        )
+
+
+def _pad_sequence_list(X):
+    """A list of (T_i,) or (T_i, n_features) arrays -> NaN-padded 3-D array."""
+    if len(X) == 0:
+        raise ValueError("X is an empty list: at least one sequence is needed.")
+    arrays = []
+    for index, sequence in enumerate(X):
+        if getattr(sequence, "ndim", np.ndim(sequence)) not in (1, 2):
+            raise ValueError(
+                f"Sequence {index} of X has {np.ndim(sequence)} dimensions; each sequence "
+                "must be 1-D (timesteps,) or 2-D (timesteps, features)."
+            )
+        if len(sequence) == 0:
+            raise ValueError(
+                f"Sequences of length 0 are not allowed: sequence {index} of X is empty. "
+                "Drop it before fitting."
+            )
+        array = check_array(
+            sequence, ensure_2d=False, dtype=_FLOAT_DTYPES, input_name=f"Sequence {index} of X"
+        )
+        arrays.append(array)
+    ndims = {array.ndim for array in arrays}
+    if len(ndims) > 1:
+        raise ValueError(
+            "X mixes 1-D and 2-D sequences: pass all as (timesteps,) or all as "
+            "(timesteps, features)."
+        )
+    arrays = [_as_3d(array[np.newaxis])[0] for array in arrays]
+    n_features = {array.shape[1] for array in arrays}
+    if len(n_features) > 1:
+        raise ValueError(
+            f"The sequences in X have different numbers of features: {sorted(n_features)}. "
+            "Every sequence needs the same features."
+        )
+    lengths = np.array([len(array) for array in arrays])
+    dtype = np.result_type(*arrays)
+    padded = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, dtype=dtype)
+    for row, array in enumerate(arrays):
+        padded[row, : len(array)] = array
+    return padded, lengths, ndims.pop()
+
+
+def _check_shape_against_fit(estimator, n_timesteps, n_features, ndim, *, any_length):
+    """Compare input sequences with the sequences seen in fit."""
+    if not any_length and n_timesteps != estimator.n_timesteps_in_:
         # Keep scikit-learn's wording: tools and tests look for it.
         raise ValueError(
             f"X has {n_timesteps} features, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input: it was fitted on sequences of "
             f"{estimator.n_timesteps_in_} timesteps and got sequences of {n_timesteps} "
-            "timesteps."
+            "timesteps. Pad shorter sequences with trailing NaN to that length, or pass "
+            "a list of arrays for sequences of any length."
         )
     if n_features != estimator.n_channels_in_:
         raise ValueError(
@@ -59,40 +168,51 @@ def _check_shape_against_fit(estimator, shape):
 
 
 def validate_sequences(estimator, X, *, reset):
-    """Validate ``X`` and return it as float32 ``[samples, timesteps, features]``.
+    """Validate ``X`` and return it as NaN-padded float32 sequences.
 
-    With ``reset=True`` (in fit) it records ``n_features_in_`` (the timesteps,
-    as scikit-learn counts the second axis) and ``feature_names_in_`` on the
-    estimator; otherwise it checks ``X`` against them.
+    With ``reset=True`` (in fit) it records ``n_features_in_`` (the padded
+    timesteps, as scikit-learn counts the second axis) and
+    ``feature_names_in_`` on the estimator; otherwise it checks ``X`` against
+    them. A list of sequences may have any lengths after fit.
 
     Parameters
     ----------
     estimator : BaseEstimator
-    X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+    X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
     reset : bool
 
     Returns
     -------
-    X_3d : ndarray of shape (n_samples, n_timesteps, n_features), float32
-    input_dtype : numpy dtype
-        float32 when the input was float32, float64 otherwise: outputs follow it.
-    input_ndim : int
-        2 or 3: outputs shaped like sequences follow it.
+    sequences : Sequences
     """
     _check_layout(X)
-    if not reset and len(getattr(X, "shape", ())) in (2, 3):
-        # Before validate_data, whose message would count timesteps as features.
-        _check_shape_against_fit(estimator, X.shape)
-    X = validate_data(
-        estimator, X, reset=reset, allow_nd=True, dtype=_FLOAT_DTYPES,
-        ensure_min_features=1,
-    )
-    if X.ndim == 1:  # pragma: no cover - validate_data rejects 1-D already
-        raise ValueError("X must be 2-D or 3-D. " + _LAYOUT_HELP)
-    X_3d = _as_3d(X)
-    if not reset:
-        _check_shape_against_fit(estimator, X.shape)
-    return X_3d.astype(np.float32, copy=False), X.dtype, X.ndim
+    if _is_sequence_list(X):
+        padded, lengths, ndim = _pad_sequence_list(X)
+        if reset:
+            validate_data(estimator, padded, reset=True, allow_nd=True,
+                          ensure_all_finite="allow-nan")
+        else:
+            _check_shape_against_fit(
+                estimator, padded.shape[1], padded.shape[2], ndim, any_length=True
+            )
+        values, is_list = padded, True
+    else:
+        shape = getattr(X, "shape", ())
+        if not reset and len(shape) in (2, 3):
+            # Before validate_data, whose message would count timesteps as features.
+            _check_shape_against_fit(
+                estimator, shape[1], shape[2] if len(shape) == 3 else 1, len(shape),
+                any_length=False,
+            )
+        values = validate_data(
+            estimator, X, reset=reset, allow_nd=True, dtype=_FLOAT_DTYPES,
+            ensure_all_finite="allow-nan",
+        )
+        ndim, is_list = values.ndim, False
+        values = _as_3d(values)
+        lengths = _lengths_of_padded(values)
+    _check_lengths(lengths)
+    return Sequences(values.astype(np.float32, copy=False), lengths, values.dtype, ndim, is_list)
 
 
 def validate_sequences_and_targets(estimator, X, y):
@@ -100,24 +220,14 @@ def validate_sequences_and_targets(estimator, X, y):
 
     Returns
     -------
-    X_3d : ndarray of shape (n_samples, n_timesteps, n_features), float32
+    sequences : Sequences
     y : ndarray of shape (n_samples,), (n_samples, n_future) or (n_samples, n_future, n_targets)
         As given, as a float array.
-    input_dtype : numpy dtype
-    input_ndim : int
     """
-    _check_layout(X)
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        reset=True,
-        validate_separately=(
-            {"allow_nd": True, "dtype": _FLOAT_DTYPES, "ensure_min_features": 1},
-            {"ensure_2d": False, "allow_nd": True, "dtype": _FLOAT_DTYPES},
-        ),
-    )
-    check_consistent_length(X, y)
+    if y is None:
+        # validate_data's own wording, which scikit-learn's checks look for.
+        validate_data(estimator, X, y)
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name="y")
     if y.ndim > 3:
         raise ValueError(
             f"y must have shape (n_samples,), (n_samples, n_future) or "
@@ -125,7 +235,11 @@ def validate_sequences_and_targets(estimator, X, y):
         )
     if y.ndim >= 2 and 0 in y.shape[1:]:
         raise ValueError(f"y has shape {y.shape}: it needs at least one step and target.")
-    return _as_3d(X).astype(np.float32, copy=False), y, X.dtype, X.ndim
+    if _is_sequence_list(X):
+        check_consistent_length(np.empty(len(X)), y)
+    else:
+        check_consistent_length(X, y)
+    return validate_sequences(estimator, X, reset=True), y
 
 
 def targets_to_3d(y):
@@ -145,3 +259,30 @@ def validate_codes(Z, code_size):
             f"{code_size}: pass the output of transform."
         )
     return Z.astype(np.float32, copy=False)
+
+
+def like_input(outputs, sequences):
+    """Shape decoded sequences like the input they came from.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n_samples, n_steps, n_features)
+        Decoded sequences, at least as long as the input's timesteps.
+    sequences : Sequences
+        The validated input.
+
+    Returns
+    -------
+    decoded : ndarray or list of ndarray
+        A list of ``(T_i, n_features)`` (or ``(T_i,)``) arrays for list input;
+        otherwise an array shaped like the input (2-D for univariate input),
+        NaN after each sequence's length.
+    """
+    outputs = outputs[:, : sequences.values.shape[1]].astype(sequences.dtype)
+    if sequences.ndim == 2:
+        outputs = outputs[:, :, 0]
+    if sequences.is_list:
+        return [output[:length] for output, length in zip(outputs, sequences.lengths)]
+    for row in np.flatnonzero(sequences.lengths < outputs.shape[1]):
+        outputs[row, sequences.lengths[row] :] = np.nan
+    return outputs

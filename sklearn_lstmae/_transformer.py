@@ -5,7 +5,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
-from ._sequences import validate_codes, validate_sequences
+from ._sequences import like_input, validate_codes, validate_sequences
 
 
 class LSTMAutoencoderTransformer(
@@ -99,9 +99,12 @@ class LSTMAutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Sequences: a 2-D array or DataFrame holds one univariate sequence
             per row; a 3-D array is ``[samples, timesteps, features]``.
+            Sequences of different lengths come as a list of ``(T_i,)`` or
+            ``(T_i, n_features)`` arrays, or padded with trailing all-NaN
+            timesteps; padding is masked and never counts in the loss.
         y : None
             Ignored.
 
@@ -111,20 +114,21 @@ class LSTMAutoencoderTransformer(
             The fitted estimator.
         """
 
-        def fit(X_3d, input_dtype, input_ndim):
+        def fit(sequences):
+            X_3d = sequences.values
             fitted = self._fit_networks(X_3d, [X_3d], loss_weights=[1.0])
             fitted["_n_features_out"] = fitted["_spec"].code_size
-            fitted["_output_ndim"] = input_ndim
+            fitted["_output_ndim"] = sequences.ndim
             return fitted
 
-        return self._run_fit(lambda: validate_sequences(self, X, reset=True), fit)
+        return self._run_fit(lambda: (validate_sequences(self, X, reset=True),), fit)
 
     def transform(self, X):
         """Encode sequences into codes.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Sequences shaped as in fit.
 
         Returns
@@ -133,27 +137,67 @@ class LSTMAutoencoderTransformer(
             float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
-        X_3d, input_dtype, _ = validate_sequences(self, X, reset=False)
-        return self._encode(X_3d).astype(input_dtype)
+        sequences = validate_sequences(self, X, reset=False)
+        return self._encode(sequences.values).astype(sequences.dtype)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X, lengths=None):
         """Decode codes back into sequences.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, code_size)
             Codes, as returned by :meth:`transform`.
+        lengths : array-like of int of shape (n_samples,), default=None
+            Length of each sequence to rebuild (codes do not record it). None
+            rebuilds ``n_timesteps_in_`` steps for every code and returns one
+            array; given lengths return a list of arrays, one per sequence.
 
         Returns
         -------
-        sequences : ndarray of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
-            Shaped like the training input (2-D when fitted on 2-D input), in
-            the input's units.
+        sequences : ndarray or list of ndarray
+            Shaped like the training input: ``(n_samples, n_timesteps)`` when
+            fitted on univariate sequences, else ``(n_samples, n_timesteps,
+            n_features)``, in the input's units; with ``lengths``, a list of
+            ``(length,)`` or ``(length, n_features)`` arrays.
         """
         check_is_fitted(self)
         codes = validate_codes(X, self._n_features_out)
-        sequences = self._apply("decoder", codes).astype(np.float64)
-        return sequences[:, :, 0] if self._output_ndim == 2 else sequences
+        decoded = self._apply("decoder", codes).astype(np.float64)
+        if self._output_ndim == 2:
+            decoded = decoded[:, :, 0]
+        if lengths is None:
+            return decoded
+        lengths = np.asarray(lengths)
+        if lengths.shape != (len(codes),) or not np.issubdtype(lengths.dtype, np.integer):
+            raise ValueError(
+                f"lengths must hold one integer per code ({len(codes)}), got "
+                f"{lengths.shape} of {lengths.dtype}."
+            )
+        if lengths.min(initial=1) < 1 or lengths.max(initial=1) > self.n_timesteps_in_:
+            raise ValueError(
+                f"lengths must be between 1 and {self.n_timesteps_in_} (the longest "
+                "sequence seen in fit)."
+            )
+        return [sequence[:length] for sequence, length in zip(decoded, lengths)]
+
+    def reconstruct(self, X):
+        """Encode then decode sequences: each comes back at its own length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            Sequences as accepted by :meth:`transform`, no longer than the
+            longest seen in fit.
+
+        Returns
+        -------
+        X_rebuilt : ndarray or list of ndarray
+            Shaped like ``X``: a list for a list, NaN where ``X`` was padding.
+        """
+        check_is_fitted(self)
+        sequences = validate_sequences(self, X, reset=False)
+        codes = self._encode(sequences.values)
+        return like_input(self._decode(codes, sequences.values.shape[1]), sequences)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).
@@ -163,7 +207,7 @@ class LSTMAutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Sequences shaped as in fit.
         y : None
             Ignored.
@@ -173,8 +217,8 @@ class LSTMAutoencoderTransformer(
         score : float
         """
         check_is_fitted(self)
-        X_3d, _, _ = validate_sequences(self, X, reset=False)
-        return -float(np.mean(self._reconstruction_error(X_3d)))
+        sequences = validate_sequences(self, X, reset=False)
+        return -float(np.mean(self._reconstruction_error(sequences.values)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
