@@ -2,7 +2,15 @@
 
 from ._regressor import CompositeLSTMRegressor
 from ._transformer import LSTMAutoencoderTransformer
+from ._windows import LongFormatSequences, from_long_format, make_windows
 
 __version__ = "0.1.0"
 
-__all__ = ["CompositeLSTMRegressor", "LSTMAutoencoderTransformer", "__version__"]
+__all__ = [
+    "CompositeLSTMRegressor",
+    "LSTMAutoencoderTransformer",
+    "LongFormatSequences",
+    "__version__",
+    "from_long_format",
+    "make_windows",
+]

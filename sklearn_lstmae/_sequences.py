@@ -146,7 +146,7 @@ def _pad_sequence_list(X):
     padded = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, dtype=dtype)
     for row, array in enumerate(arrays):
         padded[row, : len(array)] = array
-    return padded, lengths, ndims.pop()
+    return padded, lengths, ndims.pop() + 1  # as the 2-D / 3-D array it stands for
 
 
 def _check_shape_against_fit(estimator, n_timesteps, n_features, ndim, *, any_length):

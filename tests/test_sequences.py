@@ -1,0 +1,147 @@
+"""Variable-length sequences: lists and NaN padding, masked exactly."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+
+from ._helpers import TINY
+
+
+def ragged_sequences(n_samples=30, n_features=2, min_length=4, max_length=15, seed=0):
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(min_length, max_length + 1, n_samples)
+    return [
+        np.sin(rng.uniform(0.2, 1.0) * np.arange(length)[:, None] + rng.uniform(0, 6, n_features))
+        for length in lengths
+    ]
+
+
+def nan_padded(sequences, n_timesteps=None):
+    n_timesteps = n_timesteps or max(len(s) for s in sequences)
+    padded = np.full((len(sequences), n_timesteps, sequences[0].shape[1]), np.nan)
+    for row, sequence in enumerate(sequences):
+        padded[row, : len(sequence)] = sequence
+    return padded
+
+
+@pytest.fixture(scope="module")
+def ragged():
+    return ragged_sequences()
+
+
+@pytest.fixture(scope="module")
+def fitted_on_ragged(ragged):
+    return LSTMAutoencoderTransformer(units=8, epochs=5, random_state=0).fit(ragged)
+
+
+def test_a_code_does_not_depend_on_padding_or_batch(fitted_on_ragged, ragged):
+    short = ragged[0][:5]
+    alone = fitted_on_ragged.transform([short])
+    long_batch = [short] + [np.tile(s, (3, 1)) for s in ragged[1:10]]  # up to 45 steps
+    in_batch = fitted_on_ragged.transform(long_batch)[:1]
+    padded = fitted_on_ragged.encoder_.predict(nan_padded([short], 40), verbose=0)
+    assert np.max(np.abs(alone - in_batch)) <= 1e-5
+    assert np.max(np.abs(alone - padded)) <= 1e-5
+
+
+def test_list_and_nan_padded_array_are_the_same_input(fitted_on_ragged, ragged):
+    padded = nan_padded(ragged, fitted_on_ragged.n_timesteps_in_)
+    np.testing.assert_allclose(
+        fitted_on_ragged.transform(ragged), fitted_on_ragged.transform(padded), atol=1e-6
+    )
+    assert fitted_on_ragged.score(ragged) == pytest.approx(fitted_on_ragged.score(padded))
+
+
+def test_padded_steps_never_count_in_the_loss():
+    sequences = ragged_sequences(n_samples=20)
+    garbage = [np.vstack([s, np.full((30, 2), 1e3)]) for s in sequences]
+    # The same real steps with NaN padding of two different widths train identically.
+    a = LSTMAutoencoderTransformer(**TINY).fit(nan_padded(sequences))
+    b = LSTMAutoencoderTransformer(**TINY).fit(sequences)
+    assert a.loss_curve_ == pytest.approx(b.loss_curve_, rel=1e-5)
+    # Real values in place of the padding change the loss: the mask is what hides it.
+    c = LSTMAutoencoderTransformer(**TINY).fit(garbage)
+    assert c.loss_curve_[0] != pytest.approx(b.loss_curve_[0], rel=1e-3)
+
+
+def test_score_ignores_padding(fitted_on_ragged, ragged):
+    rebuilt = fitted_on_ragged.reconstruct(ragged)
+    scale = fitted_on_ragged.encoder_.get_layer("input_scale").scale.numpy()
+    per_sequence = [np.mean(((r - s) / scale) ** 2) for r, s in zip(rebuilt, ragged)]
+    assert fitted_on_ragged.score(ragged) == pytest.approx(-np.mean(per_sequence), rel=1e-5)
+
+
+def test_outputs_come_back_at_each_sequence_length(fitted_on_ragged, ragged):
+    rebuilt = fitted_on_ragged.reconstruct(ragged)
+    assert isinstance(rebuilt, list)
+    assert [r.shape for r in rebuilt] == [s.shape for s in ragged]
+    padded = nan_padded(ragged, fitted_on_ragged.n_timesteps_in_)
+    rebuilt_padded = fitted_on_ragged.reconstruct(padded)
+    np.testing.assert_array_equal(np.isnan(rebuilt_padded), np.isnan(padded))
+    lengths = [len(s) for s in ragged]
+    decoded = fitted_on_ragged.inverse_transform(fitted_on_ragged.transform(ragged), lengths=lengths)
+    assert [len(d) for d in decoded] == lengths
+    np.testing.assert_allclose(decoded[3], rebuilt[3], rtol=1e-5, atol=1e-6)
+
+
+def test_univariate_lists(ragged):
+    univariate = [s[:, 0] for s in ragged]
+    model = LSTMAutoencoderTransformer(**TINY).fit(univariate)
+    assert model.transform(univariate).shape == (len(univariate), 8)
+    assert [r.shape for r in model.reconstruct(univariate)] == [s.shape for s in univariate]
+
+
+def test_composite_model_on_ragged_input(ragged):
+    y = np.array([s[-1, 0] for s in ragged])
+    inputs = [s[:-1] for s in ragged]
+    model = CompositeLSTMRegressor(**TINY).fit(inputs, y)
+    assert model.predict(inputs).shape == (len(inputs),)
+    assert [r.shape for r in model.reconstruct(inputs)] == [s.shape for s in inputs]
+
+
+def test_longer_sequences_encode_but_are_not_rebuilt(fitted_on_ragged, ragged):
+    longer = [np.tile(ragged[0], (5, 1))]
+    assert fitted_on_ragged.transform(longer).shape == (1, 8)
+    with pytest.raises(ValueError, match="at most 15 timesteps"):
+        fitted_on_ragged.reconstruct(longer)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ([np.zeros((3, 2)), np.zeros((0, 2))], "length 0"),
+        ([np.zeros((3, 2)), np.zeros((4, 3))], "different numbers of features"),
+        ([np.zeros(3), np.zeros((4, 1))], "mixes 1-D and 2-D"),
+        ([], "empty list"),
+        ([np.zeros((3, 2)), np.full((4, 2), np.inf)], "infinity"),
+        (np.array([[[1.0, np.nan], [2.0, 3.0]]]), "NaN inside a timestep"),
+        (np.array([[1.0, np.nan, 2.0]]), "before the end"),
+        (np.array([[np.nan, np.nan], [1.0, 2.0]]), "length 0"),
+    ],
+)
+def test_bad_ragged_input_is_refused(bad, message):
+    with pytest.raises(ValueError, match=message):
+        LSTMAutoencoderTransformer(**TINY).fit(bad)
+
+
+def test_ragged_lists_through_pipeline_and_grid_search():
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 2, 60)
+    sequences = [
+        np.sin((0.3 + 0.6 * label) * np.arange(rng.randint(8, 20)) + rng.uniform(0, 6))
+        for label in labels
+    ]
+    pipeline = make_pipeline(
+        LSTMAutoencoderTransformer(units=8, epochs=60, learning_rate=1e-2, random_state=0),
+        StandardScaler(),
+        LogisticRegression(),
+    )
+    search = GridSearchCV(pipeline, {"lstmautoencodertransformer__units": [4, 8]}, cv=2)
+    search.fit(sequences, labels)
+    assert search.best_score_ > 0.8
+    assert search.predict(sequences[:5]).shape == (5,)
