@@ -5,27 +5,26 @@ which costs seconds per fit and leaks memory over hundreds of fits (as in a
 grid search). Here each architecture (a :class:`NetworkSpec`) is traced once:
 one template network runs through ``keras.Model.stateless_call`` with the
 weights passed in as tensors, so the same compiled functions train and apply
-any model of that architecture. A whole epoch (shuffled mini-batches and Adam
-updates) runs inside one compiled call.
+any model of that architecture. A whole epoch (shuffled mini-batches and
+optimizer updates) runs inside one compiled call.
+
+The optimizers are Keras's own update rules written out on tensors (Keras's
+``optimizer.stateless_apply`` is refused by the TensorFlow backend); a test
+compares them with Keras's optimizers step for step.
 
 Pure Keras/TensorFlow: nothing here knows scikit-learn.
 """
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from ._networks import build_networks
 
-__all__ = ["get_engine", "Engine"]
-
-# Keras's Adam defaults, so that results match a user's ``keras.optimizers.Adam``.
-ADAM_BETA_1 = 0.9
-ADAM_BETA_2 = 0.999
-ADAM_EPSILON = 1e-7
+__all__ = ["get_engine", "Engine", "OptimizerConfig", "Trainer", "LOSSES"]
 
 # Each cached engine holds a few traced graphs (tens of MB); bound the cache.
 MAX_CACHED_ENGINES = 24
@@ -36,6 +35,10 @@ MAX_CACHED_ENGINES = 24
 # which also bounds the peak memory of transform and predict.
 INFERENCE_BLOCK = 64
 INFERENCE_BLOCKS_PER_CALL = 64
+# Sequences per compiled call when evaluating a validation loss.
+EVALUATION_CHUNK = 1024
+
+LOSSES = ("mse", "mae", "huber")
 
 _cache = OrderedDict()
 _cache_lock = threading.Lock()
@@ -53,12 +56,92 @@ def get_engine(spec):
         return engine
 
 
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """One of Keras's optimizers, by its update rule and hyperparameters.
+
+    ``name`` is ``"adam"`` (with ``weight_decay`` > 0: AdamW), ``"sgd"`` or
+    ``"rmsprop"``; defaults are Keras's.
+    """
+
+    name: str = "adam"
+    learning_rate: float = 1e-3
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+    nesterov: bool = False
+    rho: float = 0.9
+
+    def hyperparameters(self, dtype):
+        return {
+            "learning_rate": tf.constant(self.learning_rate, dtype),
+            "beta_1": tf.constant(self.beta_1, dtype),
+            "beta_2": tf.constant(self.beta_2, dtype),
+            "epsilon": tf.constant(self.epsilon, dtype),
+            "weight_decay": tf.constant(self.weight_decay, dtype),
+            "momentum": tf.constant(self.momentum, dtype),
+            "nesterov": tf.constant(float(self.nesterov), dtype),
+            "rho": tf.constant(self.rho, dtype),
+        }
+
+
+def _apply_optimizer(name, h, step, weights, gradients, slots_a, slots_b):
+    """One update of Keras's ``name`` optimizer; returns new weights and slots.
+
+    Every rule keeps two slots per weight (unused ones stay zero), so the
+    state has one structure whatever the optimizer.
+    """
+    if name == "adam":  # keras.optimizers.Adam / AdamW
+        alpha = (
+            h["learning_rate"]
+            * tf.sqrt(1.0 - tf.pow(h["beta_2"], step))
+            / (1.0 - tf.pow(h["beta_1"], step))
+        )
+        weights = [w - w * h["weight_decay"] * h["learning_rate"] for w in weights]
+        slots_a = [m + (g - m) * (1.0 - h["beta_1"]) for m, g in zip(slots_a, gradients)]
+        slots_b = [v + (tf.square(g) - v) * (1.0 - h["beta_2"]) for v, g in zip(slots_b, gradients)]
+        weights = [
+            w - (m * alpha) / (tf.sqrt(v) + h["epsilon"])
+            for w, m, v in zip(weights, slots_a, slots_b)
+        ]
+    elif name == "sgd":  # keras.optimizers.SGD (momentum 0 reduces to w -= lr * g)
+        slots_a = [m * h["momentum"] - g * h["learning_rate"] for m, g in zip(slots_a, gradients)]
+        weights = [
+            w + m + h["nesterov"] * (m * h["momentum"] - g * h["learning_rate"] - m)
+            for w, m, g in zip(weights, slots_a, gradients)
+        ]
+    elif name == "rmsprop":  # keras.optimizers.RMSprop, centered=False
+        slots_b = [
+            h["rho"] * v + (1.0 - h["rho"]) * tf.square(g) for v, g in zip(slots_b, gradients)
+        ]
+        increments = [
+            h["learning_rate"] * g / tf.sqrt(v + h["epsilon"]) for g, v in zip(gradients, slots_b)
+        ]
+        slots_a = [h["momentum"] * m + inc for m, inc in zip(slots_a, increments)]
+        weights = [w - m for w, m in zip(weights, slots_a)]
+    else:  # pragma: no cover - OptimizerConfig is validated upstream
+        raise ValueError(f"Unknown optimizer {name!r}.")
+    return weights, slots_a, slots_b
+
+
+def _elementwise_loss(kind, error):
+    if kind == "mse":
+        return tf.square(error)
+    if kind == "mae":
+        return tf.abs(error)
+    # Huber with delta 1, as keras.losses.Huber().
+    absolute = tf.abs(error)
+    return tf.where(absolute <= 1.0, 0.5 * tf.square(error), absolute - 0.5)
+
+
 def _specs(variables):
     return [tf.TensorSpec(v.shape, v.dtype) for v in variables]
 
 
 class Engine:
-    """Compiled train-epoch and inference functions for one architecture.
+    """Compiled train-epoch, evaluation and inference functions for one architecture.
 
     Parameters
     ----------
@@ -68,35 +151,31 @@ class Engine:
 
     def __init__(self, spec):
         self.spec = spec
+        self.dtype = tf.as_dtype(spec.dtype)
         # The template's own weights are never used: they are placeholders
         # whose values every call replaces through ``stateless_call``.
         self._networks = build_networks(spec, seed=0)
         model = self._networks["model"]
-        self.output_names = ["reconstruction"] + (["prediction"] if spec.n_future else [])
-        trainable, non_trainable = _specs(model.trainable_variables), _specs(
-            model.non_trainable_variables
-        )
-        batch_input = tf.TensorSpec((None, None, spec.n_features), tf.float32)
-        targets = [tf.TensorSpec((None, spec.n_timesteps, spec.n_features), tf.float32)]
+        self._trainable_specs = _specs(model.trainable_variables)
+        self._non_trainable_specs = _specs(model.non_trainable_variables)
+        inputs = tf.TensorSpec((None, None, spec.n_features), self.dtype)
+        targets = [tf.TensorSpec((None, spec.n_timesteps, spec.n_features), self.dtype)]
         if spec.n_future:
-            targets.append(tf.TensorSpec((None, spec.n_future, spec.n_targets), tf.float32))
-        self._train_epoch = tf.function(
-            self._train_epoch_python,
-            input_signature=[
-                trainable,  # weights
-                non_trainable,  # standardization constants
-                trainable,  # Adam first moments
-                trainable,  # Adam second moments
-                tf.TensorSpec((), tf.float32),  # Adam step count so far
-                batch_input,  # sequences
-                targets,
-                [tf.TensorSpec((v.shape[-1],), tf.float32) for v in targets],  # 1/scale
-                [tf.TensorSpec((), tf.float32) for _ in targets],  # loss weights
-                tf.TensorSpec((None,), tf.int32),  # sample order of this epoch
-                tf.TensorSpec((), tf.int32),  # batch size
-                tf.TensorSpec((), tf.float32),  # learning rate
-            ],
-        )
+            targets.append(tf.TensorSpec((None, spec.n_future, spec.n_targets), self.dtype))
+        scalar = tf.TensorSpec((), self.dtype)
+        self._data_specs = [
+            inputs,
+            targets,
+            tf.TensorSpec((None,), self.dtype),  # sample weights
+            [tf.TensorSpec((t.shape[-1],), self.dtype) for t in targets],  # 1 / scale
+            [scalar for _ in targets],  # loss weights
+        ]
+        self._hyper_specs = {
+            key: scalar for key in OptimizerConfig().hyperparameters(tf.float32)
+        }
+        self._train_functions = {}
+        self._evaluate_functions = {}
+        self._functions_lock = threading.Lock()
         self._inference = {}
         for name, network in self._networks.items():
             if name == "model":
@@ -106,134 +185,105 @@ class Engine:
                 input_signature=[
                     _specs(network.trainable_variables),
                     _specs(network.non_trainable_variables),
-                    tf.TensorSpec((None, INFERENCE_BLOCK, *network.input_shape[1:]), tf.float32),
+                    tf.TensorSpec((None, INFERENCE_BLOCK, *network.input_shape[1:]), self.dtype),
                 ],
             )
 
     # -- training ----------------------------------------------------------
-    def _loss(self, trainable, non_trainable, inputs, targets, inv_scales, loss_weights):
-        outputs, _ = self._networks["model"].stateless_call(
-            trainable, non_trainable, inputs, training=True
+    def _loss_terms(self, loss_kind, trainable, non_trainable, inputs, targets,
+                    sample_weight, inv_scales, training):
+        """Per output: (sum of weighted element losses, sum of weights over real elements)."""
+        outputs, non_trainable = self._networks["model"].stateless_call(
+            trainable, non_trainable, inputs, training=training
         )
         if not self.spec.n_future:
             outputs = [outputs]
-        loss = 0.0
-        for output, target, inv_scale, weight in zip(
-            outputs, targets, inv_scales, loss_weights
-        ):
+        terms = []
+        for output, target, inv_scale in zip(outputs, targets, inv_scales):
             # NaN marks padding: those steps count neither in the sum nor the mean.
             is_real = tf.logical_not(tf.math.is_nan(target))
             error = tf.where(is_real, (output - tf.where(is_real, target, 0.0)) * inv_scale, 0.0)
-            n_real = tf.maximum(tf.reduce_sum(tf.cast(is_real, tf.float32)), 1.0)
-            loss += weight * tf.reduce_sum(tf.square(error)) / n_real
+            weight = tf.cast(is_real, self.dtype) * sample_weight[:, None, None]
+            terms.append(
+                (
+                    tf.reduce_sum(_elementwise_loss(loss_kind, error) * weight),
+                    tf.reduce_sum(weight),
+                )
+            )
+        return terms, non_trainable
+
+    @staticmethod
+    def _combine(terms, loss_weights):
+        loss = 0.0
+        for (total, weight_sum), loss_weight in zip(terms, loss_weights):
+            loss += loss_weight * total / tf.maximum(weight_sum, 1e-12)
         return loss
 
-    def _train_epoch_python(
-        self,
-        trainable,
-        non_trainable,
-        first_moments,
-        second_moments,
-        step,
-        inputs,
-        targets,
-        inv_scales,
-        loss_weights,
-        order,
-        batch_size,
-        learning_rate,
-    ):
-        n_samples = tf.shape(order)[0]
-        n_batches = (n_samples + batch_size - 1) // batch_size
-        total_loss = tf.constant(0.0)
-        for batch in tf.range(n_batches):
-            index = order[batch * batch_size : (batch + 1) * batch_size]
-            batch_inputs = tf.gather(inputs, index)
-            batch_targets = [tf.gather(target, index) for target in targets]
-            with tf.GradientTape() as tape:
-                tape.watch(trainable)
-                loss = self._loss(
-                    trainable, non_trainable, batch_inputs, batch_targets, inv_scales,
-                    loss_weights,
+    def _train_function(self, loss_kind, optimizer_name):
+        key = (loss_kind, optimizer_name)
+        with self._functions_lock:
+            if key not in self._train_functions:
+                self._train_functions[key] = self._make_train_function(loss_kind, optimizer_name)
+            return self._train_functions[key]
+
+    def _make_train_function(self, loss_kind, optimizer_name):
+        def train_epoch(trainable, non_trainable, slots_a, slots_b, step, inputs, targets,
+                        sample_weight, inv_scales, loss_weights, order, batch_size, hyper):
+            n_samples = tf.shape(order)[0]
+            n_batches = (n_samples + batch_size - 1) // batch_size
+            total_loss = tf.constant(0.0, self.dtype)
+            for batch in tf.range(n_batches):
+                index = order[batch * batch_size : (batch + 1) * batch_size]
+                batch_inputs = tf.gather(inputs, index)
+                batch_targets = [tf.gather(target, index) for target in targets]
+                batch_weight = tf.gather(sample_weight, index)
+                with tf.GradientTape() as tape:
+                    tape.watch(trainable)
+                    terms, non_trainable = self._loss_terms(
+                        loss_kind, trainable, non_trainable, batch_inputs, batch_targets,
+                        batch_weight, inv_scales, training=True,
+                    )
+                    loss = self._combine(terms, loss_weights)
+                gradients = tape.gradient(loss, trainable)
+                step += 1.0
+                trainable, slots_a, slots_b = _apply_optimizer(
+                    optimizer_name, hyper, step, trainable, gradients, slots_a, slots_b
                 )
-            gradients = tape.gradient(loss, trainable)
-            step += 1.0
-            alpha = (
-                learning_rate
-                * tf.sqrt(1.0 - tf.pow(ADAM_BETA_2, step))
-                / (1.0 - tf.pow(ADAM_BETA_1, step))
-            )
-            first_moments = [
-                m + (g - m) * (1.0 - ADAM_BETA_1) for m, g in zip(first_moments, gradients)
-            ]
-            second_moments = [
-                v + (tf.square(g) - v) * (1.0 - ADAM_BETA_2)
-                for v, g in zip(second_moments, gradients)
-            ]
-            trainable = [
-                w - alpha * m / (tf.sqrt(v) + ADAM_EPSILON)
-                for w, m, v in zip(trainable, first_moments, second_moments)
-            ]
-            total_loss += loss * tf.cast(tf.shape(index)[0], tf.float32)
-        mean_loss = total_loss / tf.cast(n_samples, tf.float32)
-        return trainable, first_moments, second_moments, step, mean_loss
+                total_loss += loss * tf.cast(tf.shape(index)[0], self.dtype)
+            mean_loss = total_loss / tf.cast(n_samples, self.dtype)
+            return trainable, non_trainable, slots_a, slots_b, step, mean_loss
 
-    def train(self, model, inputs, targets, *, scales, loss_weights, batch_size,
-              learning_rate, epochs, rng, on_epoch_end=None):
-        """Train ``model`` (built from the same spec) in place with Adam.
+        trainable, non_trainable = self._trainable_specs, self._non_trainable_specs
+        return tf.function(
+            train_epoch,
+            input_signature=[
+                trainable, non_trainable, trainable, trainable,
+                tf.TensorSpec((), self.dtype),  # optimizer steps so far
+                *self._data_specs,
+                tf.TensorSpec((None,), tf.int32),  # sample order of this epoch
+                tf.TensorSpec((), tf.int32),  # batch size
+                self._hyper_specs,
+            ],
+        )
 
-        Parameters
-        ----------
-        model : keras.Model
-            The ``"model"`` network of :func:`build_networks` for this spec;
-            its weights are the starting point and receive the result.
-        inputs : ndarray of shape (n_samples, n_timesteps, n_features), float32
-            NaN-padded after each sequence's end.
-        targets : list of ndarray, float32
-            One per model output; NaN marks padded steps, left out of the loss.
-        scales : list of ndarray of shape (n_output_features,)
-            Per-feature scale of each target: errors are divided by it, so the
-            loss is the mean squared error in standardized units.
-        loss_weights : list of float
-            Weight of each output's mean squared error (in standardized units).
-        batch_size : int
-        learning_rate : float
-        epochs : int
-        rng : numpy.random.RandomState
-            Shuffles the samples every epoch.
-        on_epoch_end : callable, optional
-            Called as ``on_epoch_end(epoch, loss)``; returning True stops.
+    def _evaluate_function(self, loss_kind):
+        with self._functions_lock:
+            if loss_kind not in self._evaluate_functions:
+                def evaluate(trainable, non_trainable, inputs, targets, sample_weight,
+                             inv_scales, loss_weights):
+                    terms, _ = self._loss_terms(
+                        loss_kind, trainable, non_trainable, inputs, targets, sample_weight,
+                        inv_scales, training=False,
+                    )
+                    return [tf.stack(term) for term in terms]
 
-        Returns
-        -------
-        losses : list of float
-            The mean training loss of each epoch.
-        """
-        trainable = [tf.convert_to_tensor(v.value) for v in model.trainable_variables]
-        non_trainable = [tf.convert_to_tensor(v.value) for v in model.non_trainable_variables]
-        first_moments = [tf.zeros_like(w) for w in trainable]
-        second_moments = [tf.zeros_like(w) for w in trainable]
-        step = tf.constant(0.0)
-        inputs = tf.convert_to_tensor(inputs, tf.float32)
-        targets = [tf.convert_to_tensor(t, tf.float32) for t in targets]
-        inv_scales = [tf.constant(1.0 / np.asarray(s), tf.float32) for s in scales]
-        loss_weights = [tf.constant(w, tf.float32) for w in loss_weights]
-        batch_size = tf.constant(batch_size, tf.int32)
-        learning_rate = tf.constant(learning_rate, tf.float32)
-        n_samples = inputs.shape[0]
-        losses = []
-        for epoch in range(epochs):
-            order = tf.constant(rng.permutation(n_samples), tf.int32)
-            trainable, first_moments, second_moments, step, loss = self._train_epoch(
-                trainable, non_trainable, first_moments, second_moments, step, inputs,
-                targets, inv_scales, loss_weights, order, batch_size, learning_rate,
-            )
-            losses.append(float(loss))
-            if on_epoch_end is not None and on_epoch_end(epoch, losses[-1]):
-                break
-        for variable, value in zip(model.trainable_variables, trainable):
-            variable.assign(value)
-        return losses
+                self._evaluate_functions[loss_kind] = tf.function(
+                    evaluate,
+                    input_signature=[
+                        self._trainable_specs, self._non_trainable_specs, *self._data_specs
+                    ],
+                )
+            return self._evaluate_functions[loss_kind]
 
     # -- inference ---------------------------------------------------------
     def _make_inference(self, network):
@@ -248,7 +298,7 @@ class Engine:
                 one_block,
                 blocks,
                 fn_output_signature=tf.TensorSpec(
-                    (INFERENCE_BLOCK, *network.output_shape[1:]), tf.float32
+                    (INFERENCE_BLOCK, *network.output_shape[1:]), self.dtype
                 ),
             )
 
@@ -262,11 +312,11 @@ class Engine:
         network : keras.Model
             The network named ``name`` of a model built from this spec.
         name : {"encoder", "decoder", "predictor"}
-        inputs : ndarray, float32
+        inputs : ndarray
 
         Returns
         -------
-        outputs : ndarray, float32
+        outputs : ndarray in the spec's dtype
         """
         function = self._inference[name]
         trainable = [tf.convert_to_tensor(v.value) for v in network.trainable_variables]
@@ -274,16 +324,17 @@ class Engine:
             tf.convert_to_tensor(v.value) for v in network.non_trainable_variables
         ]
         n_samples = len(inputs)
-        outputs = np.empty((n_samples, *network.output_shape[1:]), np.float32)
+        dtype = self.dtype.as_numpy_dtype
+        outputs = np.empty((n_samples, *network.output_shape[1:]), dtype)
         chunk = INFERENCE_BLOCK * INFERENCE_BLOCKS_PER_CALL
         for start in range(0, n_samples, chunk):
-            block_inputs = np.asarray(inputs[start : start + chunk], np.float32)
+            block_inputs = np.asarray(inputs[start : start + chunk], dtype)
             n_rows = len(block_inputs)
             n_blocks = -(-n_rows // INFERENCE_BLOCK)
             padding = n_blocks * INFERENCE_BLOCK - n_rows
             if padding:
                 block_inputs = np.concatenate(
-                    [block_inputs, np.zeros((padding, *block_inputs.shape[1:]), np.float32)]
+                    [block_inputs, np.zeros((padding, *block_inputs.shape[1:]), dtype)]
                 )
             result = function(
                 trainable,
@@ -294,3 +345,115 @@ class Engine:
                 :n_rows
             ]
         return outputs
+
+    def trainer(self, model, *, loss, optimizer, scales, loss_weights, state=None):
+        """A :class:`Trainer` that trains ``model`` (built from this spec)."""
+        return Trainer(self, model, loss=loss, optimizer=optimizer, scales=scales,
+                       loss_weights=loss_weights, state=state)
+
+
+class Trainer:
+    """Weights and optimizer state of one training run, advanced an epoch at a time.
+
+    Parameters
+    ----------
+    engine : Engine
+    model : keras.Model
+        The ``"model"`` network of :func:`build_networks` for the engine's
+        spec: its weights are the starting point.
+    loss : {"mse", "mae", "huber"}
+        Element loss on standardized errors.
+    optimizer : OptimizerConfig
+    scales : list of ndarray of shape (n_output_features,)
+        Per-feature scale of each target: errors are divided by it.
+    loss_weights : list of float
+        Weight of each output's loss.
+    state : dict, optional
+        Optimizer state from :meth:`optimizer_state` of an earlier run, to
+        continue it (warm start, partial_fit).
+    """
+
+    def __init__(self, engine, model, *, loss, optimizer, scales, loss_weights, state=None):
+        self.engine = engine
+        dtype = engine.dtype
+        self._train_epoch = engine._train_function(loss, optimizer.name)
+        self._evaluate = engine._evaluate_function(loss)
+        self.read_from(model)
+        if state is None:
+            self.slots_a = [tf.zeros_like(w) for w in self.trainable]
+            self.slots_b = [tf.zeros_like(w) for w in self.trainable]
+            self.step = tf.constant(0.0, dtype)
+        else:
+            self.slots_a = [tf.constant(s, dtype) for s in state["slots_a"]]
+            self.slots_b = [tf.constant(s, dtype) for s in state["slots_b"]]
+            self.step = tf.constant(state["step"], dtype)
+        self.hyper = optimizer.hyperparameters(dtype)
+        self.inv_scales = [tf.constant(1.0 / np.asarray(s), dtype) for s in scales]
+        self.loss_weights = [tf.constant(w, dtype) for w in loss_weights]
+
+    def data(self, inputs, targets, sample_weight=None):
+        """Convert a data set to tensors once, for :meth:`run_epoch` and :meth:`evaluate`."""
+        dtype = self.engine.dtype
+        if sample_weight is None:
+            sample_weight = np.ones(len(inputs))
+        return (
+            tf.convert_to_tensor(inputs, dtype),
+            [tf.convert_to_tensor(t, dtype) for t in targets],
+            tf.convert_to_tensor(sample_weight, dtype),
+        )
+
+    def run_epoch(self, data, order, batch_size):
+        """One pass over ``data`` in the given sample order; returns the mean loss."""
+        inputs, targets, sample_weight = data
+        (self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step,
+         loss) = self._train_epoch(
+            self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step,
+            inputs, targets, sample_weight, self.inv_scales, self.loss_weights,
+            tf.constant(order, tf.int32), tf.constant(batch_size, tf.int32), self.hyper,
+        )
+        return float(loss)
+
+    def evaluate(self, data):
+        """Loss on ``data`` with the current weights (no dropout), in bounded chunks."""
+        inputs, targets, sample_weight = data
+        sums = None
+        for start in range(0, int(inputs.shape[0]), EVALUATION_CHUNK):
+            chunk = slice(start, start + EVALUATION_CHUNK)
+            terms = self._evaluate(
+                self.trainable, self.non_trainable, inputs[chunk], [t[chunk] for t in targets],
+                sample_weight[chunk], self.inv_scales, self.loss_weights,
+            )
+            terms = np.array([t.numpy() for t in terms], dtype=np.float64)
+            sums = terms if sums is None else sums + terms
+        weights = np.array([float(w) for w in self.loss_weights])
+        return float(np.sum(weights * sums[:, 0] / np.maximum(sums[:, 1], 1e-12)))
+
+    def read_from(self, model):
+        self.trainable = [tf.convert_to_tensor(v.value) for v in model.trainable_variables]
+        self.non_trainable = [
+            tf.convert_to_tensor(v.value) for v in model.non_trainable_variables
+        ]
+
+    def write_to(self, model):
+        for variable, value in zip(model.trainable_variables, self.trainable):
+            variable.assign(value)
+        for variable, value in zip(model.non_trainable_variables, self.non_trainable):
+            variable.assign(value)
+
+    def snapshot(self):
+        """The current weights, to restore later (tensors are immutable)."""
+        return list(self.trainable), list(self.non_trainable)
+
+    def restore(self, snapshot):
+        self.trainable, self.non_trainable = list(snapshot[0]), list(snapshot[1])
+
+    def weights_are_finite(self):
+        return all(bool(tf.reduce_all(tf.math.is_finite(w))) for w in self.trainable)
+
+    def optimizer_state(self):
+        """Plain numpy state, to continue this run later."""
+        return {
+            "slots_a": [s.numpy() for s in self.slots_a],
+            "slots_b": [s.numpy() for s in self.slots_b],
+            "step": float(self.step),
+        }

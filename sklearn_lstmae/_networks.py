@@ -90,13 +90,12 @@ class NetworkSpec:
     n_features : int
         Features per time step of the input sequences.
     units : tuple of int
-        Units of each encoder LSTM layer, outermost first. The decoders mirror
-        it.
+        Units of each encoder layer, outermost first. The decoders mirror it.
     latent_dim : int or None
         Size of a Dense bottleneck after the encoder; None reads the code off
         the last encoder layer's final hidden state.
     activation : str
-        Activation of the LSTM cells.
+        Activation of the recurrent cells.
     latent_activation : str
         Activation of the Dense bottleneck.
     n_future : int
@@ -104,6 +103,15 @@ class NetworkSpec:
         autoencoder without one.
     n_targets : int
         Features per predicted step.
+    cell : {"lstm", "gru"}
+        Recurrent layer type.
+    bidirectional : bool
+        Read the input both ways in the encoder; the code then joins both
+        directions' final states.
+    dropout, recurrent_dropout : float
+        Dropout on the recurrent layers' inputs and recurrent state.
+    dtype : {"float32", "float64"}
+        Precision of every layer (set per layer, never globally).
     """
 
     n_timesteps: int
@@ -114,11 +122,18 @@ class NetworkSpec:
     latent_activation: str = "linear"
     n_future: int = 0
     n_targets: int = 1
+    cell: str = "lstm"
+    bidirectional: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    dtype: str = "float32"
 
     @property
     def code_size(self):
         """Length of the code vector."""
-        return self.latent_dim if self.latent_dim is not None else self.units[-1]
+        if self.latent_dim is not None:
+            return self.latent_dim
+        return self.units[-1] * (2 if self.bidirectional else 1)
 
     def to_dict(self):
         """The spec as plain JSON-able data."""
@@ -134,6 +149,9 @@ class NetworkSpec:
         return cls(**data)
 
 
+RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
 class _Seeds:
     """Hands out one distinct integer seed per initializer."""
 
@@ -145,40 +163,62 @@ class _Seeds:
         return self._next
 
 
-def _lstm_stack(x, units, *, return_last_sequences, activation, seeds, prefix):
+def _recurrent_layer(spec, n_units, seeds, *, return_sequences, name, go_backwards=False):
+    return RECURRENT_LAYERS[spec.cell](
+        n_units,
+        activation=spec.activation,
+        return_sequences=return_sequences,
+        go_backwards=go_backwards,
+        dropout=spec.dropout,
+        recurrent_dropout=spec.recurrent_dropout,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seeds()),
+        # The layer's dropout seed: left unset, Keras draws it from Python's
+        # global ``random`` and so moves the user's random state.
+        seed=seeds(),
+        dtype=spec.dtype,
+        name=name,
+    )
+
+
+def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bidirectional):
     for depth, n_units in enumerate(units):
-        is_last = depth == len(units) - 1
-        x = keras.layers.LSTM(
-            n_units,
-            activation=activation,
-            return_sequences=return_last_sequences or not is_last,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=seeds()),
-            # The layer's dropout seed: left unset, Keras draws it from Python's
-            # global ``random`` and so moves the user's random state.
-            seed=seeds(),
-            name=f"{prefix}_lstm_{depth}",
-        )(x)
+        return_sequences = return_last_sequences or depth < len(units) - 1
+        name = f"{prefix}_{spec.cell}_{depth}"
+        if bidirectional:
+            # Explicit backward layer: its own seeds, not a copy of the forward one's.
+            layer = keras.layers.Bidirectional(
+                _recurrent_layer(spec, n_units, seeds, return_sequences=return_sequences,
+                                 name=f"{name}_forward"),
+                backward_layer=_recurrent_layer(
+                    spec, n_units, seeds, return_sequences=return_sequences,
+                    name=f"{name}_backward", go_backwards=True,
+                ),
+                dtype=spec.dtype,
+                name=name,
+            )
+        else:
+            layer = _recurrent_layer(
+                spec, n_units, seeds, return_sequences=return_sequences, name=name
+            )
+        x = layer(x)
     return x
 
 
 def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
-    x = keras.layers.RepeatVector(n_steps, name=f"{prefix}_repeat")(code)
-    x = _lstm_stack(
-        x,
-        spec.units[::-1],
-        return_last_sequences=True,
-        activation=spec.activation,
-        seeds=seeds,
-        prefix=prefix,
+    x = keras.layers.RepeatVector(n_steps, dtype=spec.dtype, name=f"{prefix}_repeat")(code)
+    x = _recurrent_stack(
+        x, spec, spec.units[::-1], return_last_sequences=True, seeds=seeds, prefix=prefix,
+        bidirectional=False,
     )
     dense = keras.layers.Dense(
         n_outputs,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        dtype=spec.dtype,
         name=f"{prefix}_dense",
     )
-    x = keras.layers.TimeDistributed(dense, name=f"{prefix}_per_step")(x)
-    return Standardization(invert=True, name=f"{prefix}_unscale")(x)
+    x = keras.layers.TimeDistributed(dense, dtype=spec.dtype, name=f"{prefix}_per_step")(x)
+    return Standardization(invert=True, dtype=spec.dtype, name=f"{prefix}_unscale")(x)
 
 
 def build_networks(spec, seed=0):
@@ -211,27 +251,24 @@ def build_networks(spec, seed=0):
     """
     seeds = _Seeds(seed)
     # Any length: the encoder reads padded and unpadded sequences of any length.
-    sequences = keras.Input((None, spec.n_features), name="sequences")
-    x = Standardization(name="input_scale")(sequences)
-    x = _lstm_stack(
-        x,
-        spec.units,
-        return_last_sequences=False,
-        activation=spec.activation,
-        seeds=seeds,
-        prefix="encoder",
+    sequences = keras.Input((None, spec.n_features), dtype=spec.dtype, name="sequences")
+    x = Standardization(dtype=spec.dtype, name="input_scale")(sequences)
+    x = _recurrent_stack(
+        x, spec, spec.units, return_last_sequences=False, seeds=seeds, prefix="encoder",
+        bidirectional=spec.bidirectional,
     )
     if spec.latent_dim is not None:
         x = keras.layers.Dense(
             spec.latent_dim,
             activation=spec.latent_activation,
             kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+            dtype=spec.dtype,
             name="encoder_bottleneck",
         )(x)
     code = x
     encoder = keras.Model(sequences, code, name="encoder")
 
-    code_input = keras.Input((spec.code_size,), name="code")
+    code_input = keras.Input((spec.code_size,), dtype=spec.dtype, name="code")
     reconstruction = _decoder(
         code_input, spec.n_timesteps, spec.n_features, spec, seeds, "reconstruction"
     )

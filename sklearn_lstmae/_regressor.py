@@ -1,14 +1,18 @@
 """CompositeLSTMRegressor: one encoder, a reconstruction decoder and a prediction decoder."""
 
-import numbers
-
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseLSTMAutoencoder
+from ._base import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    _BaseLSTMAutoencoder,
+    _check_fraction,
+)
 from ._sequences import (
+    _DataSet,
     like_input,
     targets_to_3d,
     validate_sequences,
@@ -19,45 +23,26 @@ from ._sequences import (
 class CompositeLSTMRegressor(
     ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, _BaseLSTMAutoencoder
 ):
-    """Composite LSTM autoencoder: rebuild each sequence and predict what follows.
+    __doc__ = f"""Composite LSTM autoencoder: rebuild each sequence and predict what follows.
 
     One encoder LSTM reads the input sequence into a code; two decoders read
     the code: one rebuilds the input, the other predicts the target sequence
     ``y`` (for example the next steps of the series). Both are trained
     together; the reconstruction task keeps the code a faithful summary of
-    the input, which regularizes the prediction. As a transformer (``transform``,
-    ``fit_transform(X, y)``) it gives the codes, learned with supervision.
+    the input, which regularizes the prediction. As a transformer
+    (``transform``, ``fit_transform(X, y)``) it gives the codes, learned with
+    supervision.
 
     Parameters
     ----------
     units : int or tuple of int, default=64
-        Units of the encoder LSTM; a tuple stacks layers, outermost first.
-        Both decoders mirror the encoder.
+        Units of the encoder's recurrent layer; a tuple stacks layers,
+        outermost first. Both decoders mirror the encoder.
     reconstruction_weight : float, default=0.5
         Weight of the reconstruction loss in ``[0, 1]``; the prediction loss
         gets ``1 - reconstruction_weight``. 0 trains a plain sequence-to-
         sequence forecaster.
-    latent_dim : int or None, default=None
-        None: the code is the last encoder layer's final hidden state. An int
-        adds a Dense bottleneck of that size.
-    activation : str, default="tanh"
-        Activation of the LSTM cells (any Keras activation name).
-    latent_activation : str, default="linear"
-        Activation of the Dense bottleneck (only with ``latent_dim``).
-    epochs : int, default=100
-        Passes over the training data.
-    batch_size : int, default=32
-        Sequences per gradient step (clipped to the number of samples).
-    learning_rate : float, default=1e-3
-        Adam's learning rate.
-    standardize : bool, default=True
-        Standardize each input feature and each target feature inside the
-        Keras graph (learned in fit); predictions come back in ``y``'s units.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights and the shuffling without touching any
-        global random state.
-    verbose : int, default=0
-        0 silent, 1 one progress bar over the epochs, 2 one line per epoch.
+    {COMMON_PARAMETERS_DOC}
 
     Attributes
     ----------
@@ -69,19 +54,7 @@ class CompositeLSTMRegressor(
         Codes to reconstructed input sequences.
     predictor_ : keras.Model
         Codes to predicted target sequences, shaped ``(n, n_future, n_targets)``.
-    loss_curve_ : list of float
-        Mean training loss of each epoch (weighted sum of both decoders'
-        mean squared errors, in standardized units).
-    n_iter_ : int
-        Epochs run.
-    n_features_in_ : int
-        Columns of ``X`` seen in fit as scikit-learn counts them: the timesteps.
-    feature_names_in_ : ndarray of str
-        Column names, when ``X`` was a DataFrame with string column names.
-    n_timesteps_in_ : int
-        Timesteps of the input sequences.
-    n_channels_in_ : int
-        Features per timestep of the input sequences.
+    {COMMON_ATTRIBUTES_DOC}
 
     See Also
     --------
@@ -107,24 +80,50 @@ class CompositeLSTMRegressor(
         *,
         reconstruction_weight=0.5,
         latent_dim=None,
+        cell="lstm",
+        bidirectional=False,
         activation="tanh",
         latent_activation="linear",
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        loss="mse",
+        optimizer="adam",
+        learning_rate=1e-3,
         epochs=100,
         batch_size=32,
-        learning_rate=1e-3,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        callbacks=None,
         standardize=True,
+        dtype="float32",
         random_state=None,
         verbose=0,
     ):
         super().__init__(
             units,
             latent_dim=latent_dim,
+            cell=cell,
+            bidirectional=bidirectional,
             activation=activation,
             latent_activation=latent_activation,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            loss=loss,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
             epochs=epochs,
             batch_size=batch_size,
-            learning_rate=learning_rate,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            warm_start=warm_start,
+            callbacks=callbacks,
             standardize=standardize,
+            dtype=dtype,
             random_state=random_state,
             verbose=verbose,
         )
@@ -132,50 +131,77 @@ class CompositeLSTMRegressor(
 
     def _validate_params(self):
         super()._validate_params()
-        weight = self.reconstruction_weight
-        if (
-            not isinstance(weight, numbers.Real)
-            or isinstance(weight, bool)
-            or not 0.0 <= weight <= 1.0
-        ):
-            raise ValueError(
-                f"reconstruction_weight must be a number in [0, 1], got {weight!r}."
-            )
+        _check_fraction("reconstruction_weight", self.reconstruction_weight)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Train the encoder and both decoders.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Input sequences: a 2-D array or DataFrame holds one univariate
-            sequence per row; a 3-D array is ``[samples, timesteps, features]``.
+            sequence per row; a 3-D array is ``[samples, timesteps, features]``;
+            a list of arrays holds sequences of different lengths.
         y : array-like of shape (n_samples,), (n_samples, n_future) or (n_samples, n_future, n_targets)
             Target sequences: one value, a univariate sequence of ``n_future``
             steps, or a multivariate one, per sample.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+        validation_data : tuple (X_val, y_val), default=None
+            Data whose loss is reported each epoch (``val_loss``) and, with
+            ``early_stopping``, monitored instead of a held-out split.
 
         Returns
         -------
         self : CompositeLSTMRegressor
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
 
-        def fit(sequences, y):
-            X_3d = sequences.values
-            y_3d = targets_to_3d(y)
-            weight = float(self.reconstruction_weight)
-            fitted = self._fit_networks(
-                X_3d,
-                [X_3d, y_3d],
-                loss_weights=[weight, 1.0 - weight],
-                n_future=y_3d.shape[1],
-                n_targets=y_3d.shape[2],
+    def partial_fit(self, X, y, sample_weight=None, validation_data=None):
+        """Train for one epoch on ``(X, y)``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            A chunk of input sequences, shaped as in the first call.
+        y : array-like of shape (n_samples, ...)
+            Its targets, shaped as in the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+        validation_data : tuple (X_val, y_val), default=None
+            Data whose loss is recorded for this epoch.
+
+        Returns
+        -------
+        self : CompositeLSTMRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, validation_data, incremental=True)
+
+    def _validate_training_data(self, X, y, reset):
+        sequences, y = validate_sequences_and_targets(self, X, y, reset=reset)
+        if not reset and y.shape[1:] != self._target_shape:
+            raise ValueError(
+                f"y has shape {y.shape}, but the model was fitted on targets of shape "
+                f"(n_samples, {', '.join(map(str, self._target_shape))}); fit anew with "
+                "warm_start=False to change it."
             )
-            fitted["_target_shape"] = y.shape[1:]
-            fitted["_n_features_out"] = fitted["_spec"].code_size
-            return fitted
+        return sequences, y
 
-        return self._run_fit(lambda: validate_sequences_and_targets(self, X, y), fit)
+    def _targets(self, sequences, y):
+        y_3d = targets_to_3d(y)
+        weight = float(self.reconstruction_weight)
+        return [sequences.values, y_3d], [weight, 1.0 - weight], y_3d.shape[1], y_3d.shape[2]
+
+    def _validation_set(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a tuple (X_val, y_val).")
+        X_val, y_val = validation_data
+        return validate_sequences_and_targets(_DataSet(), X_val, y_val)
+
+    def _fitted_extras(self, sequences, y, spec):
+        return {"_target_shape": y.shape[1:], "_n_features_out": spec.code_size}
 
     def predict(self, X):
         """Predict the target sequence of each input sequence.

@@ -1,4 +1,4 @@
-"""Input validation and conversion: user input to float32 ``[samples, timesteps, features]``.
+"""Input validation and conversion: user input to float ``[samples, timesteps, features]``.
 
 Nothing here knows Keras. scikit-learn's ``validate_data`` does the checks it
 already knows (finite values, dtypes, sparse input, DataFrames and feature
@@ -9,16 +9,19 @@ names); this module adds what is particular to sequences:
 - variable-length sequences come either as a list of arrays of shape
   ``(T_i, n_features)`` or ``(T_i,)``, or as an array padded with trailing
   all-NaN timesteps (the convention of tslearn). Inside, they are one
-  NaN-padded float32 array plus their lengths; the networks mask the padding.
+  NaN-padded float array plus their lengths; the networks mask the padding.
 """
 
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 __all__ = [
     "Sequences",
+    "pad_to",
+    "sequences_without_estimator",
     "validate_sequences",
     "validate_sequences_and_targets",
     "targets_to_3d",
@@ -39,7 +42,7 @@ class Sequences(NamedTuple):
     """Validated sequences and what outputs shaped like them need to know."""
 
     values: np.ndarray
-    """float32 ``(n_samples, n_timesteps, n_features)``, NaN after each length."""
+    """float32 or float64 ``(n_samples, n_timesteps, n_features)``, NaN after each length."""
     lengths: np.ndarray
     """int ``(n_samples,)``: the real timesteps of each sequence."""
     dtype: np.dtype
@@ -168,7 +171,7 @@ def _check_shape_against_fit(estimator, n_timesteps, n_features, ndim, *, any_le
 
 
 def validate_sequences(estimator, X, *, reset):
-    """Validate ``X`` and return it as NaN-padded float32 sequences.
+    """Validate ``X`` and return it as NaN-padded float sequences.
 
     With ``reset=True`` (in fit) it records ``n_features_in_`` (the padded
     timesteps, as scikit-learn counts the second axis) and
@@ -212,10 +215,33 @@ def validate_sequences(estimator, X, *, reset):
         values = _as_3d(values)
         lengths = _lengths_of_padded(values)
     _check_lengths(lengths)
-    return Sequences(values.astype(np.float32, copy=False), lengths, values.dtype, ndim, is_list)
+    return Sequences(values, lengths, values.dtype, ndim, is_list)
 
 
-def validate_sequences_and_targets(estimator, X, y):
+class _DataSet(BaseEstimator):
+    """Stands in for an estimator when a data set is validated on its own."""
+
+
+def sequences_without_estimator(X):
+    """Validate sequences that belong to no fit, such as ``validation_data``."""
+    return validate_sequences(_DataSet(), X, reset=True)
+
+
+def pad_to(values, n_timesteps, doing):
+    """NaN-pad ``[samples, timesteps, features]`` values to ``n_timesteps``."""
+    if values.shape[1] > n_timesteps:
+        raise ValueError(
+            f"Cannot {doing} sequences of {values.shape[1]} timesteps: the model rebuilds "
+            f"at most {n_timesteps} timesteps, the longest seen when it was first fitted."
+        )
+    if values.shape[1] == n_timesteps:
+        return values
+    padding = np.full((len(values), n_timesteps - values.shape[1], values.shape[2]), np.nan,
+                      dtype=values.dtype)
+    return np.concatenate([values, padding], axis=1)
+
+
+def validate_sequences_and_targets(estimator, X, y, *, reset=True):
     """Validate ``X`` and the target sequences ``y`` together, in fit.
 
     Returns
@@ -239,26 +265,26 @@ def validate_sequences_and_targets(estimator, X, y):
         check_consistent_length(np.empty(len(X)), y)
     else:
         check_consistent_length(X, y)
-    return validate_sequences(estimator, X, reset=True), y
+    return validate_sequences(estimator, X, reset=reset), y
 
 
 def targets_to_3d(y):
-    """``y`` of shape (n,), (n, n_future) or (n, n_future, n_targets) as 3-D float32."""
+    """``y`` of shape (n,), (n, n_future) or (n, n_future, n_targets) as 3-D."""
     y = np.asarray(y)
     if y.ndim == 1:
         y = y[:, np.newaxis]
-    return _as_3d(y).astype(np.float32, copy=False)
+    return _as_3d(y)
 
 
 def validate_codes(Z, code_size):
-    """Validate codes given to ``inverse_transform``; return them as float32."""
+    """Validate codes given to ``inverse_transform``."""
     Z = check_array(Z, dtype=_FLOAT_DTYPES)
     if Z.shape[1] != code_size:
         raise ValueError(
             f"Z has {Z.shape[1]} columns, but the codes of this model have "
             f"{code_size}: pass the output of transform."
         )
-    return Z.astype(np.float32, copy=False)
+    return Z
 
 
 def like_input(outputs, sequences):

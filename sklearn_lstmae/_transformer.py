@@ -4,14 +4,19 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseLSTMAutoencoder
-from ._sequences import like_input, validate_codes, validate_sequences
+from ._base import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, _BaseLSTMAutoencoder
+from ._sequences import (
+    like_input,
+    sequences_without_estimator,
+    validate_codes,
+    validate_sequences,
+)
 
 
 class LSTMAutoencoderTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseLSTMAutoencoder
 ):
-    """Encode sequences into fixed-length vectors with an LSTM autoencoder.
+    __doc__ = f"""Encode sequences into fixed-length vectors with an LSTM autoencoder.
 
     An encoder LSTM reads each sequence into one vector (its code); a decoder
     (RepeatVector, LSTM, per-step Dense) learns to rebuild the sequence from
@@ -22,35 +27,9 @@ class LSTMAutoencoderTransformer(
     Parameters
     ----------
     units : int or tuple of int, default=64
-        Units of the encoder LSTM; a tuple stacks layers, outermost first
-        (``(128, 64)``). The decoder mirrors the encoder.
-    latent_dim : int or None, default=None
-        None: the code is the last encoder layer's final hidden state (size
-        ``units[-1]``), as in the classic model. An int adds a Dense
-        bottleneck of that size.
-    activation : str, default="tanh"
-        Activation of the LSTM cells (any Keras activation name). ``"tanh"``
-        keeps Keras's fast cuDNN kernel on a GPU.
-    latent_activation : str, default="linear"
-        Activation of the Dense bottleneck (only with ``latent_dim``).
-    epochs : int, default=100
-        Passes over the training data.
-    batch_size : int, default=32
-        Sequences per gradient step (clipped to the number of samples).
-    learning_rate : float, default=1e-3
-        Adam's learning rate.
-    standardize : bool, default=True
-        Standardize each feature (mean and standard deviation over samples
-        and timesteps, learned in fit). It happens inside the Keras graph:
-        ``encoder_`` takes raw sequences, and reconstructions come back in the
-        input's units. The training loss and :meth:`score` are in
-        standardized units, so every feature counts equally.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights and the shuffling. An int gives the same
-        codes on every run on CPU. No global random state (numpy's, Python's,
-        TensorFlow's, Keras's) is read or changed.
-    verbose : int, default=0
-        0 silent, 1 one progress bar over the epochs, 2 one line per epoch.
+        Units of the encoder's recurrent layer; a tuple stacks layers,
+        outermost first (``(128, 64)``). The decoder mirrors the encoder.
+    {COMMON_PARAMETERS_DOC}
 
     Attributes
     ----------
@@ -58,23 +37,12 @@ class LSTMAutoencoderTransformer(
         The whole autoencoder: raw sequences to reconstructions.
     encoder_ : keras.Model
         Standalone encoder from raw 3-D sequences ``[samples, timesteps,
-        features]`` to codes; ``encoder_.predict(X)`` equals ``transform(X)``.
-        It shares its weights with ``model_``.
+        features]`` (NaN-padded when of different lengths) to codes;
+        ``encoder_.predict(X)`` equals ``transform(X)``. It shares its weights
+        with ``model_``.
     decoder_ : keras.Model
-        Codes to reconstructed sequences (3-D).
-    loss_curve_ : list of float
-        Mean training loss of each epoch (mean squared error, standardized).
-    n_iter_ : int
-        Epochs run.
-    n_features_in_ : int
-        Columns of ``X`` seen in fit as scikit-learn counts them: the number
-        of timesteps.
-    feature_names_in_ : ndarray of str
-        Column names, when ``X`` was a DataFrame with string column names.
-    n_timesteps_in_ : int
-        Timesteps of the training sequences.
-    n_channels_in_ : int
-        Features per timestep of the training sequences (1 for 2-D input).
+        Codes to reconstructed sequences (3-D, ``n_timesteps_in_`` steps).
+    {COMMON_ATTRIBUTES_DOC}
 
     See Also
     --------
@@ -94,7 +62,7 @@ class LSTMAutoencoderTransformer(
     (8, 20)
     """
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the autoencoder to rebuild ``X``.
 
         Parameters
@@ -107,21 +75,56 @@ class LSTMAutoencoderTransformer(
             timesteps; padding is masked and never counts in the loss.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+        validation_data : array-like or list of arrays, default=None
+            Sequences whose loss is reported each epoch (``val_loss``) and,
+            with ``early_stopping``, monitored instead of a held-out split.
 
         Returns
         -------
         self : LSTMAutoencoderTransformer
             The fitted estimator.
         """
+        return self._fit(X, None, sample_weight, validation_data, incremental=False)
 
-        def fit(sequences):
-            X_3d = sequences.values
-            fitted = self._fit_networks(X_3d, [X_3d], loss_weights=[1.0])
-            fitted["_n_features_out"] = fitted["_spec"].code_size
-            fitted["_output_ndim"] = sequences.ndim
-            return fitted
+    def partial_fit(self, X, y=None, sample_weight=None, validation_data=None):
+        """Train for one epoch on ``X``, continuing from the current state.
 
-        return self._run_fit(lambda: (validate_sequences(self, X, reset=True),), fit)
+        The first call initializes the model (and learns the standardization
+        from this first chunk); later calls continue with the same weights
+        and optimizer state, so data too big for memory can be streamed in
+        chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            A chunk of sequences, shaped as in the first call.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+        validation_data : array-like or list of arrays, default=None
+            Sequences whose loss is recorded for this epoch.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The updated estimator.
+        """
+        return self._fit(X, None, sample_weight, validation_data, incremental=True)
+
+    def _validate_training_data(self, X, y, reset):
+        return validate_sequences(self, X, reset=reset), None
+
+    def _targets(self, sequences, y):
+        return [sequences.values], [1.0], 0, 1
+
+    def _validation_set(self, validation_data):
+        return sequences_without_estimator(validation_data), None
+
+    def _fitted_extras(self, sequences, y, spec):
+        return {"_n_features_out": spec.code_size, "_output_ndim": sequences.ndim}
 
     def transform(self, X):
         """Encode sequences into codes.
