@@ -1,5 +1,6 @@
 """LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
 
+from ._persistence import load
 from ._regressor import CompositeLSTMRegressor
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import LongFormatSequences, from_long_format, make_windows
@@ -12,5 +13,6 @@ __all__ = [
     "LongFormatSequences",
     "__version__",
     "from_long_format",
+    "load",
     "make_windows",
 ]
