@@ -1,0 +1,272 @@
+"""Training users can steer and watch: stopping, validation, callbacks, warm starts, options."""
+
+import pickle
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+
+from ._helpers import TINY, make_sequences
+
+X = make_sequences(n_samples=60, n_timesteps=10)
+X_VALID = make_sequences(n_samples=20, n_timesteps=10, seed=1)
+
+
+def test_training_stops_when_the_loss_stops_improving():
+    model = LSTMAutoencoderTransformer(
+        units=8, epochs=500, learning_rate=1e-2, tol=1e-2, n_iter_no_change=3, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X)
+    assert model.n_iter_ < 500
+    curve = np.array(model.loss_curve_)
+    # As in MLPRegressor: each of the last n_iter_no_change epochs failed to beat
+    # the best loss before it by tol, and none before them did.
+    for epoch in range(len(curve) - 3, len(curve)):
+        assert curve[epoch] > curve[:epoch].min() - 1e-2
+    assert model.best_loss_ == pytest.approx(curve.min())
+
+
+def test_running_out_of_epochs_warns():
+    with pytest.warns(ConvergenceWarning, match="raise epochs"):
+        LSTMAutoencoderTransformer(units=8, epochs=2, random_state=0).fit(X)
+
+
+def test_early_stopping_restores_the_best_weights():
+    model = LSTMAutoencoderTransformer(
+        units=8, epochs=200, learning_rate=3e-2, early_stopping=True, validation_fraction=0.25,
+        n_iter_no_change=4, random_state=0,
+    ).fit(X)
+    validation = np.array(model.validation_loss_curve_)
+    assert len(validation) == model.n_iter_ == len(model.loss_curve_) < 200
+    assert model.best_loss_ == pytest.approx(validation.min())
+    assert model.history_ == {"loss": model.loss_curve_, "val_loss": model.validation_loss_curve_}
+    # The weights kept are those of the best epoch, not the last one.
+    best_epoch = int(np.argmin(validation))
+    assert best_epoch < model.n_iter_ - 1
+    held_out = X[np.sort(np.random.RandomState(model._seed).permutation(60)[:15])]
+    assert -model.score(held_out) == pytest.approx(validation[best_epoch], rel=1e-4)
+
+
+def test_explicit_validation_data_is_reported_and_monitored():
+    model = LSTMAutoencoderTransformer(**{**TINY, "epochs": 4}).fit(X, validation_data=X_VALID)
+    assert len(model.validation_loss_curve_) == 4
+    assert model.validation_loss_curve_[-1] == pytest.approx(-model.score(X_VALID), rel=1e-4)
+    assert model.best_loss_ == min(model.loss_curve_)  # monitored only with early_stopping
+
+    composite = CompositeLSTMRegressor(**TINY).fit(
+        X, X[:, -1, 0], validation_data=(X_VALID, X_VALID[:, -1, 0])
+    )
+    assert len(composite.validation_loss_curve_) == 3
+    with pytest.raises(ValueError, match="tuple"):
+        CompositeLSTMRegressor(**TINY).fit(X, X[:, -1, 0], validation_data=X_VALID)
+
+
+def test_too_small_validation_split_is_explained():
+    with pytest.raises(ValueError, match="validation_fraction"):
+        LSTMAutoencoderTransformer(**TINY, early_stopping=True, validation_fraction=0.005).fit(X)
+
+
+class RecordingCallback(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.logs = []
+        self.began = self.ended = 0
+
+    def on_train_begin(self, logs=None):
+        self.began += 1
+        self.weights_at_start = self.model.get_weights()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs.append((epoch, dict(logs)))
+
+    def on_train_end(self, logs=None):
+        self.ended += 1
+
+
+def test_keras_callbacks_see_every_epoch_and_can_stop_training():
+    recorder = RecordingCallback()
+    stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    model = LSTMAutoencoderTransformer(
+        **{**TINY, "epochs": 50}, callbacks=[recorder, stopper]
+    ).fit(X, validation_data=X_VALID)
+    assert recorder.began == recorder.ended == 1
+    assert [epoch for epoch, _ in recorder.logs] == list(range(model.n_iter_))
+    assert set(recorder.logs[0][1]) == {"loss", "val_loss"}
+    assert recorder.logs[-1][1]["loss"] == pytest.approx(model.loss_curve_[-1])
+    assert model.n_iter_ == 2  # Keras's EarlyStopping ended it (patience 0)
+
+
+def test_callbacks_survive_clone_and_pickle():
+    model = LSTMAutoencoderTransformer(**TINY, callbacks=[RecordingCallback()]).fit(X)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    cloned = clone(model)
+    assert isinstance(cloned.callbacks[0], RecordingCallback)
+    assert cloned.callbacks[0] is not model.callbacks[0]
+    cloned.fit(X)
+    np.testing.assert_array_equal(cloned.transform(X), model.transform(X))
+
+
+def test_verbose_one_is_a_single_bar_with_losses(capsys):
+    LSTMAutoencoderTransformer(**{**TINY, "verbose": 1}).fit(X, validation_data=X_VALID)
+    output = capsys.readouterr().out
+    assert "3/3" in output and "loss" in output and "val_loss" in output
+    # One bar: no per-batch lines, at most one line per redraw.
+    assert output.count("\n") <= 4
+
+
+def test_verbose_two_prints_one_line_per_epoch(capsys):
+    LSTMAutoencoderTransformer(**{**TINY, "verbose": 2}).fit(X)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 3 and lines[0].startswith("Epoch 1/3 - loss: ")
+
+
+def test_partial_fit_on_chunks_reaches_the_loss_of_fit():
+    settings = {"units": 16, "learning_rate": 5e-3, "random_state": 0}
+    whole = LSTMAutoencoderTransformer(epochs=30, n_iter_no_change=1000, **settings).fit(X)
+    streamed = LSTMAutoencoderTransformer(**settings)
+    for _epoch in range(30):
+        for chunk in np.array_split(X, 3):
+            streamed.partial_fit(chunk)
+    assert streamed.n_iter_ == 90
+    assert streamed.score(X) >= 0.9 * whole.score(X) - 0.02  # negative errors
+    assert -streamed.score(X) < 0.5 * -LSTMAutoencoderTransformer(epochs=1, **settings).fit(
+        X
+    ).score(X)
+
+
+def test_partial_fit_refuses_other_shapes_and_keeps_the_model():
+    model = LSTMAutoencoderTransformer(**TINY).partial_fit(X)
+    before = model.transform(X)
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(make_sequences(n_samples=5, n_timesteps=10, n_features=3))
+    np.testing.assert_array_equal(model.transform(X), before)
+
+
+def test_warm_start_continues_from_the_fitted_state():
+    model = LSTMAutoencoderTransformer(**TINY, warm_start=True).fit(X)
+    first_curve = list(model.loss_curve_)
+    model.fit(X)
+    assert model.n_iter_ == 6
+    assert model.loss_curve_[:3] == first_curve
+    assert model.loss_curve_[3] < first_curve[0]
+    cold = LSTMAutoencoderTransformer(**TINY).fit(X).fit(X)
+    assert cold.n_iter_ == 3
+
+
+@pytest.mark.parametrize(
+    "params, code_size",
+    [
+        ({"cell": "gru"}, 8),
+        ({"bidirectional": True}, 16),
+        ({"units": (8, 4), "bidirectional": True, "cell": "gru"}, 8),
+        ({"latent_dim": 3, "latent_activation": "tanh"}, 3),
+        ({"dropout": 0.2, "recurrent_dropout": 0.2}, 8),
+        ({"loss": "huber"}, 8),
+        ({"loss": "mae"}, 8),
+        ({"optimizer": "rmsprop"}, 8),
+        ({"optimizer": "sgd", "learning_rate": 0.1}, 8),
+        ({"optimizer": keras.optimizers.AdamW(learning_rate=3e-3)}, 8),
+        ({"dtype": "float64"}, 8),
+    ],
+)
+def test_architecture_and_training_options(params, code_size):
+    model = LSTMAutoencoderTransformer(**{**TINY, **params})
+    codes = model.fit(X).transform(X)
+    assert codes.shape == (60, code_size)
+    assert np.all(np.isfinite(model.loss_curve_))
+    np.testing.assert_allclose(model.encoder_.predict(X, verbose=0), codes, rtol=1e-4, atol=1e-5)
+    if params.get("latent_dim"):
+        assert model.encoder_.get_layer("encoder_bottleneck").activation.__name__ == "tanh"
+    # Reproducible, dropout included.
+    np.testing.assert_array_equal(clone(model).fit(X).transform(X), codes)
+
+
+def test_dropout_changes_training_but_not_inference():
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
+    dropped = LSTMAutoencoderTransformer(**TINY, dropout=0.5).fit(X)
+    assert plain.loss_curve_ != dropped.loss_curve_
+    np.testing.assert_array_equal(dropped.transform(X), dropped.transform(X))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"cell": "rnn"}, "cell"),
+        ({"bidirectional": 1}, "bidirectional"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"recurrent_dropout": -0.1}, "recurrent_dropout"),
+        ({"loss": "l1"}, "loss"),
+        ({"optimizer": "adagrad"}, "optimizer"),
+        ({"optimizer": keras.optimizers.Adagrad()}, "optimizer"),
+        ({"optimizer": keras.optimizers.Adam(clipnorm=1.0)}, "clipnorm"),
+        ({"tol": -1}, "tol"),
+        ({"n_iter_no_change": 0}, "n_iter_no_change"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"early_stopping": "yes"}, "early_stopping"),
+        ({"warm_start": None}, "warm_start"),
+        ({"callbacks": [print]}, "callbacks"),
+        ({"dtype": "float16"}, "dtype"),
+    ],
+)
+def test_invalid_training_parameters_are_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        LSTMAutoencoderTransformer(**{**TINY, **params}).fit(X)
+
+
+def test_sample_weight_steers_what_is_learned():
+    half = len(X) // 2
+    to_first = np.r_[np.ones(half), np.full(len(X) - half, 1e-3)]
+    model = LSTMAutoencoderTransformer(units=8, epochs=30, learning_rate=1e-2, random_state=0)
+    model.fit(X, sample_weight=to_first)
+    assert model.score(X[:half]) > model.score(X[half:])
+    with pytest.raises(ValueError, match="shape"):
+        model.fit(X, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="non-negative"):
+        model.fit(X, sample_weight=-np.ones(len(X)))
+
+
+NEW_PARAMETERS = {
+    "cell": "gru",
+    "bidirectional": True,
+    "dropout": 0.1,
+    "recurrent_dropout": 0.1,
+    "loss": "huber",
+    "optimizer": "rmsprop",
+    "tol": 1e-3,
+    "n_iter_no_change": 3,
+    "early_stopping": True,
+    "validation_fraction": 0.2,
+    "warm_start": True,
+    "latent_activation": "tanh",
+    "dtype": "float64",
+}
+
+
+@pytest.mark.parametrize("Estimator", [LSTMAutoencoderTransformer, CompositeLSTMRegressor])
+def test_every_parameter_survives_clone_get_and_set_params(Estimator):
+    estimator = Estimator(**NEW_PARAMETERS)
+    assert {k: estimator.get_params()[k] for k in NEW_PARAMETERS} == NEW_PARAMETERS
+    cloned = clone(estimator)
+    assert {k: cloned.get_params()[k] for k in NEW_PARAMETERS} == NEW_PARAMETERS
+    reset = Estimator().set_params(**NEW_PARAMETERS)
+    assert {k: reset.get_params()[k] for k in NEW_PARAMETERS} == NEW_PARAMETERS
+
+
+def test_new_parameters_in_a_grid_search():
+    search = GridSearchCV(
+        LSTMAutoencoderTransformer(**TINY),
+        {"cell": ["lstm", "gru"], "loss": ["mse", "huber"], "bidirectional": [False, True]},
+        cv=2,
+    )
+    search.fit(X)
+    assert len(search.cv_results_["params"]) == 8
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
