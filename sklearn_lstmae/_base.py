@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._engine import LOSSES, OptimizerConfig, get_engine
 from ._networks import RECURRENT_LAYERS, NetworkSpec, build_networks
-from ._sequences import pad_to
+from ._sequences import check_representable, pad_to
 
 # Fitted attributes that hold Keras objects: rebuilt from weights on unpickling.
 _KERAS_ATTRIBUTES = ("model_", "encoder_", "decoder_", "predictor_")
@@ -338,6 +338,8 @@ class _BaseLSTMAutoencoder(BaseEstimator):
 
     def _train(self, sequences, y, sample_weight, validation_data, *, continuing, incremental):
         targets, loss_weights, n_future, n_targets = self._targets(sequences, y)
+        for values in targets:
+            check_representable(values, self._spec.dtype if continuing else self.dtype)
         if continuing:
             spec = self._spec
             if (n_future, n_targets) != (spec.n_future, spec.n_targets):
@@ -529,6 +531,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         return get_engine(self._spec).apply(network, network_name, inputs)
 
     def _encode(self, X_3d):
+        check_representable(X_3d, self._spec.dtype)
         return self._apply("encoder", X_3d)
 
     def _reconstruction_error(self, X_3d):

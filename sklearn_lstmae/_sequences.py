@@ -26,6 +26,7 @@ __all__ = [
     "validate_sequences_and_targets",
     "targets_to_3d",
     "validate_codes",
+    "check_representable",
     "like_input",
 ]
 
@@ -57,8 +58,33 @@ def _is_sequence_list(X):
     return isinstance(X, (list, tuple))
 
 
+def _check_kind(values, name="X"):
+    """Refuse what is not numeric data with a message that names the problem."""
+    if values is None:
+        raise ValueError(f"{name} is None: pass sequences. " + _LAYOUT_HELP)
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{name} is a string, not sequences. " + _LAYOUT_HELP)
+    dtypes = getattr(values, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
+        text = [str(c) for c, t in dtypes.items() if t.kind not in "biuf"]
+        if text:
+            raise ValueError(
+                f"{name} has non-numeric columns {text}: every column must hold numbers "
+                "(encode or drop them first)."
+            )
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind == "b":
+        raise ValueError(
+            f"{name} has boolean dtype: sequences must be numbers; convert with "
+            f"{name}.astype(float) if that is what you mean."
+        )
+    if kind in ("U", "S", "a"):
+        raise ValueError(f"{name} holds text (dtype {values.dtype}): sequences must be numbers.")
+
+
 def _check_layout(X):
     """Reject shapes that are not sequences before anything is validated or stored."""
+    _check_kind(X)
     shape = getattr(X, "shape", None)
     if shape is None:
         return
@@ -80,9 +106,12 @@ def _as_3d(X):
 
 def _lengths_of_padded(X_3d):
     """Lengths of NaN-padded sequences; only whole trailing NaN timesteps are padding."""
+    full_lengths = np.full(len(X_3d), X_3d.shape[1], dtype=np.int64)
+    # A reduction allocates nothing, unlike an isnan mask: the common no-NaN case
+    # of a large (even memory-mapped) array stays cheap.
+    if not np.isnan(np.min(X_3d)):
+        return full_lengths
     nan = np.isnan(X_3d)
-    if not nan.any():
-        return np.full(len(X_3d), X_3d.shape[1], dtype=np.int64)
     step_is_padding = nan.all(axis=2)
     if (nan.any(axis=2) & ~step_is_padding).any():
         raise ValueError(
@@ -127,6 +156,7 @@ def _pad_sequence_list(X):
                 f"Sequences of length 0 are not allowed: sequence {index} of X is empty. "
                 "Drop it before fitting."
             )
+        _check_kind(np.asarray(sequence), f"Sequence {index} of X")
         array = check_array(
             sequence, ensure_2d=False, dtype=_FLOAT_DTYPES, input_name=f"Sequence {index} of X"
         )
@@ -253,6 +283,8 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True):
     if y is None:
         # validate_data's own wording, which scikit-learn's checks look for.
         validate_data(estimator, X, y)
+    sequences = validate_sequences(estimator, X, reset=reset)
+    _check_kind(y, "y")
     y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name="y")
     if y.ndim > 3:
         raise ValueError(
@@ -261,11 +293,8 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True):
         )
     if y.ndim >= 2 and 0 in y.shape[1:]:
         raise ValueError(f"y has shape {y.shape}: it needs at least one step and target.")
-    if _is_sequence_list(X):
-        check_consistent_length(np.empty(len(X)), y)
-    else:
-        check_consistent_length(X, y)
-    return validate_sequences(estimator, X, reset=reset), y
+    check_consistent_length(sequences.values, y)
+    return sequences, y
 
 
 def targets_to_3d(y):
@@ -274,6 +303,16 @@ def targets_to_3d(y):
     if y.ndim == 1:
         y = y[:, np.newaxis]
     return _as_3d(y)
+
+
+def check_representable(values, dtype):
+    """Refuse values that overflow the networks' precision (inf inside the graph)."""
+    limit = np.finfo(dtype).max
+    if values.size and max(abs(float(np.nanmin(values))), abs(float(np.nanmax(values)))) > limit:
+        raise ValueError(
+            f"X holds values beyond {dtype}'s range (about {limit:.3g}): they would "
+            "overflow to infinity. Rescale X, or use dtype='float64'."
+        )
 
 
 def validate_codes(Z, code_size):

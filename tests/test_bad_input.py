@@ -1,0 +1,186 @@
+"""Bad input and bad parameters: a clear error naming the problem, and nothing fitted lost."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+
+from ._helpers import TINY
+
+RNG = np.random.RandomState(0)
+X = RNG.rand(12, 6, 2)
+Y = RNG.rand(12, 3)
+
+
+def with_nan_inside(values):
+    values = values.copy()
+    values[0, 2, 0] = np.nan
+    return values
+
+
+def with_inf(values):
+    values = values.copy()
+    values[1, 1, 1] = np.inf
+    return values
+
+
+# (case id, bad X, bad y or None for "the good y", parameters, error type(s), message pattern)
+FIT_CASES = [
+    ("X-none", None, None, {}, ValueError, "X is None"),
+    ("X-string", "sequences", None, {}, ValueError, "X is a string"),
+    ("X-text-array", np.full((12, 6), "a"), None, {}, ValueError, "holds text"),
+    ("X-objects", np.full((12, 6), {}, dtype=object), None, {}, TypeError, "dict"),
+    ("X-complex", X + 1j, None, {}, ValueError, "Complex data not supported"),
+    ("X-boolean", X > 0.5, None, {}, ValueError, "boolean dtype"),
+    ("X-1d", X[0, :, 0], None, {}, ValueError, "Expected 2D array"),
+    ("X-scalar", 3.0, None, {}, ValueError, "Expected 2D array"),
+    ("X-4d", X[..., None], None, {}, ValueError, "2-D or 3-D"),
+    ("X-sparse", sp.csr_matrix(X[:, :, 0]), None, {}, TypeError, "[Ss]parse"),
+    ("X-no-samples", np.empty((0, 6, 2)), None, {}, ValueError, "0 sample"),
+    ("X-no-timesteps", np.empty((12, 0)), None, {}, ValueError, "0 feature"),
+    ("X-no-features", np.empty((12, 6, 0)), None, {}, ValueError, "at least one timestep"),
+    ("X-nan-inside", with_nan_inside(X), None, {}, ValueError, "NaN"),
+    ("X-inf", with_inf(X), None, {}, ValueError, "infinity"),
+    ("X-nan-gap", np.array([[1.0, np.nan, 2.0]] * 12), None, {}, ValueError, "before the end"),
+    ("X-all-nan-row", np.r_[X[:11, :, 0], np.full((1, 6), np.nan)], None, {}, ValueError,
+     "length 0"),
+    ("X-empty-list", [], None, {}, ValueError, "empty list"),
+    ("X-list-empty-seq", [X[0]] * 11 + [np.empty((0, 2))], None, {}, ValueError, "length 0"),
+    ("X-list-features", [X[0]] * 11 + [np.ones((4, 3))], None, {}, ValueError,
+     "different numbers of features"),
+    ("X-list-text", [np.array(["a", "b"])] * 12, None, {}, ValueError, "holds text"),
+    ("X-frame-text", pd.DataFrame({"t0": ["a"] * 12, "t1": np.ones(12)}), None, {},
+     ValueError, "non-numeric columns"),
+    ("X-overflow", np.full((12, 6), 1e300), None, {}, ValueError, "float32's range"),
+    ("X-overflows-training", X * 1e37, None, {"standardize": False, "learning_rate": 1.0},
+     ValueError, "diverged"),
+    ("units-zero", X, None, {"units": 0}, ValueError, "units"),
+    ("units-negative", X, None, {"units": (8, -3)}, ValueError, "units"),
+    ("units-string", X, None, {"units": "64"}, ValueError, "units"),
+    ("latent-dim-zero", X, None, {"latent_dim": 0}, ValueError, "latent_dim"),
+    ("epochs-zero", X, None, {"epochs": 0}, ValueError, "epochs"),
+    ("epochs-negative", X, None, {"epochs": -5}, ValueError, "epochs"),
+    ("epochs-float", X, None, {"epochs": 2.0}, ValueError, "epochs"),
+    ("batch-size-zero", X, None, {"batch_size": 0}, ValueError, "batch_size"),
+    ("learning-rate-text", X, None, {"learning_rate": "fast"}, ValueError, "learning_rate"),
+    ("learning-rate-negative", X, None, {"learning_rate": -1e-3}, ValueError, "learning_rate"),
+    ("activation-unknown", X, None, {"activation": "swishy"}, ValueError, "activation"),
+    ("cell-unknown", X, None, {"cell": "transformer"}, ValueError, "cell"),
+    ("loss-unknown", X, None, {"loss": "l3"}, ValueError, "loss"),
+    ("optimizer-unknown", X, None, {"optimizer": "adagrad"}, ValueError, "optimizer"),
+    ("optimizer-wrong-type", X, None, {"optimizer": 3}, ValueError, "optimizer"),
+    ("dropout-too-big", X, None, {"dropout": 2}, ValueError, "dropout"),
+    ("random-state-text", X, None, {"random_state": "x"}, ValueError, "random_state"),
+    ("verbose-text", X, None, {"verbose": "loud"}, ValueError, "verbose"),
+    ("standardize-text", X, None, {"standardize": "no"}, ValueError, "standardize"),
+]
+
+REGRESSOR_CASES = [
+    ("y-none", X, "none", {}, ValueError, "requires y"),
+    ("y-short", X, Y[:5], {}, ValueError, "inconsistent numbers of samples"),
+    ("y-nan", X, np.full((12, 3), np.nan), {}, ValueError, "NaN"),
+    ("y-4d", X, np.zeros((12, 2, 2, 2)), {}, ValueError, "y must have shape"),
+    ("y-text", X, np.full(12, "a"), {}, ValueError, "holds text"),
+    ("weight-out-of-range", X, None, {"reconstruction_weight": 2.0}, ValueError,
+     "reconstruction_weight"),
+]
+
+
+def _fit(estimator, X_bad, y_bad):
+    if isinstance(estimator, CompositeLSTMRegressor):
+        y = Y if y_bad is None else (None if isinstance(y_bad, str) else y_bad)
+        return estimator.fit(X_bad, y)
+    return estimator.fit(X_bad)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            LSTMAutoencoderTransformer: LSTMAutoencoderTransformer(**TINY).fit(X),
+            CompositeLSTMRegressor: CompositeLSTMRegressor(**TINY).fit(X, Y),
+        }
+
+
+def _outputs(estimator):
+    outputs = [estimator.transform(X)]
+    if isinstance(estimator, CompositeLSTMRegressor):
+        outputs.append(estimator.predict(X))
+    return outputs
+
+
+@pytest.mark.parametrize("Estimator", [LSTMAutoencoderTransformer, CompositeLSTMRegressor])
+@pytest.mark.parametrize(
+    "X_bad, y_bad, params, error, message",
+    [case[1:] for case in FIT_CASES],
+    ids=[case[0] for case in FIT_CASES],
+)
+def test_bad_fit_input_is_refused_and_the_fitted_model_kept(
+    fitted, Estimator, X_bad, y_bad, params, error, message
+):
+    estimator = fitted[Estimator]
+    before = _outputs(estimator)
+    n_features_before, loss_curve_before = estimator.n_features_in_, estimator.loss_curve_
+    original_params = estimator.get_params()
+    estimator.set_params(**params)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(error, match=message):
+                _fit(estimator, X_bad, y_bad)
+    finally:
+        estimator.set_params(**original_params)
+    for a, b in zip(before, _outputs(estimator)):
+        np.testing.assert_array_equal(a, b)
+    assert estimator.n_features_in_ == n_features_before
+    assert estimator.loss_curve_ is loss_curve_before
+
+
+@pytest.mark.parametrize(
+    "X_bad, y_bad, params, error, message",
+    [case[1:] for case in REGRESSOR_CASES],
+    ids=[case[0] for case in REGRESSOR_CASES],
+)
+def test_bad_targets_are_refused_and_the_fitted_model_kept(
+    fitted, X_bad, y_bad, params, error, message
+):
+    estimator = fitted[CompositeLSTMRegressor]
+    before = _outputs(estimator)
+    original_params = estimator.get_params()
+    estimator.set_params(**params)
+    try:
+        with pytest.raises(error, match=message):
+            _fit(estimator, X_bad, y_bad)
+    finally:
+        estimator.set_params(**original_params)
+    for a, b in zip(before, _outputs(estimator)):
+        np.testing.assert_array_equal(a, b)
+
+
+PREDICT_CASES = [
+    ("timesteps-differ", RNG.rand(4, 5, 2), "5 timesteps"),
+    ("features-differ", RNG.rand(4, 6, 3), "3 features per timestep"),
+    ("univariate-for-multivariate", RNG.rand(4, 6), "1 features per timestep"),
+    ("nan-inside", with_nan_inside(X), "NaN"),
+    ("none", None, "X is None"),
+    ("list-features-differ", [RNG.rand(4, 3)], "3 features per timestep"),
+]
+
+
+@pytest.mark.parametrize("Estimator", [LSTMAutoencoderTransformer, CompositeLSTMRegressor])
+@pytest.mark.parametrize(
+    "X_bad, message", [case[1:] for case in PREDICT_CASES], ids=[case[0] for case in PREDICT_CASES]
+)
+def test_bad_input_after_fit_is_refused(fitted, Estimator, X_bad, message):
+    estimator = fitted[Estimator]
+    methods = [estimator.transform, estimator.score if Estimator is LSTMAutoencoderTransformer
+               else estimator.predict]
+    for method in methods:
+        with pytest.raises(ValueError, match=message):
+            method(X_bad)
+
