@@ -220,7 +220,8 @@ class CompositeLSTMRegressor(
         check_is_fitted(self)
         sequences = validate_sequences(self, X, reset=False)
         prediction = self._apply("predictor", self._encode(sequences.values))
-        return prediction.reshape(len(prediction), *self._target_shape).astype(sequences.dtype)
+        prediction = prediction.reshape(len(prediction), *self._target_shape)
+        return prediction.astype(sequences.dtype, copy=False)
 
     def transform(self, X):
         """Encode sequences into codes.
@@ -236,7 +237,7 @@ class CompositeLSTMRegressor(
         """
         check_is_fitted(self)
         sequences = validate_sequences(self, X, reset=False)
-        return self._encode(sequences.values).astype(sequences.dtype)
+        return self._encode(sequences.values).astype(sequences.dtype, copy=False)
 
     def reconstruct(self, X):
         """Rebuild the input sequences through the reconstruction decoder.

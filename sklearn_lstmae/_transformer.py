@@ -141,7 +141,7 @@ class LSTMAutoencoderTransformer(
         """
         check_is_fitted(self)
         sequences = validate_sequences(self, X, reset=False)
-        return self._encode(sequences.values).astype(sequences.dtype)
+        return self._encode(sequences.values).astype(sequences.dtype, copy=False)
 
     def inverse_transform(self, X, lengths=None):
         """Decode codes back into sequences.
