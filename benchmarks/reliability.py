@@ -75,9 +75,14 @@ def many_fits(n_fits):
     after = _status_mb("VmRSS")
     traces = sum(f.experimental_get_tracing_count() for f in engine._train_functions.values())
     print(f"{n_fits} consecutive fits (64 x 20 x 2 sequences, LSTM(16), 5 epochs each):")
-    print(f"  resident memory   {before:8.1f} MB -> {after:8.1f} MB  (growth {after - before:+.1f} MB)")
-    print(f"  median fit time   first 10: {statistics.median(times[:10]) * 1000:.1f} ms, "
-          f"last 10: {statistics.median(times[-10:]) * 1000:.1f} ms")
+    print(
+        f"  resident memory   {before:8.1f} MB -> {after:8.1f} MB"
+        f"  (growth {after - before:+.1f} MB)"
+    )
+    print(
+        f"  median fit time   first 10: {statistics.median(times[:10]) * 1000:.1f} ms, "
+        f"last 10: {statistics.median(times[-10:]) * 1000:.1f} ms"
+    )
     print(f"  train-function traces: {traces} (one per loss/optimizer in use)")
 
 
@@ -105,8 +110,10 @@ def big_encoding(n_sequences, n_timesteps=50, n_features=4):
             codes = model.transform(mapped)
         elapsed = time.perf_counter() - start
     input_mb = n_sequences * n_timesteps * n_features * 4 / 2**20
-    print(f"transform of a memory-mapped array of {n_sequences:,} x {n_timesteps} x {n_features} "
-          f"float32 sequences ({input_mb:,.0f} MB on disk), LSTM(64):")
+    print(
+        f"transform of a memory-mapped array of {n_sequences:,} x {n_timesteps} x {n_features} "
+        f"float32 sequences ({input_mb:,.0f} MB on disk), LSTM(64):"
+    )
     print(f"  codes             {codes.nbytes / 2**20:8.1f} MB ({codes.shape}, {codes.dtype})")
     print(f"  peak RssAnon      {sampler.peak - baseline:+8.1f} MB above the baseline")
     print(f"  time              {elapsed:8.1f} s ({n_sequences / elapsed:,.0f} sequences/s)")

@@ -84,9 +84,14 @@ def _optimizer_config(optimizer, learning_rate):
         )
     config = optimizer.get_config()
     unsupported = {
-        "clipnorm": None, "clipvalue": None, "global_clipnorm": None, "use_ema": False,
-        "loss_scale_factor": None, "gradient_accumulation_steps": None,
-        "amsgrad": False, "centered": False,
+        "clipnorm": None,
+        "clipvalue": None,
+        "global_clipnorm": None,
+        "use_ema": False,
+        "loss_scale_factor": None,
+        "gradient_accumulation_steps": None,
+        "amsgrad": False,
+        "centered": False,
     }
     for key, plain in unsupported.items():
         if config.get(key, plain) not in (plain, None, False):
@@ -250,8 +255,10 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         _check_fraction("recurrent_dropout", self.recurrent_dropout, high_open=True)
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}.")
-        if not _is_real(self.learning_rate) or not np.isfinite(self.learning_rate) or (
-            self.learning_rate <= 0
+        if (
+            not _is_real(self.learning_rate)
+            or not np.isfinite(self.learning_rate)
+            or (self.learning_rate <= 0)
         ):
             raise ValueError(
                 f"learning_rate must be a positive number, got {self.learning_rate!r}."
@@ -317,15 +324,22 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         A failure anywhere (bad input, bad parameters, diverging training)
         leaves a previously fitted estimator exactly as it was.
         """
-        saved = {name: self.__dict__[name] for name in _VALIDATION_ATTRIBUTES
-                 if name in self.__dict__}
+        saved = {
+            name: self.__dict__[name] for name in _VALIDATION_ATTRIBUTES if name in self.__dict__
+        }
         try:
             self._validate_params()
             continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
             sample_weight = _check_sample_weight(sample_weight, len(sequences.values))
-            fitted = self._train(sequences, y, sample_weight, validation_data,
-                                 continuing=continuing, incremental=incremental)
+            fitted = self._train(
+                sequences,
+                y,
+                sample_weight,
+                validation_data,
+                continuing=continuing,
+                incremental=incremental,
+            )
         except BaseException:
             for name in _VALIDATION_ATTRIBUTES:
                 self.__dict__.pop(name, None)
@@ -395,8 +409,16 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         )
         validation_data = None if validation is None else trainer.data(*validation)
         epochs = 1 if incremental else self.epochs
-        self._run_epochs(trainer, model, train_data, validation_data, epochs, shuffle_rng,
-                         history, stop_early=not incremental)
+        self._run_epochs(
+            trainer,
+            model,
+            train_data,
+            validation_data,
+            epochs,
+            shuffle_rng,
+            history,
+            stop_early=not incremental,
+        )
 
         fitted = {
             "_spec": spec,
@@ -456,8 +478,9 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         targets[0] = pad_to(targets[0], spec.n_timesteps, "validate on")
         return sequences.values, targets, None
 
-    def _run_epochs(self, trainer, model, train_data, validation_data, epochs, rng, history,
-                    *, stop_early):
+    def _run_epochs(
+        self, trainer, model, train_data, validation_data, epochs, rng, history, *, stop_early
+    ):
         """The epoch loop: stopping rules, callbacks, progress, divergence."""
         callbacks = keras.callbacks.CallbackList(
             list(self.callbacks or []), model=model, epochs=epochs, verbose=0

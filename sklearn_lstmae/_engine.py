@@ -170,9 +170,7 @@ class Engine:
             [tf.TensorSpec((t.shape[-1],), self.dtype) for t in targets],  # 1 / scale
             [scalar for _ in targets],  # loss weights
         ]
-        self._hyper_specs = {
-            key: scalar for key in OptimizerConfig().hyperparameters(tf.float32)
-        }
+        self._hyper_specs = {key: scalar for key in OptimizerConfig().hyperparameters(tf.float32)}
         self._train_functions = {}
         self._evaluate_functions = {}
         self._functions_lock = threading.Lock()
@@ -190,8 +188,17 @@ class Engine:
             )
 
     # -- training ----------------------------------------------------------
-    def _loss_terms(self, loss_kind, trainable, non_trainable, inputs, targets,
-                    sample_weight, inv_scales, training):
+    def _loss_terms(
+        self,
+        loss_kind,
+        trainable,
+        non_trainable,
+        inputs,
+        targets,
+        sample_weight,
+        inv_scales,
+        training,
+    ):
         """Per output: (sum of weighted element losses, sum of weights over real elements)."""
         outputs, non_trainable = self._networks["model"].stateless_call(
             trainable, non_trainable, inputs, training=training
@@ -227,8 +234,21 @@ class Engine:
             return self._train_functions[key]
 
     def _make_train_function(self, loss_kind, optimizer_name):
-        def train_epoch(trainable, non_trainable, slots_a, slots_b, step, inputs, targets,
-                        sample_weight, inv_scales, loss_weights, order, batch_size, hyper):
+        def train_epoch(
+            trainable,
+            non_trainable,
+            slots_a,
+            slots_b,
+            step,
+            inputs,
+            targets,
+            sample_weight,
+            inv_scales,
+            loss_weights,
+            order,
+            batch_size,
+            hyper,
+        ):
             n_samples = tf.shape(order)[0]
             n_batches = (n_samples + batch_size - 1) // batch_size
             total_loss = tf.constant(0.0, self.dtype)
@@ -240,8 +260,14 @@ class Engine:
                 with tf.GradientTape() as tape:
                     tape.watch(trainable)
                     terms, non_trainable = self._loss_terms(
-                        loss_kind, trainable, non_trainable, batch_inputs, batch_targets,
-                        batch_weight, inv_scales, training=True,
+                        loss_kind,
+                        trainable,
+                        non_trainable,
+                        batch_inputs,
+                        batch_targets,
+                        batch_weight,
+                        inv_scales,
+                        training=True,
                     )
                     loss = self._combine(terms, loss_weights)
                 gradients = tape.gradient(loss, trainable)
@@ -257,7 +283,10 @@ class Engine:
         return tf.function(
             train_epoch,
             input_signature=[
-                trainable, non_trainable, trainable, trainable,
+                trainable,
+                non_trainable,
+                trainable,
+                trainable,
                 tf.TensorSpec((), self.dtype),  # optimizer steps so far
                 *self._data_specs,
                 tf.TensorSpec((None,), tf.int32),  # sample order of this epoch
@@ -269,18 +298,34 @@ class Engine:
     def _evaluate_function(self, loss_kind):
         with self._functions_lock:
             if loss_kind not in self._evaluate_functions:
-                def evaluate(trainable, non_trainable, inputs, targets, sample_weight,
-                             inv_scales, loss_weights):
+
+                def evaluate(
+                    trainable,
+                    non_trainable,
+                    inputs,
+                    targets,
+                    sample_weight,
+                    inv_scales,
+                    loss_weights,
+                ):
                     terms, _ = self._loss_terms(
-                        loss_kind, trainable, non_trainable, inputs, targets, sample_weight,
-                        inv_scales, training=False,
+                        loss_kind,
+                        trainable,
+                        non_trainable,
+                        inputs,
+                        targets,
+                        sample_weight,
+                        inv_scales,
+                        training=False,
                     )
                     return [tf.stack(term) for term in terms]
 
                 self._evaluate_functions[loss_kind] = tf.function(
                     evaluate,
                     input_signature=[
-                        self._trainable_specs, self._non_trainable_specs, *self._data_specs
+                        self._trainable_specs,
+                        self._non_trainable_specs,
+                        *self._data_specs,
                     ],
                 )
             return self._evaluate_functions[loss_kind]
@@ -289,9 +334,7 @@ class Engine:
     def _make_inference(self, network):
         def infer(trainable, non_trainable, blocks):
             def one_block(block):
-                outputs, _ = network.stateless_call(
-                    trainable, non_trainable, block, training=False
-                )
+                outputs, _ = network.stateless_call(trainable, non_trainable, block, training=False)
                 return outputs
 
             return tf.map_fn(
@@ -320,9 +363,7 @@ class Engine:
         """
         function = self._inference[name]
         trainable = [tf.convert_to_tensor(v.value) for v in network.trainable_variables]
-        non_trainable = [
-            tf.convert_to_tensor(v.value) for v in network.non_trainable_variables
-        ]
+        non_trainable = [tf.convert_to_tensor(v.value) for v in network.non_trainable_variables]
         n_samples = len(inputs)
         dtype = self.dtype.as_numpy_dtype
         outputs = np.empty((n_samples, *network.output_shape[1:]), dtype)
@@ -348,8 +389,15 @@ class Engine:
 
     def trainer(self, model, *, loss, optimizer, scales, loss_weights, state=None):
         """A :class:`Trainer` that trains ``model`` (built from this spec)."""
-        return Trainer(self, model, loss=loss, optimizer=optimizer, scales=scales,
-                       loss_weights=loss_weights, state=state)
+        return Trainer(
+            self,
+            model,
+            loss=loss,
+            optimizer=optimizer,
+            scales=scales,
+            loss_weights=loss_weights,
+            state=state,
+        )
 
 
 class Trainer:
@@ -405,11 +453,22 @@ class Trainer:
     def run_epoch(self, data, order, batch_size):
         """One pass over ``data`` in the given sample order; returns the mean loss."""
         inputs, targets, sample_weight = data
-        (self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step,
-         loss) = self._train_epoch(
-            self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step,
-            inputs, targets, sample_weight, self.inv_scales, self.loss_weights,
-            tf.constant(order, tf.int32), tf.constant(batch_size, tf.int32), self.hyper,
+        (self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step, loss) = (
+            self._train_epoch(
+                self.trainable,
+                self.non_trainable,
+                self.slots_a,
+                self.slots_b,
+                self.step,
+                inputs,
+                targets,
+                sample_weight,
+                self.inv_scales,
+                self.loss_weights,
+                tf.constant(order, tf.int32),
+                tf.constant(batch_size, tf.int32),
+                self.hyper,
+            )
         )
         return float(loss)
 
@@ -420,8 +479,13 @@ class Trainer:
         for start in range(0, int(inputs.shape[0]), EVALUATION_CHUNK):
             chunk = slice(start, start + EVALUATION_CHUNK)
             terms = self._evaluate(
-                self.trainable, self.non_trainable, inputs[chunk], [t[chunk] for t in targets],
-                sample_weight[chunk], self.inv_scales, self.loss_weights,
+                self.trainable,
+                self.non_trainable,
+                inputs[chunk],
+                [t[chunk] for t in targets],
+                sample_weight[chunk],
+                self.inv_scales,
+                self.loss_weights,
             )
             terms = np.array([t.numpy() for t in terms], dtype=np.float64)
             sums = terms if sums is None else sums + terms
@@ -430,9 +494,7 @@ class Trainer:
 
     def read_from(self, model):
         self.trainable = [tf.convert_to_tensor(v.value) for v in model.trainable_variables]
-        self.non_trainable = [
-            tf.convert_to_tensor(v.value) for v in model.non_trainable_variables
-        ]
+        self.non_trainable = [tf.convert_to_tensor(v.value) for v in model.non_trainable_variables]
 
     def write_to(self, model):
         for variable, value in zip(model.trainable_variables, self.trainable):

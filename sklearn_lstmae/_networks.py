@@ -188,11 +188,16 @@ def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bi
         if bidirectional:
             # Explicit backward layer: its own seeds, not a copy of the forward one's.
             layer = keras.layers.Bidirectional(
-                _recurrent_layer(spec, n_units, seeds, return_sequences=return_sequences,
-                                 name=f"{name}_forward"),
+                _recurrent_layer(
+                    spec, n_units, seeds, return_sequences=return_sequences, name=f"{name}_forward"
+                ),
                 backward_layer=_recurrent_layer(
-                    spec, n_units, seeds, return_sequences=return_sequences,
-                    name=f"{name}_backward", go_backwards=True,
+                    spec,
+                    n_units,
+                    seeds,
+                    return_sequences=return_sequences,
+                    name=f"{name}_backward",
+                    go_backwards=True,
                 ),
                 dtype=spec.dtype,
                 name=name,
@@ -208,7 +213,12 @@ def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bi
 def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
     x = keras.layers.RepeatVector(n_steps, dtype=spec.dtype, name=f"{prefix}_repeat")(code)
     x = _recurrent_stack(
-        x, spec, spec.units[::-1], return_last_sequences=True, seeds=seeds, prefix=prefix,
+        x,
+        spec,
+        spec.units[::-1],
+        return_last_sequences=True,
+        seeds=seeds,
+        prefix=prefix,
         bidirectional=False,
     )
     dense = keras.layers.Dense(
@@ -254,7 +264,12 @@ def build_networks(spec, seed=0):
     sequences = keras.Input((None, spec.n_features), dtype=spec.dtype, name="sequences")
     x = Standardization(dtype=spec.dtype, name="input_scale")(sequences)
     x = _recurrent_stack(
-        x, spec, spec.units, return_last_sequences=False, seeds=seeds, prefix="encoder",
+        x,
+        spec,
+        spec.units,
+        return_last_sequences=False,
+        seeds=seeds,
+        prefix="encoder",
         bidirectional=spec.bidirectional,
     )
     if spec.latent_dim is not None:
@@ -276,9 +291,7 @@ def build_networks(spec, seed=0):
     networks = {"encoder": encoder, "decoder": decoder}
     outputs = [decoder(code)]
     if spec.n_future:
-        prediction = _decoder(
-            code_input, spec.n_future, spec.n_targets, spec, seeds, "prediction"
-        )
+        prediction = _decoder(code_input, spec.n_future, spec.n_targets, spec, seeds, "prediction")
         networks["predictor"] = keras.Model(code_input, prediction, name="predictor")
         outputs.append(networks["predictor"](code))
     networks["model"] = keras.Model(

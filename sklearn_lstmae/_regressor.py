@@ -142,7 +142,8 @@ class CompositeLSTMRegressor(
             Input sequences: a 2-D array or DataFrame holds one univariate
             sequence per row; a 3-D array is ``[samples, timesteps, features]``;
             a list of arrays holds sequences of different lengths.
-        y : array-like of shape (n_samples,), (n_samples, n_future) or (n_samples, n_future, n_targets)
+        y : array-like of shape (n_samples,), (n_samples, n_future) or \
+(n_samples, n_future, n_targets)
             Target sequences: one value, a univariate sequence of ``n_future``
             steps, or a multivariate one, per sample.
         sample_weight : array-like of shape (n_samples,), default=None

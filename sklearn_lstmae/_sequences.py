@@ -222,8 +222,9 @@ def validate_sequences(estimator, X, *, reset):
     if _is_sequence_list(X):
         padded, lengths, ndim = _pad_sequence_list(X)
         if reset:
-            validate_data(estimator, padded, reset=True, allow_nd=True,
-                          ensure_all_finite="allow-nan")
+            validate_data(
+                estimator, padded, reset=True, allow_nd=True, ensure_all_finite="allow-nan"
+            )
         else:
             _check_shape_against_fit(
                 estimator, padded.shape[1], padded.shape[2], ndim, any_length=True
@@ -234,11 +235,18 @@ def validate_sequences(estimator, X, *, reset):
         if not reset and len(shape) in (2, 3):
             # Before validate_data, whose message would count timesteps as features.
             _check_shape_against_fit(
-                estimator, shape[1], shape[2] if len(shape) == 3 else 1, len(shape),
+                estimator,
+                shape[1],
+                shape[2] if len(shape) == 3 else 1,
+                len(shape),
                 any_length=False,
             )
         values = validate_data(
-            estimator, X, reset=reset, allow_nd=True, dtype=_FLOAT_DTYPES,
+            estimator,
+            X,
+            reset=reset,
+            allow_nd=True,
+            dtype=_FLOAT_DTYPES,
             ensure_all_finite="allow-nan",
         )
         ndim, is_list = values.ndim, False
@@ -266,8 +274,9 @@ def pad_to(values, n_timesteps, doing):
         )
     if values.shape[1] == n_timesteps:
         return values
-    padding = np.full((len(values), n_timesteps - values.shape[1], values.shape[2]), np.nan,
-                      dtype=values.dtype)
+    padding = np.full(
+        (len(values), n_timesteps - values.shape[1], values.shape[2]), np.nan, dtype=values.dtype
+    )
     return np.concatenate([values, padding], axis=1)
 
 

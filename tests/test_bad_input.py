@@ -46,18 +46,42 @@ FIT_CASES = [
     ("X-nan-inside", with_nan_inside(X), None, {}, ValueError, "NaN"),
     ("X-inf", with_inf(X), None, {}, ValueError, "infinity"),
     ("X-nan-gap", np.array([[1.0, np.nan, 2.0]] * 12), None, {}, ValueError, "before the end"),
-    ("X-all-nan-row", np.r_[X[:11, :, 0], np.full((1, 6), np.nan)], None, {}, ValueError,
-     "length 0"),
+    (
+        "X-all-nan-row",
+        np.r_[X[:11, :, 0], np.full((1, 6), np.nan)],
+        None,
+        {},
+        ValueError,
+        "length 0",
+    ),
     ("X-empty-list", [], None, {}, ValueError, "empty list"),
     ("X-list-empty-seq", [X[0]] * 11 + [np.empty((0, 2))], None, {}, ValueError, "length 0"),
-    ("X-list-features", [X[0]] * 11 + [np.ones((4, 3))], None, {}, ValueError,
-     "different numbers of features"),
+    (
+        "X-list-features",
+        [X[0]] * 11 + [np.ones((4, 3))],
+        None,
+        {},
+        ValueError,
+        "different numbers of features",
+    ),
     ("X-list-text", [np.array(["a", "b"])] * 12, None, {}, ValueError, "holds text"),
-    ("X-frame-text", pd.DataFrame({"t0": ["a"] * 12, "t1": np.ones(12)}), None, {},
-     ValueError, "non-numeric columns"),
+    (
+        "X-frame-text",
+        pd.DataFrame({"t0": ["a"] * 12, "t1": np.ones(12)}),
+        None,
+        {},
+        ValueError,
+        "non-numeric columns",
+    ),
     ("X-overflow", np.full((12, 6), 1e300), None, {}, ValueError, "float32's range"),
-    ("X-overflows-training", X * 1e37, None, {"standardize": False, "learning_rate": 1.0},
-     ValueError, "diverged"),
+    (
+        "X-overflows-training",
+        X * 1e37,
+        None,
+        {"standardize": False, "learning_rate": 1.0},
+        ValueError,
+        "diverged",
+    ),
     ("units-zero", X, None, {"units": 0}, ValueError, "units"),
     ("units-negative", X, None, {"units": (8, -3)}, ValueError, "units"),
     ("units-string", X, None, {"units": "64"}, ValueError, "units"),
@@ -85,8 +109,14 @@ REGRESSOR_CASES = [
     ("y-nan", X, np.full((12, 3), np.nan), {}, ValueError, "NaN"),
     ("y-4d", X, np.zeros((12, 2, 2, 2)), {}, ValueError, "y must have shape"),
     ("y-text", X, np.full(12, "a"), {}, ValueError, "holds text"),
-    ("weight-out-of-range", X, None, {"reconstruction_weight": 2.0}, ValueError,
-     "reconstruction_weight"),
+    (
+        "weight-out-of-range",
+        X,
+        None,
+        {"reconstruction_weight": 2.0},
+        ValueError,
+        "reconstruction_weight",
+    ),
 ]
 
 
@@ -178,9 +208,10 @@ PREDICT_CASES = [
 )
 def test_bad_input_after_fit_is_refused(fitted, Estimator, X_bad, message):
     estimator = fitted[Estimator]
-    methods = [estimator.transform, estimator.score if Estimator is LSTMAutoencoderTransformer
-               else estimator.predict]
+    methods = [
+        estimator.transform,
+        estimator.score if Estimator is LSTMAutoencoderTransformer else estimator.predict,
+    ]
     for method in methods:
         with pytest.raises(ValueError, match=message):
             method(X_bad)
-

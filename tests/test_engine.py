@@ -7,7 +7,6 @@ import pytest
 from sklearn_lstmae._engine import INFERENCE_BLOCK, OptimizerConfig, get_engine
 from sklearn_lstmae._networks import NetworkSpec, build_networks
 
-
 # (our update rule, the Keras optimizer it must reproduce): a fresh Keras one per test.
 KERAS_OPTIMIZERS = {
     "adam": (OptimizerConfig("adam", 0.01), lambda: keras.optimizers.Adam(0.01)),
@@ -71,7 +70,10 @@ def test_padded_steps_and_zero_weights_do_not_move_the_weights():
     def train(inputs, weights):
         model = build_networks(spec, seed=3)["model"]
         trainer = get_engine(spec).trainer(
-            model, loss="mse", optimizer=OptimizerConfig("adam", 0.01), scales=[np.ones(2)],
+            model,
+            loss="mse",
+            optimizer=OptimizerConfig("adam", 0.01),
+            scales=[np.ones(2)],
             loss_weights=[1.0],
         )
         trainer.run_epoch(trainer.data(inputs, [inputs], weights), np.arange(len(inputs)), 64)
@@ -93,7 +95,9 @@ def test_inference_is_independent_of_the_other_sequences_passed():
         np.testing.assert_array_equal(
             engine.apply(networks["encoder"], "encoder", x[start:stop]), codes[start:stop]
         )
-    np.testing.assert_allclose(codes, networks["encoder"].predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        codes, networks["encoder"].predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_engines_are_shared_per_architecture():

@@ -41,8 +41,12 @@ def test_parts_share_weights_with_the_whole_model():
     x = np.random.RandomState(0).rand(3, 5, 1).astype("float32")
     reconstruction, prediction = networks["model"].predict(x, verbose=0)
     codes = networks["encoder"].predict(x, verbose=0)
-    np.testing.assert_allclose(networks["decoder"].predict(codes, verbose=0), reconstruction, rtol=1e-6)
-    np.testing.assert_allclose(networks["predictor"].predict(codes, verbose=0), prediction, rtol=1e-6)
+    np.testing.assert_allclose(
+        networks["decoder"].predict(codes, verbose=0), reconstruction, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        networks["predictor"].predict(codes, verbose=0), prediction, rtol=1e-6
+    )
 
 
 def test_seed_fixes_initial_weights():

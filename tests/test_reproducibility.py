@@ -20,7 +20,9 @@ Y = np.random.RandomState(1).rand(30, 4)
 
 
 def _fit(estimator):
-    return estimator.fit(X, Y) if isinstance(estimator, CompositeLSTMRegressor) else estimator.fit(X)
+    return (
+        estimator.fit(X, Y) if isinstance(estimator, CompositeLSTMRegressor) else estimator.fit(X)
+    )
 
 
 def _outputs(estimator):
@@ -48,20 +50,28 @@ def test_same_random_state_gives_identical_results(Estimator):
 @pytest.mark.parametrize("random_state", [0, None])
 def test_fit_leaves_global_random_state_untouched(random_state):
     random.seed(11)
-    np.random.seed(11)
+    np.random.seed(11)  # noqa: NPY002 - the global state under test
     tf.random.set_seed(11)
     keras.utils.set_random_seed(11)
-    expected = (random.random(), np.random.rand(), float(tf.random.uniform(())),
-                float(keras.random.uniform(())))
+    expected = (
+        random.random(),
+        np.random.rand(),  # noqa: NPY002 - the global state under test
+        float(tf.random.uniform(())),
+        float(keras.random.uniform(())),
+    )
 
     random.seed(11)
-    np.random.seed(11)
+    np.random.seed(11)  # noqa: NPY002 - the global state under test
     tf.random.set_seed(11)
     keras.utils.set_random_seed(11)
     LSTMAutoencoderTransformer(**{**TINY, "random_state": random_state}).fit(X)
     CompositeLSTMRegressor(**{**TINY, "random_state": random_state}).fit(X, Y)
-    after = (random.random(), np.random.rand(), float(tf.random.uniform(())),
-             float(keras.random.uniform(())))
+    after = (
+        random.random(),
+        np.random.rand(),  # noqa: NPY002 - the global state under test
+        float(tf.random.uniform(())),
+        float(keras.random.uniform(())),
+    )
     assert after == expected
 
 

@@ -84,7 +84,9 @@ def test_outputs_come_back_at_each_sequence_length(fitted_on_ragged, ragged):
     rebuilt_padded = fitted_on_ragged.reconstruct(padded)
     np.testing.assert_array_equal(np.isnan(rebuilt_padded), np.isnan(padded))
     lengths = [len(s) for s in ragged]
-    decoded = fitted_on_ragged.inverse_transform(fitted_on_ragged.transform(ragged), lengths=lengths)
+    decoded = fitted_on_ragged.inverse_transform(
+        fitted_on_ragged.transform(ragged), lengths=lengths
+    )
     assert [len(d) for d in decoded] == lengths
     np.testing.assert_allclose(decoded[3], rebuilt[3], rtol=1e-5, atol=1e-6)
 

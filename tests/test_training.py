@@ -41,8 +41,13 @@ def test_running_out_of_epochs_warns():
 
 def test_early_stopping_restores_the_best_weights():
     model = LSTMAutoencoderTransformer(
-        units=8, epochs=200, learning_rate=3e-2, early_stopping=True, validation_fraction=0.25,
-        n_iter_no_change=4, random_state=0,
+        units=8,
+        epochs=200,
+        learning_rate=3e-2,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=4,
+        random_state=0,
     ).fit(X)
     validation = np.array(model.validation_loss_curve_)
     assert len(validation) == model.n_iter_ == len(model.loss_curve_) < 200
@@ -94,9 +99,9 @@ class RecordingCallback(keras.callbacks.Callback):
 def test_keras_callbacks_see_every_epoch_and_can_stop_training():
     recorder = RecordingCallback()
     stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
-    model = LSTMAutoencoderTransformer(
-        **{**TINY, "epochs": 50}, callbacks=[recorder, stopper]
-    ).fit(X, validation_data=X_VALID)
+    model = LSTMAutoencoderTransformer(**{**TINY, "epochs": 50}, callbacks=[recorder, stopper]).fit(
+        X, validation_data=X_VALID
+    )
     assert recorder.began == recorder.ended == 1
     assert [epoch for epoch, _ in recorder.logs] == list(range(model.n_iter_))
     assert set(recorder.logs[0][1]) == {"loss", "val_loss"}

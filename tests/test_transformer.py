@@ -37,11 +37,17 @@ def test_encoder_is_a_standalone_model_on_raw_sequences(fitted_3d, sequences_3d)
     )
 
 
-def test_inverse_transform_is_shaped_like_the_input(fitted_3d, fitted_2d, sequences_3d, sequences_2d):
+def test_inverse_transform_is_shaped_like_the_input(
+    fitted_3d, fitted_2d, sequences_3d, sequences_2d
+):
     rebuilt = fitted_3d.inverse_transform(fitted_3d.transform(sequences_3d))
     assert rebuilt.shape == sequences_3d.shape
-    np.testing.assert_allclose(rebuilt, fitted_3d.model_.predict(sequences_3d, verbose=0), rtol=1e-4, atol=1e-5)
-    assert fitted_2d.inverse_transform(fitted_2d.transform(sequences_2d)).shape == sequences_2d.shape
+    np.testing.assert_allclose(
+        rebuilt, fitted_3d.model_.predict(sequences_3d, verbose=0), rtol=1e-4, atol=1e-5
+    )
+    assert (
+        fitted_2d.inverse_transform(fitted_2d.transform(sequences_2d)).shape == sequences_2d.shape
+    )
 
 
 def test_score_is_negative_standardized_reconstruction_error(fitted_3d, sequences_3d):
