@@ -1,0 +1,678 @@
+"""Plots of fitted LSTM autoencoders, following scikit-learn's Display pattern.
+
+Each Display holds the data of one plot. ``from_estimator`` computes that data
+from a fitted estimator and calls ``plot``; ``plot`` draws on a given
+matplotlib Axes (or a new figure) and keeps what it drew as attributes
+(``ax_``, ``figure_`` and the artists), so a plot can be restyled or drawn
+again on other axes without recomputing anything.
+
+matplotlib is optional (``pip install "sklearn-lstmae[plot]"``) and imported
+only when a plot is made. Nothing here changes matplotlib's global state
+(backend, rcParams) or calls ``plt.show()``.
+"""
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["CodeScatterDisplay", "LossCurveDisplay", "ReconstructionDisplay"]
+
+_INSTALL_HINT = 'pip install "sklearn-lstmae[plot]"'
+
+
+def _pyplot(caller):
+    """Import ``matplotlib.pyplot``, or say how to install matplotlib."""
+    try:
+        import matplotlib  # noqa: F401
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            f"{caller} requires matplotlib, which is not installed. Install it with "
+            f"`{_INSTALL_HINT}` (or `pip install matplotlib`)."
+        ) from error
+    return plt
+
+
+def _axes(ax, caller):
+    """The Axes to draw on: ``ax``, or the Axes of a new figure."""
+    plt = _pyplot(caller)
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _real_length(sequence):
+    """Timesteps up to the last one that is not all NaN (padding comes last)."""
+    values = np.asarray(sequence, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]
+    real = np.flatnonzero(~np.isnan(values).all(axis=1))
+    return int(real[-1]) + 1 if len(real) else 0
+
+
+def _as_2d_steps(values, name):
+    """A sequence as float ``(n_steps, n_features)``; a number as one step."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 0:
+        values = values.reshape(1, 1)
+    elif values.ndim == 1:
+        values = values[:, np.newaxis]
+    elif values.ndim != 2:
+        raise ValueError(
+            f"{name} must be one sequence of shape (n_steps,) or (n_steps, n_features), "
+            f"got an array of shape {values.shape}."
+        )
+    return values
+
+
+def _with_name(name, what):
+    return what if name is None else f"{name}: {what}"
+
+
+class LossCurveDisplay:
+    """Training (and validation) loss of each epoch.
+
+    Build it with :meth:`from_estimator` from a fitted estimator, or directly
+    from loss values. The plot has one line per curve, ``epoch`` (from 1) on
+    the x axis and ``loss`` on a log-scaled y axis.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+        Training loss of each epoch, as in an estimator's ``loss_curve_``.
+    validation_loss_curve : array-like of shape (n_epochs,), default=None
+        Validation loss of each epoch (``validation_loss_curve_``), if any.
+    estimator_name : str, default=None
+        Name shown in the legend labels; None shows none.
+
+    Attributes
+    ----------
+    line_ : matplotlib.lines.Line2D
+        The training loss line.
+    validation_line_ : matplotlib.lines.Line2D or None
+        The validation loss line, when there is a validation curve.
+    lines_ : list of matplotlib.lines.Line2D
+        The lines drawn: training loss, then validation loss if any.
+    ax_ : matplotlib.axes.Axes
+        The Axes drawn on.
+    figure_ : matplotlib.figure.Figure
+        The figure holding ``ax_``.
+
+    See Also
+    --------
+    ReconstructionDisplay : A sequence beside its reconstruction.
+    CodeScatterDisplay : The codes of many sequences in two dimensions.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn_lstmae import LSTMAutoencoderTransformer
+    >>> from sklearn_lstmae._plotting import LossCurveDisplay
+    >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
+    >>> model = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0)
+    >>> model = model.fit(X, validation_data=X[:2])
+    >>> display = LossCurveDisplay.from_estimator(model)
+    >>> len(display.lines_)
+    2
+    >>> display.ax_.get_xlabel(), display.ax_.get_ylabel()
+    ('epoch', 'loss')
+    >>> [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    ['LSTMAutoencoderTransformer: training loss', 'LSTMAutoencoderTransformer: validation loss']
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(self, loss_curve, validation_loss_curve=None, estimator_name=None):
+        self.loss_curve = loss_curve
+        self.validation_loss_curve = validation_loss_curve
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, log_scale=True, name=None):
+        """Plot the loss curves of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : LSTMAutoencoderTransformer or CompositeLSTMRegressor
+            A fitted estimator (anything with ``loss_curve_`` and
+            ``validation_loss_curve_``).
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        log_scale : bool, default=True
+            Use a logarithmic y axis (only when every loss is positive).
+        name : str, default=None
+            Name in the legend labels; None uses the estimator's class name.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        check_is_fitted(estimator)
+        display = cls(
+            loss_curve=list(estimator.loss_curve_),
+            validation_loss_curve=(
+                None
+                if getattr(estimator, "validation_loss_curve_", None) is None
+                else list(estimator.validation_loss_curve_)
+            ),
+            estimator_name=type(estimator).__name__ if name is None else name,
+        )
+        return display.plot(ax=ax, log_scale=log_scale)
+
+    def plot(self, ax=None, *, log_scale=True, name=None):
+        """Draw the loss curves.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        log_scale : bool, default=True
+            Use a logarithmic y axis (only when every loss is positive).
+        name : str, default=None
+            Name in the legend labels; None uses ``estimator_name``.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            This display, with ``ax_``, ``figure_`` and the lines set.
+        """
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+
+        name = self.estimator_name if name is None else name
+        loss = np.asarray(self.loss_curve, dtype=np.float64).ravel()
+        curves = [(loss, "training loss", {})]
+        validation = None
+        if self.validation_loss_curve is not None:
+            validation = np.asarray(self.validation_loss_curve, dtype=np.float64).ravel()
+            curves.append((validation, "validation loss", {"linestyle": "--"}))
+
+        self.lines_ = []
+        for values, what, style in curves:
+            epochs = np.arange(1, len(values) + 1)
+            (line,) = ax.plot(
+                epochs, values, marker="o" if len(values) <= 30 else None, markersize=3,
+                label=_with_name(name, what), **style,
+            )
+            self.lines_.append(line)
+        self.line_ = self.lines_[0]
+        self.validation_line_ = self.lines_[1] if validation is not None else None
+
+        values = np.concatenate([c[0] for c in curves])
+        finite = values[np.isfinite(values)]
+        if log_scale and finite.size and np.all(finite > 0):
+            ax.set_yscale("log")
+            if finite.max() < 10 * finite.min():
+                # Within a decade, powers of ten leave the axis almost unlabeled:
+                # evenly spaced round values, as plain numbers, read better.
+                ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+                ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        # Whole epochs only on the x axis.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+class ReconstructionDisplay:
+    """One sequence beside its reconstruction (and, if any, its prediction).
+
+    Each feature gets one color: the input is drawn solid and its
+    reconstruction dashed over the same time steps ``0 .. T-1``. A
+    prediction of what follows (from a :class:`~sklearn_lstmae.CompositeLSTMRegressor`)
+    is drawn after the input's end, at ``T .. T+k-1``, dash-dotted, beside
+    the true continuation (solid, with dots) when known, over a shaded band.
+
+    Build it with :meth:`from_estimator`, or directly from arrays.
+
+    Parameters
+    ----------
+    sequence : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+        The input sequence. Trailing all-NaN timesteps count as padding: the
+        sequence ends at its last real timestep.
+    reconstruction : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+        Its reconstruction, shaped like ``sequence``.
+    prediction : array-like of shape (n_future,) or (n_future, n_targets), default=None
+        The predicted continuation, if any (a single number is one step).
+    truth : array-like of shape (n_future,) or (n_future, n_targets), default=None
+        The true continuation, shaped like ``prediction``.
+    feature_names : list of str, default=None
+        Names of the features in the legend. None names them ``feature 0``,
+        ``feature 1``, ... for multivariate sequences and leaves a univariate
+        one unnamed. Targets share the features' names and colors when there
+        are as many targets as features, and are named ``target 0``, ...
+        otherwise.
+
+    Attributes
+    ----------
+    sequence_lines_ : list of matplotlib.lines.Line2D
+        One line per feature of the input.
+    reconstruction_lines_ : list of matplotlib.lines.Line2D
+        One line per feature of the reconstruction.
+    prediction_lines_ : list of matplotlib.lines.Line2D
+        One line per target of the prediction (empty without prediction).
+    truth_lines_ : list of matplotlib.lines.Line2D
+        One line per target of the truth (empty without truth).
+    lines_ : list of matplotlib.lines.Line2D
+        All the lines above, in that order.
+    forecast_span_ : matplotlib.patches.Polygon or None
+        The band shading the predicted time steps, when there is a prediction.
+    ax_ : matplotlib.axes.Axes
+        The Axes drawn on.
+    figure_ : matplotlib.figure.Figure
+        The figure holding ``ax_``.
+
+    See Also
+    --------
+    LossCurveDisplay : The loss of each training epoch.
+    CodeScatterDisplay : The codes of many sequences in two dimensions.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn_lstmae import CompositeLSTMRegressor, make_windows
+    >>> from sklearn_lstmae._plotting import ReconstructionDisplay
+    >>> X, y = make_windows(np.sin(np.arange(60) / 3), n_timesteps=10, n_future=3)
+    >>> model = CompositeLSTMRegressor(units=4, epochs=2, random_state=0).fit(X, y)
+    >>> display = ReconstructionDisplay.from_estimator(model, X, y, index=5)
+    >>> len(display.lines_)  # input, reconstruction, truth, prediction
+    4
+    >>> display.prediction_lines_[0].get_xdata()
+    array([10, 11, 12])
+    >>> [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    ['input', 'reconstruction', 'truth', 'prediction']
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(self, sequence, reconstruction, prediction=None, truth=None, feature_names=None):
+        self.sequence = sequence
+        self.reconstruction = reconstruction
+        self.prediction = prediction
+        self.truth = truth
+        self.feature_names = feature_names
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y=None, *, index=0, ax=None, feature_names=None):
+        """Plot one sequence of ``X`` beside the estimator's reconstruction of it.
+
+        Parameters
+        ----------
+        estimator : LSTMAutoencoderTransformer or CompositeLSTMRegressor
+            A fitted estimator with ``reconstruct``. When it also has
+            ``predict`` (a :class:`~sklearn_lstmae.CompositeLSTMRegressor`),
+            its prediction for the sequence is drawn after the sequence's end.
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            Sequences as the estimator takes them: a 2-D array or DataFrame,
+            a 3-D array (possibly NaN-padded) or a list of arrays.
+        y : array-like of shape (n_samples,), (n_samples, n_future) or \
+                (n_samples, n_future, n_targets), default=None
+            The true targets of ``X``, for an estimator that predicts: the
+            sample's true continuation is drawn beside its prediction.
+        index : int, default=0
+            Which sequence of ``X`` to plot (negative counts from the end).
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        feature_names : list of str, default=None
+            Names of the features in the legend (see the class description).
+
+        Returns
+        -------
+        display : ReconstructionDisplay
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        check_is_fitted(estimator)
+        n_samples = len(X)
+        if not -n_samples <= index < n_samples:
+            raise IndexError(f"index {index} is out of range for X of {n_samples} samples.")
+        index = int(index) % n_samples
+        if y is not None and not hasattr(estimator, "predict"):
+            raise ValueError(
+                f"y is only used with an estimator that predicts (such as "
+                f"CompositeLSTMRegressor); {type(estimator).__name__} has no predict."
+            )
+
+        if isinstance(X, (list, tuple)):
+            sample = [X[index]]
+            sequence = np.asarray(X[index], dtype=np.float64)
+        elif hasattr(X, "iloc"):  # a DataFrame: keep its column names for the estimator
+            sample = X.iloc[index : index + 1]
+            sequence = sample.to_numpy(dtype=np.float64)[0]
+        else:
+            sample = X[index : index + 1]
+            sequence = np.asarray(sample, dtype=np.float64)[0]
+        reconstruction = np.asarray(estimator.reconstruct(sample)[0], dtype=np.float64)
+        # Drop NaN padding: the sequence ends at its last real timestep.
+        length = _real_length(sequence)
+        sequence, reconstruction = sequence[:length], reconstruction[:length]
+
+        prediction = truth = None
+        if hasattr(estimator, "predict"):
+            prediction = np.asarray(estimator.predict(sample)[0], dtype=np.float64)
+            if y is not None:
+                truth = np.asarray(y, dtype=np.float64)[index]
+        display = cls(
+            sequence=sequence,
+            reconstruction=reconstruction,
+            prediction=prediction,
+            truth=truth,
+            feature_names=feature_names,
+        )
+        return display.plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the sequence, its reconstruction and any prediction and truth.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+
+        Returns
+        -------
+        display : ReconstructionDisplay
+            This display, with ``ax_``, ``figure_`` and the lines set.
+        """
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        sequence = _as_2d_steps(self.sequence, "sequence")
+        reconstruction = _as_2d_steps(self.reconstruction, "reconstruction")
+        if reconstruction.shape[1] != sequence.shape[1]:
+            raise ValueError(
+                f"reconstruction has {reconstruction.shape[1]} features, but sequence has "
+                f"{sequence.shape[1]}."
+            )
+        n_features = sequence.shape[1]
+        names = self._names(self.feature_names, n_features, "feature", "feature_names")
+        length = _real_length(sequence)
+        steps = np.arange(length)
+
+        self.sequence_lines_, self.reconstruction_lines_ = [], []
+        for j in range(n_features):
+            (line,) = ax.plot(steps, sequence[:length, j], color=f"C{j}", linestyle="-",
+                              label=_with_name(names[j], "input"))
+            self.sequence_lines_.append(line)
+        for j in range(n_features):
+            values = reconstruction[:length, j]
+            (line,) = ax.plot(steps[: len(values)], values, color=f"C{j}", linestyle="--",
+                              label=_with_name(names[j], "reconstruction"))
+            self.reconstruction_lines_.append(line)
+
+        self.truth_lines_, self.prediction_lines_, self.forecast_span_ = [], [], None
+        future = [
+            (_as_2d_steps(values, what), what)
+            for values, what in ((self.truth, "truth"), (self.prediction, "prediction"))
+            if values is not None
+        ]
+        if len(future) == 2 and future[0][0].shape != future[1][0].shape:
+            raise ValueError(
+                f"truth has shape {np.shape(self.truth)}, but prediction has shape "
+                f"{np.shape(self.prediction)}."
+            )
+        if future:
+            n_future, n_targets = future[0][0].shape
+            future_steps = np.arange(length, length + n_future)
+            if n_targets == n_features:
+                target_names, first_color = names, 0
+            else:
+                target_names = self._names(None, n_targets, "target", None)
+                if n_targets == 1:
+                    target_names = ["target"]
+                first_color = n_features
+            self.forecast_span_ = ax.axvspan(
+                length - 0.5, length + n_future - 0.5, color="0.92", zorder=0
+            )
+            for values, what in future:
+                style = (
+                    {"linestyle": "-", "marker": "o", "markersize": 3}
+                    if what == "truth"
+                    else {"linestyle": "-.", "marker": "x", "markersize": 4}
+                )
+                for j in range(n_targets):
+                    (line,) = ax.plot(future_steps, values[:, j], color=f"C{first_color + j}",
+                                      label=_with_name(target_names[j], what), **style)
+                    (self.truth_lines_ if what == "truth" else self.prediction_lines_).append(line)
+
+        self.lines_ = [
+            *self.sequence_lines_, *self.reconstruction_lines_,
+            *self.truth_lines_, *self.prediction_lines_,
+        ]
+        ax.set_xlabel("time step")
+        ax.set_ylabel("value")
+        ax.legend(fontsize="small", ncol=2 if len(self.lines_) > 6 else 1)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @staticmethod
+    def _names(names, n, prefix, parameter):
+        if names is None:
+            return [None] if n == 1 else [f"{prefix} {j}" for j in range(n)]
+        names = [str(name) for name in names]
+        if len(names) != n:
+            raise ValueError(f"{parameter} has {len(names)} names, but there are {n} features.")
+        return names
+
+
+class CodeScatterDisplay:
+    """The codes of many sequences, reduced to two dimensions, as a scatter plot.
+
+    :meth:`from_estimator` encodes sequences with the estimator's
+    ``transform`` and projects the codes onto two dimensions (PCA by
+    default, or t-SNE). Points are colored by their label: one color per
+    class with a legend for class labels, a color scale with a colorbar for
+    continuous ones.
+
+    Parameters
+    ----------
+    embedding : array-like of shape (n_samples, 2)
+        Two coordinates per sequence.
+    labels : array-like of shape (n_samples,), default=None
+        Label of each sequence: classes (strings, integers, booleans) or
+        continuous values. None draws every point in one color.
+    xlabel : str, default=None
+        Label of the x axis; None uses ``"component 1"``.
+    ylabel : str, default=None
+        Label of the y axis; None uses ``"component 2"``.
+
+    Attributes
+    ----------
+    scatter_ : matplotlib.collections.PathCollection
+        The points, one per sequence.
+    legend_ : matplotlib.legend.Legend or None
+        The legend of the classes, for class labels.
+    colorbar_ : matplotlib.colorbar.Colorbar or None
+        The color scale, for continuous labels.
+    classes_ : ndarray or None
+        The classes in the order of the legend, for class labels.
+    ax_ : matplotlib.axes.Axes
+        The Axes drawn on.
+    figure_ : matplotlib.figure.Figure
+        The figure holding ``ax_``.
+
+    See Also
+    --------
+    LossCurveDisplay : The loss of each training epoch.
+    ReconstructionDisplay : A sequence beside its reconstruction.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn_lstmae import LSTMAutoencoderTransformer
+    >>> from sklearn_lstmae._plotting import CodeScatterDisplay
+    >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
+    >>> labels = np.array(["small"] * 4 + ["large"] * 4)
+    >>> model = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0).fit(X)
+    >>> display = CodeScatterDisplay.from_estimator(model, X, labels=labels)
+    >>> display.scatter_.get_offsets().shape
+    (8, 2)
+    >>> [text.get_text() for text in display.legend_.get_texts()]
+    ['large', 'small']
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(self, embedding, labels=None, *, xlabel=None, ylabel=None):
+        self.embedding = embedding
+        self.labels = labels
+        self.xlabel = xlabel
+        self.ylabel = ylabel
+
+    @classmethod
+    def from_estimator(cls, estimator, X, labels=None, *, method="pca", ax=None,
+                       random_state=0, cmap=None):
+        """Encode ``X``, project the codes onto two dimensions and plot them.
+
+        Parameters
+        ----------
+        estimator : LSTMAutoencoderTransformer or CompositeLSTMRegressor
+            A fitted estimator (anything with ``transform``, a Pipeline too).
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            Sequences as the estimator takes them.
+        labels : array-like of shape (n_samples,), default=None
+            Label of each sequence, for the colors.
+        method : {"pca", "tsne"} or transformer, default="pca"
+            How the codes are brought to two dimensions: ``"pca"``
+            (:class:`~sklearn.decomposition.PCA`), ``"tsne"``
+            (:class:`~sklearn.manifold.TSNE`, its perplexity lowered for few
+            sequences), or any unfitted transformer with ``fit_transform``
+            that returns two columns. Codes with two columns are also
+            projected, for axes of decreasing variance.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        random_state : int, default=0
+            Seed of the PCA solver and of t-SNE, so that the plot is the same
+            on every run.
+        cmap : str or matplotlib.colors.Colormap, default=None
+            Colormap for continuous labels; None uses ``"viridis"``.
+
+        Returns
+        -------
+        display : CodeScatterDisplay
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        check_is_fitted(estimator)
+        codes = np.asarray(estimator.transform(X), dtype=np.float64)
+        n_samples, code_size = codes.shape
+        if labels is not None and len(labels) != n_samples:
+            raise ValueError(f"labels has {len(labels)} entries, but X has {n_samples} sequences.")
+        if n_samples < 2 or code_size < 2:
+            raise ValueError(
+                f"A 2-D view of the codes needs at least 2 sequences and codes of at least 2 "
+                f"values; got {n_samples} codes of size {code_size}."
+            )
+        if isinstance(method, str) and method.lower() == "pca":
+            reducer = PCA(n_components=2, random_state=random_state)
+            embedding = reducer.fit_transform(codes)
+            xlabel, ylabel = (
+                f"PC {i + 1} ({ratio:.0%} of variance)"
+                for i, ratio in enumerate(reducer.explained_variance_ratio_)
+            )
+        elif isinstance(method, str) and method.lower() == "tsne":
+            # Perplexity must stay below the number of samples.
+            perplexity = min(30.0, max(1.0, (n_samples - 1) / 3))
+            reducer = TSNE(n_components=2, perplexity=perplexity, init="pca",
+                           random_state=random_state)
+            embedding = reducer.fit_transform(codes)
+            xlabel, ylabel = "t-SNE 1", "t-SNE 2"
+        elif hasattr(method, "fit_transform") and not isinstance(method, str):
+            embedding = np.asarray(method.fit_transform(codes), dtype=np.float64)
+            if embedding.ndim != 2 or embedding.shape[1] != 2:
+                raise ValueError(
+                    f"method must reduce the codes to 2 columns; {type(method).__name__} "
+                    f"returned shape {embedding.shape}."
+                )
+            xlabel, ylabel = "component 1", "component 2"
+        else:
+            raise ValueError(
+                f'method must be "pca", "tsne" or a transformer with fit_transform, got '
+                f"{method!r}."
+            )
+        display = cls(embedding, labels, xlabel=xlabel, ylabel=ylabel)
+        return display.plot(ax=ax, cmap=cmap)
+
+    def plot(self, ax=None, *, cmap=None):
+        """Draw the scatter plot.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        cmap : str or matplotlib.colors.Colormap, default=None
+            Colormap for continuous labels; None uses ``"viridis"``.
+
+        Returns
+        -------
+        display : CodeScatterDisplay
+            This display, with ``ax_``, ``figure_`` and the artists set.
+        """
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        from matplotlib.lines import Line2D
+
+        embedding = np.asarray(self.embedding, dtype=np.float64)
+        if embedding.ndim != 2 or embedding.shape[1] != 2:
+            raise ValueError(f"embedding must have shape (n_samples, 2), got {embedding.shape}.")
+        n_samples = len(embedding)
+        self.legend_ = self.colorbar_ = self.classes_ = None
+        style = {"s": 18, "alpha": 0.85, "edgecolors": "none"}
+
+        if self.labels is None:
+            self.scatter_ = ax.scatter(embedding[:, 0], embedding[:, 1], color="C0", **style)
+        else:
+            labels = np.asarray(self.labels)
+            if labels.shape != (n_samples,):
+                raise ValueError(
+                    f"labels must have shape ({n_samples},), one per point; got {labels.shape}."
+                )
+            if _is_continuous(labels):
+                self.scatter_ = ax.scatter(
+                    embedding[:, 0], embedding[:, 1], c=labels.astype(np.float64),
+                    cmap="viridis" if cmap is None else cmap, **style,
+                )
+                self.colorbar_ = ax.figure.colorbar(self.scatter_, ax=ax)
+                self.colorbar_.set_label("label")
+            else:
+                self.classes_, codes = np.unique(labels, return_inverse=True)
+                palette = _class_colors(len(self.classes_))
+                self.scatter_ = ax.scatter(
+                    embedding[:, 0], embedding[:, 1], color=[palette[c] for c in codes], **style
+                )
+                handles = [
+                    Line2D([], [], linestyle="", marker="o", color=palette[i], label=str(label))
+                    for i, label in enumerate(self.classes_)
+                ]
+                self.legend_ = ax.legend(handles=handles, title="label", fontsize="small")
+        ax.set_xlabel("component 1" if self.xlabel is None else self.xlabel)
+        ax.set_ylabel("component 2" if self.ylabel is None else self.ylabel)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+def _is_continuous(labels):
+    """Whether labels are continuous values (a color scale) rather than classes."""
+    if labels.dtype.kind not in "fc":
+        return False
+    try:
+        return type_of_target(labels) == "continuous"
+    except ValueError:
+        return True
+
+
+def _class_colors(n_classes):
+    """Distinct colors for classes, from matplotlib's qualitative colormaps."""
+    import matplotlib
+
+    if n_classes <= 10:
+        return [f"C{i}" for i in range(n_classes)]
+    name = "tab20" if n_classes <= 20 else "viridis"
+    colormap = matplotlib.colormaps[name]
+    if name == "tab20":
+        return [colormap(i) for i in range(n_classes)]
+    return [colormap(i / (n_classes - 1)) for i in range(n_classes)]

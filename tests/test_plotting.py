@@ -1,0 +1,321 @@
+"""The Displays: what they draw matches the estimators' outputs, without global side effects."""
+
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")  # this test process only: draw without a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+
+from sklearn_lstmae import (  # noqa: E402
+    CompositeLSTMRegressor,
+    LSTMAutoencoderTransformer,
+    make_windows,
+)
+from sklearn_lstmae._plotting import (  # noqa: E402
+    CodeScatterDisplay,
+    LossCurveDisplay,
+    ReconstructionDisplay,
+)
+
+from ._helpers import make_sequences  # noqa: E402
+
+TINY = {"units": 4, "epochs": 3, "random_state": 0}
+# The same sample reconstructed alone or in a batch may differ in the last float32 bits.
+CLOSE = {"rtol": 1e-5, "atol": 1e-6}
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def X_3d():
+    return make_sequences(n_samples=30, n_timesteps=12, n_features=2)
+
+
+@pytest.fixture(scope="module")
+def X_2d():
+    return make_sequences(n_samples=30, n_timesteps=12, n_features=1, seed=1)[:, :, 0]
+
+
+@pytest.fixture(scope="module")
+def transformer_2d(X_2d):
+    """Univariate, with a validation curve."""
+    return LSTMAutoencoderTransformer(**TINY).fit(X_2d, validation_data=X_2d[:5])
+
+
+@pytest.fixture(scope="module")
+def transformer_3d(X_3d):
+    """Two features, no validation curve."""
+    return LSTMAutoencoderTransformer(**TINY).fit(X_3d)
+
+
+@pytest.fixture(scope="module")
+def windows():
+    series = np.sin(np.arange(120) / 4) + 0.05 * np.random.RandomState(0).standard_normal(120)
+    return make_windows(series, n_timesteps=12, n_future=4, stride=2)
+
+
+@pytest.fixture(scope="module")
+def composite(windows):
+    X, y = windows
+    return CompositeLSTMRegressor(**TINY).fit(X, y)
+
+
+def legend_texts(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+# -- LossCurveDisplay -------------------------------------------------------------------
+def test_loss_curve_draws_training_and_validation_loss(transformer_2d):
+    display = LossCurveDisplay.from_estimator(transformer_2d)
+    assert len(display.lines_) == 2 and len(display.ax_.lines) == 2
+    assert display.line_ is display.lines_[0]
+    assert display.validation_line_ is display.lines_[1]
+    np.testing.assert_array_equal(display.line_.get_ydata(), transformer_2d.loss_curve_)
+    np.testing.assert_array_equal(
+        display.validation_line_.get_ydata(), transformer_2d.validation_loss_curve_
+    )
+    np.testing.assert_array_equal(display.line_.get_xdata(), [1, 2, 3])
+    assert display.ax_.get_xlabel() == "epoch" and display.ax_.get_ylabel() == "loss"
+    assert display.ax_.get_yscale() == "log"
+    assert legend_texts(display.ax_) == [
+        "LSTMAutoencoderTransformer: training loss",
+        "LSTMAutoencoderTransformer: validation loss",
+    ]
+    assert display.figure_ is display.ax_.figure
+
+
+def test_loss_curve_without_validation_draws_one_line(transformer_3d):
+    display = LossCurveDisplay.from_estimator(transformer_3d, log_scale=False, name="AE")
+    assert len(display.lines_) == 1 and display.validation_line_ is None
+    np.testing.assert_array_equal(display.line_.get_ydata(), transformer_3d.loss_curve_)
+    assert display.ax_.get_yscale() == "linear"
+    assert legend_texts(display.ax_) == ["AE: training loss"]
+
+
+def test_loss_curve_from_values_on_given_axes_and_replotted():
+    fig, (left, right) = plt.subplots(1, 2)
+    display = LossCurveDisplay([1.0, 0.5, 0.25], [1.2, 0.7, 0.6]).plot(ax=left)
+    assert display.ax_ is left and display.figure_ is fig
+    assert legend_texts(left) == ["training loss", "validation loss"]
+    # Drawn again elsewhere from the stored data, without recomputing.
+    display.plot(ax=right, name="model")
+    assert display.ax_ is right and len(right.lines) == 2
+    assert legend_texts(right) == ["model: training loss", "model: validation loss"]
+
+
+def test_loss_curve_needs_a_fitted_estimator():
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(LSTMAutoencoderTransformer())
+
+
+# -- ReconstructionDisplay --------------------------------------------------------------
+def test_reconstruction_of_a_univariate_sequence(transformer_2d, X_2d):
+    display = ReconstructionDisplay.from_estimator(transformer_2d, X_2d, index=3)
+    assert len(display.lines_) == 2
+    sequence, reconstruction = display.lines_
+    np.testing.assert_array_equal(sequence.get_ydata(), X_2d[3])
+    np.testing.assert_allclose(
+        reconstruction.get_ydata(), transformer_2d.reconstruct(X_2d)[3], **CLOSE
+    )
+    np.testing.assert_array_equal(sequence.get_xdata(), np.arange(12))
+    assert sequence.get_color() == reconstruction.get_color()
+    assert sequence.get_linestyle() == "-" and reconstruction.get_linestyle() == "--"
+    assert display.prediction_lines_ == [] and display.truth_lines_ == []
+    assert display.forecast_span_ is None
+    assert legend_texts(display.ax_) == ["input", "reconstruction"]
+    assert display.ax_.get_xlabel() == "time step"
+
+
+def test_negative_index_counts_from_the_end(transformer_2d, X_2d):
+    display = ReconstructionDisplay.from_estimator(transformer_2d, X_2d, index=-1)
+    np.testing.assert_array_equal(display.sequence_lines_[0].get_ydata(), X_2d[-1])
+    with pytest.raises(IndexError, match="out of range"):
+        ReconstructionDisplay.from_estimator(transformer_2d, X_2d, index=len(X_2d))
+
+
+def test_reconstruction_of_a_multivariate_sequence(transformer_3d, X_3d):
+    display = ReconstructionDisplay.from_estimator(
+        transformer_3d, X_3d, index=2, feature_names=["a", "b"]
+    )
+    assert len(display.lines_) == 4
+    reconstruction = transformer_3d.reconstruct(X_3d)[2]
+    for j in range(2):
+        np.testing.assert_array_equal(display.sequence_lines_[j].get_ydata(), X_3d[2, :, j])
+        np.testing.assert_allclose(
+            display.reconstruction_lines_[j].get_ydata(), reconstruction[:, j], **CLOSE
+        )
+        color = display.sequence_lines_[j].get_color()
+        assert display.reconstruction_lines_[j].get_color() == color
+    assert display.sequence_lines_[0].get_color() != display.sequence_lines_[1].get_color()
+    assert legend_texts(display.ax_) == [
+        "a: input", "b: input", "a: reconstruction", "b: reconstruction"
+    ]
+    with pytest.raises(ValueError, match="feature_names has 1 names"):
+        ReconstructionDisplay.from_estimator(transformer_3d, X_3d, feature_names=["a"])
+
+
+def test_reconstruction_of_ragged_list_input(transformer_3d, X_3d):
+    ragged = [X_3d[0, :7], X_3d[1, :10], X_3d[2]]
+    expected = transformer_3d.reconstruct(ragged)
+    for index, length in enumerate([7, 10, 12]):
+        display = ReconstructionDisplay.from_estimator(transformer_3d, ragged, index=index)
+        for j in range(2):
+            line = display.sequence_lines_[j]
+            np.testing.assert_array_equal(line.get_xdata(), np.arange(length))
+            np.testing.assert_array_equal(line.get_ydata(), ragged[index][:, j])
+            np.testing.assert_allclose(
+                display.reconstruction_lines_[j].get_ydata(), expected[index][:, j], **CLOSE
+            )
+
+
+def test_reconstruction_of_nan_padded_input_stops_at_the_length(transformer_3d, X_3d):
+    padded = X_3d[:4].copy()
+    padded[1, 8:] = np.nan
+    display = ReconstructionDisplay.from_estimator(transformer_3d, padded, index=1)
+    expected = transformer_3d.reconstruct(padded)[1]
+    assert np.isnan(expected[8:]).all()
+    for j in range(2):
+        assert len(display.sequence_lines_[j].get_ydata()) == 8
+        np.testing.assert_allclose(
+            display.reconstruction_lines_[j].get_ydata(), expected[:8, j], **CLOSE
+        )
+
+
+def test_composite_prediction_is_drawn_after_the_input(composite, windows):
+    X, y = windows
+    display = ReconstructionDisplay.from_estimator(composite, X, y, index=4)
+    assert len(display.lines_) == 4
+    (truth,), (prediction,) = display.truth_lines_, display.prediction_lines_
+    np.testing.assert_array_equal(prediction.get_xdata(), np.arange(12, 16))
+    np.testing.assert_array_equal(truth.get_xdata(), np.arange(12, 16))
+    np.testing.assert_allclose(prediction.get_ydata(), composite.predict(X)[4], **CLOSE)
+    np.testing.assert_array_equal(truth.get_ydata(), y[4])
+    np.testing.assert_allclose(
+        display.reconstruction_lines_[0].get_ydata(), composite.reconstruct(X)[4], **CLOSE
+    )
+    assert truth.get_color() == prediction.get_color() == display.sequence_lines_[0].get_color()
+    assert max(display.sequence_lines_[0].get_xdata()) < min(prediction.get_xdata())
+    assert display.forecast_span_ is not None
+    assert legend_texts(display.ax_) == ["input", "reconstruction", "truth", "prediction"]
+
+
+def test_composite_prediction_without_truth(composite, windows):
+    X, _ = windows
+    display = ReconstructionDisplay.from_estimator(composite, X, index=0)
+    assert len(display.prediction_lines_) == 1 and display.truth_lines_ == []
+    assert len(display.lines_) == 3
+
+
+def test_y_needs_an_estimator_that_predicts(transformer_2d, X_2d):
+    with pytest.raises(ValueError, match="no predict"):
+        ReconstructionDisplay.from_estimator(transformer_2d, X_2d, np.zeros(len(X_2d)))
+
+
+def test_multivariate_and_single_step_targets():
+    sequence = np.arange(10.0).reshape(5, 2)
+    # As many targets as features: they share the features' colors.
+    display = ReconstructionDisplay(sequence, sequence + 1, sequence[:3], sequence[:3] + 1).plot()
+    assert len(display.prediction_lines_) == len(display.truth_lines_) == 2
+    for j in range(2):
+        assert display.prediction_lines_[j].get_color() == display.sequence_lines_[j].get_color()
+        np.testing.assert_array_equal(display.prediction_lines_[j].get_xdata(), [5, 6, 7])
+    # One target of one step (y of shape (n_samples,)): its own color, one point.
+    display = ReconstructionDisplay(sequence, sequence, prediction=2.5, truth=3.0).plot()
+    (prediction,) = display.prediction_lines_
+    np.testing.assert_array_equal(prediction.get_xdata(), [5])
+    np.testing.assert_array_equal(prediction.get_ydata(), [2.5])
+    assert prediction.get_color() not in {line.get_color() for line in display.sequence_lines_}
+    assert legend_texts(display.ax_)[-2:] == ["target: truth", "target: prediction"]
+    with pytest.raises(ValueError, match="truth has shape"):
+        ReconstructionDisplay(sequence, sequence, np.zeros(3), np.zeros(4)).plot()
+
+
+# -- CodeScatterDisplay -----------------------------------------------------------------
+def test_code_scatter_with_classes(transformer_3d, X_3d):
+    labels = np.repeat(["slow", "medium", "fast"], 10)
+    display = CodeScatterDisplay.from_estimator(transformer_3d, X_3d, labels=labels)
+    offsets = display.scatter_.get_offsets()
+    assert offsets.shape == (30, 2)
+    expected = PCA(n_components=2, random_state=0).fit_transform(transformer_3d.transform(X_3d))
+    np.testing.assert_allclose(offsets, expected, rtol=1e-6, atol=1e-9)
+    colors = display.scatter_.get_facecolors()
+    assert len(colors) == 30 and len(np.unique(colors, axis=0)) == 3
+    assert [text.get_text() for text in display.legend_.get_texts()] == ["fast", "medium", "slow"]
+    assert list(display.classes_) == ["fast", "medium", "slow"]
+    assert display.colorbar_ is None
+    assert display.ax_.get_xlabel().startswith("PC 1")
+    assert display.ax_.get_ylabel().startswith("PC 2")
+
+
+def test_code_scatter_with_continuous_labels_has_a_colorbar(transformer_3d, X_3d):
+    labels = np.linspace(0.0, 1.0, 30) ** 2
+    display = CodeScatterDisplay.from_estimator(transformer_3d, X_3d, labels=labels)
+    assert display.colorbar_ is not None and display.legend_ is None
+    np.testing.assert_allclose(display.scatter_.get_array(), labels)
+    assert len(display.figure_.axes) == 2  # the plot and its colorbar
+
+
+def test_code_scatter_with_tsne_and_no_labels(transformer_3d, X_3d):
+    display = CodeScatterDisplay.from_estimator(transformer_3d, X_3d, method="tsne")
+    assert display.scatter_.get_offsets().shape == (30, 2)
+    assert len(np.unique(display.scatter_.get_facecolors(), axis=0)) == 1
+    assert display.legend_ is None and display.colorbar_ is None
+    assert display.ax_.get_xlabel() == "t-SNE 1"
+    assert display.ax_.get_ylabel() == "t-SNE 2"
+
+
+def test_code_scatter_of_ragged_input_with_integer_labels(transformer_3d, X_3d):
+    ragged = [X_3d[i, : 6 + i % 7] for i in range(12)]
+    display = CodeScatterDisplay.from_estimator(transformer_3d, ragged, labels=np.arange(12) % 2)
+    assert display.scatter_.get_offsets().shape == (12, 2)
+    assert len(np.unique(display.scatter_.get_facecolors(), axis=0)) == 2
+
+
+def test_code_scatter_rejects_bad_method_and_labels(transformer_3d, X_3d):
+    with pytest.raises(ValueError, match="method must be"):
+        CodeScatterDisplay.from_estimator(transformer_3d, X_3d, method="umap")
+    with pytest.raises(ValueError, match="labels has 3 entries"):
+        CodeScatterDisplay.from_estimator(transformer_3d, X_3d, labels=[0, 1, 2])
+
+
+# -- optional matplotlib, no global side effects -------------------------------------------
+@pytest.mark.parametrize(
+    "make_plot",
+    [
+        lambda: LossCurveDisplay([1.0, 0.5]).plot(),
+        lambda: ReconstructionDisplay(np.zeros(3), np.zeros(3)).plot(),
+        lambda: CodeScatterDisplay(np.zeros((3, 2))).plot(),
+        lambda: LossCurveDisplay.from_estimator(LSTMAutoencoderTransformer()),
+    ],
+    ids=["loss", "reconstruction", "codes", "from_estimator"],
+)
+def test_missing_matplotlib_raises_with_install_hint(monkeypatch, make_plot):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r'pip install "sklearn-lstmae\[plot\]"'):
+        make_plot()
+
+
+def test_plots_leave_global_state_alone(monkeypatch, transformer_2d, X_2d):
+    def no_show(*args, **kwargs):
+        raise AssertionError("plt.show must not be called")
+
+    monkeypatch.setattr(plt, "show", no_show)
+    backend, params = matplotlib.get_backend(), dict(matplotlib.rcParams)
+    LossCurveDisplay.from_estimator(transformer_2d)
+    ReconstructionDisplay.from_estimator(transformer_2d, X_2d)
+    CodeScatterDisplay.from_estimator(transformer_2d, X_2d, labels=np.arange(30) % 3)
+    assert matplotlib.get_backend() == backend
+    assert dict(matplotlib.rcParams) == params
