@@ -1,6 +1,7 @@
 """LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
 
 from ._persistence import load
+from ._plotting import CodeScatterDisplay, LossCurveDisplay, ReconstructionDisplay
 from ._regressor import CompositeLSTMRegressor
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import LongFormatSequences, from_long_format, make_windows
@@ -8,9 +9,12 @@ from ._windows import LongFormatSequences, from_long_format, make_windows
 __version__ = "0.1.0"
 
 __all__ = [
+    "CodeScatterDisplay",
     "CompositeLSTMRegressor",
     "LSTMAutoencoderTransformer",
+    "LossCurveDisplay",
     "LongFormatSequences",
+    "ReconstructionDisplay",
     "__version__",
     "from_long_format",
     "load",
