@@ -387,7 +387,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         elif self.early_stopping and not incremental:
             train_index, validation_index = self._validation_split(n_samples, shuffle_rng)
             validation = (
-                sequences.values[validation_index],
+                targets[0][validation_index],
                 [t[validation_index] for t in targets],
                 None if sample_weight is None else sample_weight[validation_index],
             )
@@ -403,7 +403,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             state=optimizer_state,
         )
         train_data = trainer.data(
-            sequences.values[train_index],
+            targets[0][train_index],  # the inputs, padded to the decoder's length
             [t[train_index] for t in targets],
             None if sample_weight is None else sample_weight[train_index],
         )
@@ -476,7 +476,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         if (n_future, n_targets) != (spec.n_future, spec.n_targets):
             raise ValueError("validation_data's y is shaped unlike y.")
         targets[0] = pad_to(targets[0], spec.n_timesteps, "validate on")
-        return sequences.values, targets, None
+        return targets[0], targets, None
 
     def _run_epochs(
         self, trainer, model, train_data, validation_data, epochs, rng, history, *, stop_early

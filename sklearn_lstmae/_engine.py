@@ -171,8 +171,9 @@ class Engine:
         model = self._networks["model"]
         self._trainable_specs = _specs(model.trainable_variables)
         self._non_trainable_specs = _specs(model.non_trainable_variables)
-        inputs = tf.TensorSpec((None, None, spec.n_features), self.dtype)
-        targets = [tf.TensorSpec((None, spec.n_timesteps, spec.n_features), self.dtype)]
+        # Training inputs are the reconstruction targets, padded to n_timesteps.
+        inputs = tf.TensorSpec((None, spec.n_timesteps, spec.n_features), self.dtype)
+        targets = [inputs]
         if spec.n_future:
             targets.append(tf.TensorSpec((None, spec.n_future, spec.n_targets), self.dtype))
         scalar = tf.TensorSpec((), self.dtype)
