@@ -9,6 +9,7 @@ Keras models picklable.
 import numbers
 import pathlib
 import sys
+import time
 import warnings
 
 import keras
@@ -636,32 +637,57 @@ class _BaseLSTMAutoencoder(BaseEstimator):
 
 
 class _Progress:
-    """Training progress: verbose=1 one bar over epochs, verbose>=2 a line per epoch."""
+    """Training progress on standard output.
 
-    def __init__(self, epochs, verbose):
+    ``verbose=1``: in a terminal, one bar over the epochs redrawn in place;
+    in a log file (not a terminal), a line at every tenth of the epochs and
+    at the end, so that logs stay short and free of control characters.
+    ``verbose>=2``: one line per epoch.
+    """
+
+    def __init__(self, epochs, verbose, stream=None):
         self.epochs = epochs
         self.verbose = verbose
-        self._bar = None
-        self._finished = False
-        if verbose == 1:
-            # stateful_metrics: show each epoch's loss, not a running average.
-            self._bar = keras.utils.Progbar(
-                epochs, unit_name="epoch", stateful_metrics=["loss", "val_loss"]
-            )
+        self.stream = stream or sys.stdout
+        self.interactive = verbose == 1 and getattr(self.stream, "isatty", lambda: False)()
+        self._every = max(1, epochs // 10) if verbose == 1 else 1
+        self._start = time.perf_counter()
+        self._last = None
+
+    def _line(self, epoch, logs):
+        values = " - ".join(f"{key}: {value:.4g}" for key, value in logs.items())
+        seconds = (time.perf_counter() - self._start) / epoch
+        if self.verbose == 1:
+            done = int(20 * epoch / self.epochs)
+            bar = "[" + "=" * done + ">" * (done < 20) + " " * (19 - done) + "]"
+            return f"Epoch {epoch}/{self.epochs} {bar} {seconds:.3g}s/epoch - {values}"
+        return f"Epoch {epoch}/{self.epochs} - {seconds:.3g}s/epoch - {values}"
 
     def update(self, epoch, logs, last):
-        self._logs = (epoch + 1, list(logs.items()))
-        if self._bar is not None:
-            self._bar.update(epoch + 1, values=self._logs[1], finalize=last)
-            self._finished = last
-        elif self.verbose >= 2:
-            values = " - ".join(f"{key}: {value:.6g}" for key, value in logs.items())
-            print(f"Epoch {epoch + 1}/{self.epochs} - {values}", file=sys.stdout, flush=True)
+        if not self.verbose:
+            return
+        self._last = (epoch + 1, dict(logs))
+        line = self._line(epoch + 1, logs)
+        if self.interactive:
+            # Pad over the previous, possibly longer, line.
+            padded = line.ljust(getattr(self, "_width", 0))
+            self._width = len(line)
+            self.stream.write("\r" + padded + ("\n" if last else ""))
+            self.stream.flush()
+        elif last or self.verbose >= 2 or (epoch + 1) % self._every == 0:
+            print(line, file=self.stream, flush=True)
+            self._last = None
 
     def close(self):
-        """End the bar on the line of the last epoch run, when training stopped early."""
-        if self._bar is not None and not self._finished:
-            self._bar.update(self._logs[0], values=self._logs[1], finalize=True)
+        """End the output on the last epoch run, when training stopped early."""
+        if self._last is None:
+            return
+        if self.interactive:
+            self.stream.write("\n")
+        else:
+            print(self._line(*self._last), file=self.stream, flush=True)
+        self.stream.flush()
+        self._last = None
 
 
 # Numpydoc for the parameters both estimators share, placed into each class docstring.

@@ -1,5 +1,6 @@
 """Training users can steer and watch: stopping, validation, callbacks, warm starts, options."""
 
+import io
 import pickle
 import warnings
 
@@ -11,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+from sklearn_lstmae._base import _Progress
 
 from ._helpers import TINY, make_sequences
 
@@ -128,10 +130,33 @@ def test_verbose_one_is_a_single_bar_with_losses(capsys):
     assert output.count("\n") <= 4
 
 
+def test_verbose_one_writes_at_most_a_line_per_tenth_to_a_log(capsys):
+    LSTMAutoencoderTransformer(**{**TINY, "epochs": 40, "n_iter_no_change": 100, "verbose": 1}).fit(
+        X
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == [f"{e}/40" for e in range(4, 41, 4)]
+    assert all("\x1b" not in line and "\r" not in line for line in lines)
+
+
+def test_verbose_one_redraws_one_line_in_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    progress = _Progress(3, 1, stream=terminal)
+    for epoch in range(3):
+        progress.update(epoch, {"loss": 1.0 / (epoch + 1)}, last=epoch == 2)
+    output = terminal.getvalue()
+    assert output.count("\r") == 3 and output.endswith("\n") and output.count("\n") == 1
+
+
 def test_verbose_two_prints_one_line_per_epoch(capsys):
     LSTMAutoencoderTransformer(**{**TINY, "verbose": 2}).fit(X)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
-    assert len(lines) == 3 and lines[0].startswith("Epoch 1/3 - loss: ")
+    assert len(lines) == 3
+    assert lines[0].startswith("Epoch 1/3 - ") and " - loss: " in lines[0]
 
 
 def test_partial_fit_on_chunks_reaches_the_loss_of_fit():
