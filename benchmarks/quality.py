@@ -1,0 +1,320 @@
+"""How good are the codes? UCR/UEA classification with the published protocol.
+
+The protocol of the published unsupervised representations (T-Loss, TS2Vec):
+learn the encoder on the TRAIN series without their labels, encode the train
+and test series, fit an RBF SVC on the train codes with its C chosen by
+5-fold cross-validation on the train codes only (C in 10**-4 ... 10**4,
+StandardScaler before the SVC), and report the test accuracy.
+
+For five datasets shipped in aeon's wheel (default train/test splits) one
+table gives, per dataset:
+
+ours        ``LSTMAutoencoderTransformer`` codes + the SVM above. One
+            configuration for every dataset (``ENCODER_PARAMS``, below), with
+            one shape-based preprocessing rule (``MAX_STEPS``): series longer
+            than ``MAX_STEPS`` steps are averaged over non-overlapping windows
+            of ``ceil(T / MAX_STEPS)`` steps. The rule looks only at the
+            length of the longest training series, never at a dataset's name.
+cv          The cross-validated train accuracy of the SVM on our codes (what
+            the configuration was chosen by; the test sets were not used).
+raw         The raw series, zero-padded to a common length where ragged,
+            flattened, + the same SVM.
+minirocket  MiniRocket features (aeon, computed in this run) +
+            ``RidgeClassifierCV`` (alphas 10**-3 ... 10**3), its reference
+            classifier. Ragged series are zero-padded to a common length.
+T-Loss      Published: Franceschi, Dieuleveut and Jaggi, "Unsupervised
+            Scalable Representation Learning for Multivariate Time Series",
+            NeurIPS 2019 (UCR table and UEA table, SVM on the codes).
+TS2Vec      Published: Yue et al., "TS2Vec: Towards Universal Representation
+            of Time Series", AAAI 2022 (UCR table and UEA table).
+fit s       Seconds to fit our encoder on the training series.
+
+The last row is the mean of each column over the datasets run.
+
+Run::
+
+    python benchmarks/quality.py                  # all five, ~5 minutes on 2 cores
+    python benchmarks/quality.py --datasets GunPoint,BasicMotions
+    python benchmarks/quality.py --quick          # ItalyPowerDemand, tiny encoder
+
+Needs aeon (``pip install -e ".[datasets]"``).
+"""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import sys
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from sklearn.linear_model import RidgeClassifierCV  # noqa: E402
+from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.svm import SVC  # noqa: E402
+
+DATASETS = ("GunPoint", "ArrowHead", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels")
+QUICK_DATASETS = ("ItalyPowerDemand",)
+
+# Published test accuracies (SVM on the unsupervised codes).
+# T-Loss: Franceschi et al., NeurIPS 2019, "Unsupervised Scalable Representation
+#   Learning for Multivariate Time Series" (UCR: GunPoint, ArrowHead,
+#   ItalyPowerDemand; UEA: BasicMotions, JapaneseVowels).
+# TS2Vec: Yue et al., AAAI 2022, "TS2Vec: Towards Universal Representation of
+#   Time Series" (UCR table; UEA table for BasicMotions and JapaneseVowels).
+PUBLISHED = {
+    "T-Loss": {
+        "GunPoint": 0.980,
+        "ArrowHead": 0.766,
+        "ItalyPowerDemand": 0.954,
+        "BasicMotions": 1.000,
+        "JapaneseVowels": 0.986,
+    },
+    "TS2Vec": {
+        "GunPoint": 0.987,
+        "ArrowHead": 0.817,
+        "ItalyPowerDemand": 0.960,
+        "BasicMotions": 0.975,
+        "JapaneseVowels": 0.984,
+    },
+}
+
+# The one configuration of the library used for every dataset.
+# Chosen by the mean cross-validated train accuracy over the five datasets
+# (GRU 0.926, LSTM 0.922, library defaults 0.861); see quality_results.txt.
+ENCODER_PARAMS = dict(
+    units=128,
+    cell="gru",
+    epochs=400,
+    tol=1e-6,
+    n_iter_no_change=30,
+    random_state=0,
+)
+# Shape-based preprocessing rule: series longer than this are averaged over
+# non-overlapping windows so that at most MAX_STEPS steps remain.
+MAX_STEPS = 64
+# --quick: a tiny encoder, seconds per fit; for smoke tests only.
+QUICK_PARAMS = dict(units=16, epochs=5, batch_size=32, random_state=0)
+
+C_GRID = 10.0 ** np.arange(-4, 5)
+
+
+# -- data -------------------------------------------------------------------
+def load(name):
+    """Train and test series in the library's layout, and their labels.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        ``X`` is a float array ``(n_samples, n_timesteps, n_features)``, or a
+        list of ``(T_i, n_features)`` arrays when the lengths differ.
+    """
+    from aeon.datasets import load_classification
+
+    data = []
+    for split in ("train", "test"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            X, y = load_classification(name, split=split)
+        if isinstance(X, np.ndarray):
+            X = np.transpose(X, (0, 2, 1)).astype(np.float64)
+        else:
+            X = [np.asarray(x, dtype=np.float64).T for x in X]
+        data += [X, np.asarray(y)]
+    return tuple(data)
+
+
+def _series(X):
+    return list(X) if isinstance(X, list) else [x for x in X]
+
+
+def pad(X, length):
+    """Zero-pad (or cut) every series to ``length`` steps: ``(n, length, n_features)``."""
+    series = _series(X)
+    out = np.zeros((len(series), length, series[0].shape[1]))
+    for i, x in enumerate(series):
+        n = min(len(x), length)
+        out[i, :n] = x[:n]
+    return out
+
+
+def downsample(X, factor):
+    """Average every series over non-overlapping windows of ``factor`` steps.
+
+    A trailing partial window is averaged over the steps it has. Keeps the
+    input's layout (array or list of arrays).
+    """
+    if factor <= 1:
+        return X
+
+    def one(x):
+        n = math.ceil(len(x) / factor)
+        padded = np.full((n * factor, x.shape[1]), np.nan)
+        padded[: len(x)] = x
+        return np.nanmean(padded.reshape(n, factor, x.shape[1]), axis=1)
+
+    if isinstance(X, list):
+        return [one(x) for x in X]
+    return np.stack([one(x) for x in X])
+
+
+def downsampling_factor(X_train, max_steps=MAX_STEPS):
+    """The shape rule: ``ceil(T / max_steps)`` for the longest training series."""
+    if max_steps is None:
+        return 1
+    longest = max(len(x) for x in _series(X_train))
+    return max(1, math.ceil(longest / max_steps))
+
+
+# -- classifiers ----------------------------------------------------------------
+def svm_accuracy(F_train, y_train, F_test, y_test):
+    """RBF SVC on features, C by 5-fold CV on train; (cv accuracy, test accuracy)."""
+    n_splits = int(min(5, np.unique(y_train, return_counts=True)[1].min()))
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), SVC(kernel="rbf")),
+        {"svc__C": C_GRID},
+        cv=StratifiedKFold(n_splits, shuffle=True, random_state=0),
+        n_jobs=1,
+    )
+    search.fit(F_train, y_train)
+    return float(search.best_score_), float(search.score(F_test, y_test))
+
+
+def raw_accuracy(X_train, y_train, X_test, y_test):
+    """The raw series, zero-padded and flattened, + the SVM: test accuracy."""
+    length = max(len(x) for x in _series(X_train) + _series(X_test))
+    F_train = pad(X_train, length).reshape(len(y_train), -1)
+    F_test = pad(X_test, length).reshape(len(y_test), -1)
+    return svm_accuracy(F_train, y_train, F_test, y_test)[1]
+
+
+def minirocket_accuracy(X_train, y_train, X_test, y_test, random_state=0):
+    """MiniRocket features + RidgeClassifierCV: test accuracy."""
+    from aeon.transformations.collection.convolution_based import MiniRocket
+
+    # MiniRocket needs at least 9 steps and one length: zero-pad ragged series.
+    length = max(9, *(len(x) for x in _series(X_train) + _series(X_test)))
+    A_train = np.transpose(pad(X_train, length), (0, 2, 1))
+    A_test = np.transpose(pad(X_test, length), (0, 2, 1))
+    rocket = MiniRocket(random_state=random_state)
+    F_train = rocket.fit_transform(A_train)
+    F_test = rocket.transform(A_test)
+    model = make_pipeline(
+        StandardScaler(with_mean=False), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
+    )
+    model.fit(F_train, y_train)
+    return float(model.score(F_test, y_test))
+
+
+# -- ours -------------------------------------------------------------------------
+def make_encoder(params=None):
+    """The library's transformer with ``params`` (default ``ENCODER_PARAMS``)."""
+    from sklearn_lstmae import LSTMAutoencoderTransformer
+
+    return LSTMAutoencoderTransformer(**(ENCODER_PARAMS if params is None else params))
+
+
+def codes_accuracy(X_train, y_train, X_test, y_test, params=None, max_steps=MAX_STEPS):
+    """Fit our encoder on the train series (no labels), SVM on the codes.
+
+    Returns
+    -------
+    result : dict
+        ``cv`` and ``test`` accuracies, ``fit_s`` seconds to fit the encoder,
+        ``epochs`` it ran.
+    """
+    factor = downsampling_factor(X_train, max_steps)
+    X_train, X_test = downsample(X_train, factor), downsample(X_test, factor)
+    encoder = make_encoder(params)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning when epochs run out
+        encoder.fit(X_train)
+    fit_s = time.perf_counter() - start
+    cv, test = svm_accuracy(encoder.transform(X_train), y_train, encoder.transform(X_test), y_test)
+    return {"cv": cv, "test": test, "fit_s": fit_s, "epochs": encoder.n_iter_}
+
+
+# -- the table --------------------------------------------------------------------
+COLUMNS = ("ours", "cv", "raw", "minirocket", "T-Loss", "TS2Vec", "fit s")
+
+
+def run(datasets=DATASETS, quick=False, log=print):
+    """Evaluate every dataset; return one row (a dict) per dataset."""
+    params = QUICK_PARAMS if quick else None
+    rows = []
+    for name in datasets:
+        X_train, y_train, X_test, y_test = load(name)
+        ours = codes_accuracy(X_train, y_train, X_test, y_test, params=params)
+        row = {
+            "dataset": name,
+            "ours": ours["test"],
+            "cv": ours["cv"],
+            "raw": raw_accuracy(X_train, y_train, X_test, y_test),
+            "minirocket": minirocket_accuracy(X_train, y_train, X_test, y_test),
+            "T-Loss": PUBLISHED["T-Loss"].get(name, np.nan),
+            "TS2Vec": PUBLISHED["TS2Vec"].get(name, np.nan),
+            "fit s": ours["fit_s"],
+        }
+        rows.append(row)
+        if log is not None:
+            log(f"{name}: " + ", ".join(f"{c}={row[c]:.3f}" for c in COLUMNS), flush=True)
+    return rows
+
+
+def format_table(rows):
+    """The rows and their column means as a fixed-width text table."""
+
+    def cell(value, column):
+        if value is None or not np.isfinite(value):
+            return "n/a"
+        return f"{value:.1f}" if column == "fit s" else f"{value:.3f}"
+
+    width = max(len("dataset"), len("mean"), *(len(r["dataset"]) for r in rows))
+    header = f"{'dataset':<{width}}" + "".join(f"{c:>12}" for c in COLUMNS)
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(
+            f"{row['dataset']:<{width}}" + "".join(f"{cell(row[c], c):>12}" for c in COLUMNS)
+        )
+    means = {c: float(np.mean([row[c] for row in rows])) for c in COLUMNS}
+    lines.append("-" * len(header))
+    lines.append(f"{'mean':<{width}}" + "".join(f"{cell(means[c], c):>12}" for c in COLUMNS))
+    return "\n".join(lines)
+
+
+def describe_configuration(quick=False):
+    params = QUICK_PARAMS if quick else ENCODER_PARAMS
+    text = "LSTMAutoencoderTransformer(" + ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return text + f"); series averaged down to at most {MAX_STEPS} steps"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="ItalyPowerDemand, tiny encoder")
+    parser.add_argument("--datasets", help="comma-separated names (default: all five)")
+    args = parser.parse_args(argv)
+    if args.datasets:
+        datasets = tuple(name.strip() for name in args.datasets.split(",") if name.strip())
+    else:
+        datasets = QUICK_DATASETS if args.quick else DATASETS
+    start = time.perf_counter()
+    rows = run(datasets, quick=args.quick)
+    print()
+    print(
+        f"{datetime.date.today().isoformat()}  {platform.node()}  {platform.machine()}  "
+        f"{os.cpu_count()} CPUs  Python {sys.version.split()[0]}"
+    )
+    print(describe_configuration(args.quick))
+    print(format_table(rows))
+    print(f"total {time.perf_counter() - start:.0f} s")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
