@@ -34,8 +34,8 @@ MAX_CACHED_ENGINES = 24
 # block makes each sequence's output bit-identical whatever else is passed with
 # it. Blocks go through ``tf.map_fn`` in chunks of INFERENCE_BLOCKS_PER_CALL,
 # which also bounds the peak memory of transform and predict.
-INFERENCE_BLOCK = 64
-INFERENCE_BLOCKS_PER_CALL = 64
+INFERENCE_BLOCK = 256
+INFERENCE_BLOCKS_PER_CALL = 16
 # Sequences per compiled call when evaluating a validation loss.
 EVALUATION_CHUNK = 1024
 
