@@ -45,9 +45,10 @@ class Standardization(keras.layers.Layer):
         Passed to ``keras.layers.Layer``.
     """
 
-    def __init__(self, invert=False, **kwargs):
+    def __init__(self, invert=False, mask_padding=True, **kwargs):
         super().__init__(**kwargs)
         self.invert = invert
+        self.mask_padding = mask_padding
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -60,7 +61,7 @@ class Standardization(keras.layers.Layer):
         )
 
     def compute_mask(self, inputs, mask=None):
-        if self.invert:
+        if self.invert or not self.mask_padding:
             return mask
         return keras.ops.logical_not(keras.ops.all(keras.ops.isnan(inputs), axis=-1))
 
@@ -71,7 +72,7 @@ class Standardization(keras.layers.Layer):
         return keras.ops.where(keras.ops.isnan(standardized), 0.0, standardized)
 
     def get_config(self):
-        return {**super().get_config(), "invert": self.invert}
+        return {**super().get_config(), "invert": self.invert, "mask_padding": self.mask_padding}
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
     return Standardization(invert=True, dtype=spec.dtype, name=f"{prefix}_unscale")(x)
 
 
-def build_networks(spec, seed=0):
+def build_networks(spec, seed=0, mask_padding=True):
     """Build the autoencoder and its standalone parts.
 
     Parameters
@@ -242,6 +243,11 @@ def build_networks(spec, seed=0):
         Base seed; every initializer gets its own seed derived from it, so the
         same seed gives the same initial weights without touching any global
         random state.
+    mask_padding : bool, default=True
+        Mask all-NaN (padding) timesteps. The engine also builds templates
+        without the mask for data known to hold no padding: Keras's masked
+        recurrence costs about 10% more, and computes the same values when
+        nothing is masked.
 
     Returns
     -------
@@ -262,7 +268,7 @@ def build_networks(spec, seed=0):
     seeds = _Seeds(seed)
     # Any length: the encoder reads padded and unpadded sequences of any length.
     sequences = keras.Input((None, spec.n_features), dtype=spec.dtype, name="sequences")
-    x = Standardization(dtype=spec.dtype, name="input_scale")(sequences)
+    x = Standardization(dtype=spec.dtype, mask_padding=mask_padding, name="input_scale")(sequences)
     x = _recurrent_stack(
         x,
         spec,

@@ -104,3 +104,16 @@ def test_engines_are_shared_per_architecture():
     spec = NetworkSpec(n_timesteps=3, n_features=1, units=(2,))
     assert get_engine(spec) is get_engine(NetworkSpec(n_timesteps=3, n_features=1, units=(2,)))
     assert get_engine(spec) is not get_engine(NetworkSpec(n_timesteps=4, n_features=1, units=(2,)))
+
+
+def test_data_without_padding_skips_the_mask_and_computes_the_same():
+    spec = NetworkSpec(n_timesteps=6, n_features=2, units=(5,))
+    engine = get_engine(spec)
+    networks = build_networks(spec, seed=1)
+    x = np.random.RandomState(2).rand(70, 6, 2).astype("float32")
+    padded = np.concatenate([x, np.full((1, 6, 2), np.nan, "float32")])
+    padded[-1, :3] = x[0, :3]
+    unmasked = engine.apply(networks["encoder"], "encoder", x)
+    masked = engine.apply(networks["encoder"], "encoder", padded)[:70]
+    np.testing.assert_array_equal(unmasked, masked)
+    assert ("encoder", False) in engine._inference and ("encoder", True) in engine._inference
