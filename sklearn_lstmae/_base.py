@@ -201,6 +201,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         callbacks=None,
         standardize=True,
         dtype="float32",
+        code="last",
         random_state=None,
         verbose=0,
     ):
@@ -225,6 +226,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         self.callbacks = callbacks
         self.standardize = standardize
         self.dtype = dtype
+        self.code = code
         self.random_state = random_state
         self.verbose = verbose
 
@@ -281,6 +283,8 @@ class _BaseLSTMAutoencoder(BaseEstimator):
                 f"callbacks must be None or a list of keras.callbacks.Callback, got "
                 f"{self.callbacks!r}."
             )
+        if self.code not in ("last", "pooled"):
+            raise ValueError(f"code must be 'last' or 'pooled', got {self.code!r}.")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
         if not _is_int(self.verbose) or self.verbose < 0:
@@ -310,6 +314,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
             dtype=self.dtype,
+            code=self.code,
         )
 
     # -- the one fit path -----------------------------------------------------
@@ -750,6 +755,11 @@ latent_dim : int or None, default=None
         units. The loss and :meth:`score` are in standardized units.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the networks (set on each layer, never globally).
+    code : {"last", "pooled"}, default="last"
+        How the code is read off the encoder: its final hidden state (the
+        classic model), or that joined with the mean and the maximum of its
+        outputs over the real timesteps (three times as long; better
+        features for long sequences in benchmarks/quality.py).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the shuffling. An int gives
         the same results on every run on CPU. No global random state

@@ -113,6 +113,10 @@ class NetworkSpec:
         Dropout on the recurrent layers' inputs and recurrent state.
     dtype : {"float32", "float64"}
         Precision of every layer (set per layer, never globally).
+    code : {"last", "pooled"}
+        How the code is read off the last encoder layer: its final hidden
+        state, or that joined with the mean and the maximum of its outputs
+        over the real timesteps (:class:`TemporalPooling`).
     """
 
     n_timesteps: int
@@ -128,13 +132,15 @@ class NetworkSpec:
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
     dtype: str = "float32"
+    code: str = "last"
 
     @property
     def code_size(self):
         """Length of the code vector."""
         if self.latent_dim is not None:
             return self.latent_dim
-        return self.units[-1] * (2 if self.bidirectional else 1)
+        width = self.units[-1] * (2 if self.bidirectional else 1)
+        return width * (3 if self.code == "pooled" else 1)
 
     def to_dict(self):
         """The spec as plain JSON-able data."""
@@ -148,6 +154,37 @@ class NetworkSpec:
         data = dict(data)
         data["units"] = tuple(data["units"])
         return cls(**data)
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstmae")
+class TemporalPooling(keras.layers.Layer):
+    """Last output, mean and maximum over the real (unmasked) timesteps, joined.
+
+    Masked steps of a recurrent layer's output repeat the last real output,
+    so the final step is the state after the sequence's last real step.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            mean = keras.ops.mean(inputs, axis=1)
+            maximum = keras.ops.max(inputs, axis=1)
+        else:
+            real = keras.ops.cast(mask, inputs.dtype)[:, :, None]
+            count = keras.ops.maximum(keras.ops.sum(real, axis=1), 1.0)
+            mean = keras.ops.sum(inputs * real, axis=1) / count
+            lowest = keras.ops.min(inputs, axis=1, keepdims=True)
+            maximum = keras.ops.max(keras.ops.where(real > 0, inputs, lowest), axis=1)
+        return keras.ops.concatenate([inputs[:, -1], mean, maximum], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 3 * input_shape[-1])
 
 
 RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
@@ -273,11 +310,13 @@ def build_networks(spec, seed=0, mask_padding=True):
         x,
         spec,
         spec.units,
-        return_last_sequences=False,
+        return_last_sequences=spec.code == "pooled",
         seeds=seeds,
         prefix="encoder",
         bidirectional=spec.bidirectional,
     )
+    if spec.code == "pooled":
+        x = TemporalPooling(dtype=spec.dtype, name="encoder_pooling")(x)
     if spec.latent_dim is not None:
         x = keras.layers.Dense(
             spec.latent_dim,

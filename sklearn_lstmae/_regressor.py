@@ -99,6 +99,7 @@ class CompositeLSTMRegressor(
         callbacks=None,
         standardize=True,
         dtype="float32",
+        code="last",
         random_state=None,
         verbose=0,
     ):
@@ -124,6 +125,7 @@ class CompositeLSTMRegressor(
             callbacks=callbacks,
             standardize=standardize,
             dtype=dtype,
+            code=code,
             random_state=random_state,
             verbose=verbose,
         )

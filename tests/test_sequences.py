@@ -147,3 +147,15 @@ def test_ragged_lists_through_pipeline_and_grid_search():
     search.fit(sequences, labels)
     assert search.best_score_ > 0.8
     assert search.predict(sequences[:5]).shape == (5,)
+
+
+def test_pooled_codes_do_not_depend_on_padding_or_batch(ragged):
+    model = LSTMAutoencoderTransformer(units=6, epochs=2, code="pooled", random_state=0)
+    codes = model.fit(ragged).transform(ragged)
+    assert codes.shape == (len(ragged), 18)
+    short = ragged[3][:4]
+    alone = model.transform([short])
+    in_batch = model.transform([short] + [np.tile(s, (3, 1)) for s in ragged[:8]])[:1]
+    padded = model.encoder_.predict(nan_padded([short], 40), verbose=0)
+    assert np.max(np.abs(alone - in_batch)) <= 1e-5
+    assert np.max(np.abs(alone - padded)) <= 1e-5

@@ -206,6 +206,8 @@ def test_warm_start_continues_from_the_fitted_state():
         ({"optimizer": "sgd", "learning_rate": 0.1}, 8),
         ({"optimizer": keras.optimizers.AdamW(learning_rate=3e-3)}, 8),
         ({"dtype": "float64"}, 8),
+        ({"code": "pooled"}, 24),
+        ({"code": "pooled", "bidirectional": True, "cell": "gru"}, 48),
     ],
 )
 def test_architecture_and_training_options(params, code_size):
@@ -245,6 +247,7 @@ def test_dropout_changes_training_but_not_inference():
         ({"warm_start": None}, "warm_start"),
         ({"callbacks": [print]}, "callbacks"),
         ({"dtype": "float16"}, "dtype"),
+        ({"code": "mean"}, "code"),
     ],
 )
 def test_invalid_training_parameters_are_named(params, message):
@@ -278,6 +281,7 @@ NEW_PARAMETERS = {
     "warm_start": True,
     "latent_activation": "tanh",
     "dtype": "float64",
+    "code": "pooled",
 }
 
 
