@@ -45,14 +45,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sklearn_lstmae import (  # noqa: E402
-    CompositeLSTMRegressor,
-    LSTMAutoencoderTransformer,
-    make_windows,
-)
-from sklearn_lstmae._plotting import (  # noqa: E402
     CodeScatterDisplay,
+    CompositeLSTMRegressor,
     LossCurveDisplay,
+    LSTMAutoencoderTransformer,
     ReconstructionDisplay,
+    make_windows,
 )
 
 RANDOM_STATE = 0
@@ -87,15 +85,25 @@ def main(out):
 
     X_classes, labels = make_sinusoids(rng)
     transformer = LSTMAutoencoderTransformer(
-        units=16, epochs=150, learning_rate=1e-2, early_stopping=True,
-        validation_fraction=0.2, n_iter_no_change=8, random_state=RANDOM_STATE,
+        units=16,
+        epochs=150,
+        learning_rate=1e-2,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=8,
+        random_state=RANDOM_STATE,
     ).fit(X_classes)
 
     X, y = make_windows(make_series(rng), n_timesteps=30, n_future=10, stride=2)
     n_train = int(0.8 * len(X))
     composite = CompositeLSTMRegressor(
-        units=16, epochs=150, learning_rate=5e-3, early_stopping=True,
-        validation_fraction=0.2, n_iter_no_change=8, random_state=RANDOM_STATE,
+        units=16,
+        epochs=150,
+        learning_rate=5e-3,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=8,
+        random_state=RANDOM_STATE,
     ).fit(X[:n_train], y[:n_train])
 
     written = []
@@ -105,8 +113,10 @@ def main(out):
     left.set_title("LSTMAutoencoderTransformer on sinusoids")
     LossCurveDisplay.from_estimator(composite, ax=right, name="composite")
     right.set_title("CompositeLSTMRegressor on windows of a series")
-    fig.suptitle("Loss per epoch: training stops once the validation loss stops improving "
-                 "(the best epoch's weights are kept)")
+    fig.suptitle(
+        "Loss per epoch: training stops once the validation loss stops improving "
+        "(the best epoch's weights are kept)"
+    )
     written.append(save(fig, out / "loss_curves.png"))
 
     fig, (left, right) = plt.subplots(
@@ -145,7 +155,9 @@ def save(fig, path):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--out", default=".", metavar="DIR",
+        "--out",
+        default=".",
+        metavar="DIR",
         help="directory to write the PNG files into (created if missing; default: .)",
     )
     for path in main(parser.parse_args().out):

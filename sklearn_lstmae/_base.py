@@ -115,8 +115,8 @@ def _optimizer_config(optimizer, learning_rate):
     )
 
 
-def _random_states(random_state):
-    """An integer seed for the weights and a generator for shuffling.
+def _draw_seed(random_state):
+    """One integer seed from ``random_state``: it seeds the weights and the shuffling.
 
     ``None`` draws fresh entropy from the operating system rather than from
     numpy's global generator, so that fitting never moves the user's global
@@ -378,7 +378,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             history = {key: list(value) for key, value in self.history_.items()}
         else:
             spec = self._network_spec(sequences, n_future, n_targets)
-            seed = _random_states(self.random_state)
+            seed = _draw_seed(self.random_state)
             shuffle_rng = np.random.RandomState(seed)
             networks = build_networks(spec, seed=seed)
             optimizer_state = None

@@ -110,7 +110,7 @@ class LossCurveDisplay:
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
     >>> from sklearn_lstmae import LSTMAutoencoderTransformer
-    >>> from sklearn_lstmae._plotting import LossCurveDisplay
+    >>> from sklearn_lstmae import LossCurveDisplay
     >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
     >>> model = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0)
     >>> model = model.fit(X, validation_data=X[:2])
@@ -279,7 +279,7 @@ class ReconstructionDisplay:
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
     >>> from sklearn_lstmae import CompositeLSTMRegressor, make_windows
-    >>> from sklearn_lstmae._plotting import ReconstructionDisplay
+    >>> from sklearn_lstmae import ReconstructionDisplay
     >>> X, y = make_windows(np.sin(np.arange(60) / 3), n_timesteps=10, n_future=3)
     >>> model = CompositeLSTMRegressor(units=4, epochs=2, random_state=0).fit(X, y)
     >>> display = ReconstructionDisplay.from_estimator(model, X, y, index=5)
@@ -506,7 +506,7 @@ class CodeScatterDisplay:
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
     >>> from sklearn_lstmae import LSTMAutoencoderTransformer
-    >>> from sklearn_lstmae._plotting import CodeScatterDisplay
+    >>> from sklearn_lstmae import CodeScatterDisplay
     >>> X = np.sin(np.linspace(0, 3, 20))[None, :] * np.arange(1, 9)[:, None]
     >>> labels = np.array(["small"] * 4 + ["large"] * 4)
     >>> model = LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0).fit(X)

@@ -182,7 +182,7 @@ def _pad_sequence_list(X):
     return padded, lengths, ndims.pop() + 1  # as the 2-D / 3-D array it stands for
 
 
-def _check_shape_against_fit(estimator, n_timesteps, n_features, ndim, *, any_length):
+def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length):
     """Compare input sequences with the sequences seen in fit."""
     if not any_length and n_timesteps != estimator.n_timesteps_in_:
         # Keep scikit-learn's wording: tools and tests look for it.
@@ -226,9 +226,7 @@ def validate_sequences(estimator, X, *, reset):
                 estimator, padded, reset=True, allow_nd=True, ensure_all_finite="allow-nan"
             )
         else:
-            _check_shape_against_fit(
-                estimator, padded.shape[1], padded.shape[2], ndim, any_length=True
-            )
+            _check_shape_against_fit(estimator, padded.shape[1], padded.shape[2], any_length=True)
         values, is_list = padded, True
     else:
         shape = getattr(X, "shape", ())
@@ -238,7 +236,6 @@ def validate_sequences(estimator, X, *, reset):
                 estimator,
                 shape[1],
                 shape[2] if len(shape) == 3 else 1,
-                len(shape),
                 any_length=False,
             )
         values = validate_data(
