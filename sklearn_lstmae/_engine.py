@@ -174,8 +174,12 @@ class Engine:
         # whose values every call replaces through ``stateless_call``. One
         # masks padding; the other, for data without padding, skips Keras's
         # masked recurrence (about 10% slower) and computes the same values.
+        # Both apply the decoders' output Dense without TimeDistributed
+        # (same function and weights; its vectorized_map gradient cost about
+        # a third of every W2 training step).
         self._templates = {
-            padded: build_networks(spec, seed=0, mask_padding=padded) for padded in (True, False)
+            padded: build_networks(spec, seed=0, mask_padding=padded, time_distributed=False)
+            for padded in (True, False)
         }
         model = self._templates[True]["model"]
         self._trainable_specs = _specs(model.trainable_variables)

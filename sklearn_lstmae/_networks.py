@@ -248,7 +248,7 @@ def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bi
     return x
 
 
-def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
+def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, per_step_dense):
     x = keras.layers.RepeatVector(n_steps, dtype=spec.dtype, name=f"{prefix}_repeat")(code)
     x = _recurrent_stack(
         x,
@@ -265,11 +265,17 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix):
         dtype=spec.dtype,
         name=f"{prefix}_dense",
     )
-    x = keras.layers.TimeDistributed(dense, dtype=spec.dtype, name=f"{prefix}_per_step")(x)
+    if per_step_dense:
+        x = keras.layers.TimeDistributed(dense, dtype=spec.dtype, name=f"{prefix}_per_step")(x)
+    else:
+        # Dense acts on the last axis of any rank: the same function and
+        # weights without TimeDistributed's vectorized_map, whose gradient
+        # took a third of a training step (W2 in benchmarks/run.py).
+        x = dense(x)
     return Standardization(invert=True, dtype=spec.dtype, name=f"{prefix}_unscale")(x)
 
 
-def build_networks(spec, seed=0, mask_padding=True):
+def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
     """Build the autoencoder and its standalone parts.
 
     Parameters
@@ -285,6 +291,11 @@ def build_networks(spec, seed=0, mask_padding=True):
         without the mask for data known to hold no padding: Keras's masked
         recurrence costs about 10% more, and computes the same values when
         nothing is masked.
+    time_distributed : bool, default=True
+        Wrap the decoders' output Dense in ``TimeDistributed``, the classic
+        layout users see. The engine's templates apply the Dense to the whole
+        sequence instead: the same function and weights, a third faster to
+        train.
 
     Returns
     -------
@@ -330,13 +341,21 @@ def build_networks(spec, seed=0, mask_padding=True):
 
     code_input = keras.Input((spec.code_size,), dtype=spec.dtype, name="code")
     reconstruction = _decoder(
-        code_input, spec.n_timesteps, spec.n_features, spec, seeds, "reconstruction"
+        code_input,
+        spec.n_timesteps,
+        spec.n_features,
+        spec,
+        seeds,
+        "reconstruction",
+        time_distributed,
     )
     decoder = keras.Model(code_input, reconstruction, name="decoder")
     networks = {"encoder": encoder, "decoder": decoder}
     outputs = [decoder(code)]
     if spec.n_future:
-        prediction = _decoder(code_input, spec.n_future, spec.n_targets, spec, seeds, "prediction")
+        prediction = _decoder(
+            code_input, spec.n_future, spec.n_targets, spec, seeds, "prediction", time_distributed
+        )
         networks["predictor"] = keras.Model(code_input, prediction, name="predictor")
         outputs.append(networks["predictor"](code))
     networks["model"] = keras.Model(

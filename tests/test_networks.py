@@ -62,3 +62,47 @@ def test_seed_fixes_initial_weights():
 @pytest.mark.parametrize("spec", [NetworkSpec(3, 2, (5, 4), latent_dim=2, n_future=1)])
 def test_spec_round_trips_through_plain_data(spec):
     assert NetworkSpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        NetworkSpec(n_timesteps=7, n_features=3, units=(6,)),
+        NetworkSpec(n_timesteps=7, n_features=3, units=(6, 4), n_future=2, n_targets=2),
+        NetworkSpec(n_timesteps=5, n_features=2, units=(4,), cell="gru", code="pooled"),
+    ],
+    ids=["plain", "stacked-composite", "gru-pooled"],
+)
+def test_training_template_computes_the_users_network(spec):
+    # The engine trains templates whose decoders apply the output Dense to the
+    # whole sequence instead of through TimeDistributed: the same weights, the
+    # same outputs and the same gradients.
+    import tensorflow as tf
+
+    users = build_networks(spec, seed=3)["model"]
+    template = build_networks(spec, seed=0, time_distributed=False)["model"]
+    assert [v.shape for v in users.weights] == [v.shape for v in template.weights]
+    assert "TimeDistributed" not in {type(layer).__name__ for layer in _all_layers(template)}
+    template.set_weights(users.get_weights())
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(4, spec.n_timesteps, spec.n_features)).astype("float32"))
+
+    def outputs_and_gradients(model):
+        with tf.GradientTape() as tape:
+            outputs = tf.nest.flatten(model(x))
+            loss = sum(tf.reduce_sum(tf.sin(3.0 * out)) for out in outputs)
+        return outputs, tape.gradient(loss, model.trainable_variables)
+
+    (users_out, users_grad), (template_out, template_grad) = map(
+        outputs_and_gradients, (users, template)
+    )
+    for a, b in zip(users_out + users_grad, template_out + template_grad):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
+    assert max(float(tf.reduce_max(tf.abs(g))) for g in users_grad) > 1e-3  # not vacuous
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
