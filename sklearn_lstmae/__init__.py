@@ -1,5 +1,6 @@
 """LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
 
+from ._aggregate import PiecewiseAggregate
 from ._persistence import load
 from ._plotting import CodeScatterDisplay, LossCurveDisplay, ReconstructionDisplay
 from ._regressor import CompositeLSTMRegressor
@@ -14,6 +15,7 @@ __all__ = [
     "LSTMAutoencoderTransformer",
     "LossCurveDisplay",
     "LongFormatSequences",
+    "PiecewiseAggregate",
     "ReconstructionDisplay",
     "__version__",
     "from_long_format",

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer, PiecewiseAggregate
 
 # Small networks that still learn check_regressors_train's data (R^2 > 0.5).
 # float64: check_sample_weight_equivalence_on_dense_data compares a fit with
@@ -13,7 +13,12 @@ FAST = {"units": 16, "epochs": 40, "learning_rate": 0.02, "random_state": 0, "dt
 
 
 @parametrize_with_checks(
-    [LSTMAutoencoderTransformer(**FAST), CompositeLSTMRegressor(**FAST)],
+    [
+        LSTMAutoencoderTransformer(**FAST),
+        CompositeLSTMRegressor(**FAST),
+        PiecewiseAggregate(),
+        PiecewiseAggregate(max_timesteps=3),
+    ],
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -1,0 +1,155 @@
+"""Shortening long sequences: piecewise aggregate approximation as a transformer."""
+
+import math
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _check_positive_int
+from ._sequences import validate_sequences
+
+__all__ = ["PiecewiseAggregate"]
+
+
+class PiecewiseAggregate(TransformerMixin, BaseEstimator):
+    """Average long sequences over equal windows so that at most ``max_timesteps`` remain.
+
+    The piecewise aggregate approximation (PAA) of Keogh et al. (2001): every
+    sequence is cut into consecutive windows of ``window_`` steps and each
+    window is replaced by its mean. ``window_`` is learned in :meth:`fit` from
+    the longest training sequence alone, ``ceil(longest / max_timesteps)``, so
+    sequences short enough pass unchanged and every sequence is shortened by
+    the same factor at transform time. A trailing partial window is averaged
+    over the steps it has.
+
+    Recurrent encoders read long sequences poorly: the gradient has to cross
+    every step, and most of the steps of a long, smooth series say little
+    the neighbouring ones do not. Put this step in front of
+    :class:`LSTMAutoencoderTransformer` in a Pipeline; it is the rule used by
+    ``benchmarks/quality.py``.
+
+    Takes every input layout the autoencoders take (2-D univariate, 3-D,
+    NaN-padded, lists of variable-length sequences) and returns an array, as
+    scikit-learn transformers do: 2-D for univariate input, else 3-D, with
+    variable-length sequences NaN-padded (the padding the autoencoders read).
+
+    Parameters
+    ----------
+    max_timesteps : int, default=64
+        The most timesteps the longest training sequence keeps.
+
+    Attributes
+    ----------
+    window_ : int
+        Timesteps averaged into one; 1 when the training sequences are short
+        enough already.
+    n_timesteps_in_ : int
+        Timesteps of the (padded) training sequences.
+    n_channels_in_ : int
+        Features per timestep.
+    n_features_in_ : int
+        As scikit-learn counts it: the second axis, timesteps.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame seen in fit.
+
+    See Also
+    --------
+    LSTMAutoencoderTransformer : Reads the shortened sequences into codes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae import PiecewiseAggregate
+    >>> X = np.arange(20.0).reshape(2, 10)          # two univariate sequences
+    >>> paa = PiecewiseAggregate(max_timesteps=4).fit(X)
+    >>> paa.window_
+    3
+    >>> paa.transform(X)
+    array([[ 1.,  4.,  7.,  9.],
+           [11., 14., 17., 19.]])
+    >>> paa.transform([np.arange(10.0), np.arange(4.0)])  # ragged: NaN-padded
+    array([[ 1.,  4.,  7.,  9.],
+           [ 1.,  3., nan, nan]])
+    """
+
+    def __init__(self, max_timesteps=64):
+        self.max_timesteps = max_timesteps
+
+    def fit(self, X, y=None):
+        """Learn the window from the longest training sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            Training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : PiecewiseAggregate
+        """
+        _check_positive_int("max_timesteps", self.max_timesteps)
+        sequences = validate_sequences(self, X, reset=True)
+        self.n_timesteps_in_ = sequences.values.shape[1]
+        self.n_channels_in_ = sequences.values.shape[2]
+        self.window_ = max(1, math.ceil(int(sequences.lengths.max()) / self.max_timesteps))
+        return self
+
+    def transform(self, X):
+        """Average every sequence over consecutive windows of ``window_`` steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+
+        Returns
+        -------
+        X_short : ndarray of shape (n_samples, n_windows[, n_features])
+            ``ceil(T / window_)`` timesteps for a sequence of ``T``; shorter
+            sequences are NaN-padded to the longest. 2-D for univariate input.
+        """
+        check_is_fitted(self)
+        sequences = validate_sequences(self, X, reset=False)
+        window = self.window_
+        values = sequences.values
+        n_samples, n_steps, n_features = values.shape
+        n_windows = math.ceil(n_steps / window)
+        if window > 1:
+            padded = np.full(
+                (n_samples, n_windows * window, n_features), np.nan, dtype=values.dtype
+            )
+            padded[:, :n_steps] = values
+            with warnings.catch_warnings():
+                # Windows made only of padding average to NaN: padding again.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                values = np.nanmean(padded.reshape(n_samples, n_windows, window, n_features), 2)
+        if sequences.ndim == 2:
+            values = values[:, :, 0]
+        return values
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output timesteps: ``step0``, ``step1``, ...
+
+        Only meaningful for 2-D (univariate, fixed-length) input, where
+        scikit-learn counts timesteps as features.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        n_out = math.ceil(self.n_timesteps_in_ / self.window_)
+        return np.asarray([f"step{i}" for i in range(n_out)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

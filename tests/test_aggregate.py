@@ -1,0 +1,81 @@
+import math
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+
+from sklearn_lstmae import LSTMAutoencoderTransformer, PiecewiseAggregate
+
+
+def _reference(sequence, window):
+    """Slow loop: the mean of each run of ``window`` steps, the last one partial."""
+    return np.stack(
+        [sequence[start : start + window].mean(axis=0) for start in range(0, len(sequence), window)]
+    )
+
+
+@pytest.mark.parametrize("max_timesteps", [1, 3, 7, 10, 64])
+@pytest.mark.parametrize("n_timesteps", [1, 10, 23])
+def test_matches_a_loop_over_windows(max_timesteps, n_timesteps):
+    X = np.random.default_rng(0).normal(size=(4, n_timesteps, 3))
+    paa = PiecewiseAggregate(max_timesteps=max_timesteps).fit(X)
+    window = max(1, math.ceil(n_timesteps / max_timesteps))
+    assert paa.window_ == window
+    out = paa.transform(X)
+    assert out.shape == (4, math.ceil(n_timesteps / window), 3)
+    assert out.shape[1] <= max_timesteps
+    for sequence, short in zip(X, out):
+        np.testing.assert_allclose(short, _reference(sequence, window))
+
+
+def test_short_sequences_pass_unchanged():
+    X = np.random.default_rng(1).normal(size=(5, 8))
+    np.testing.assert_array_equal(PiecewiseAggregate(max_timesteps=8).fit_transform(X), X)
+
+
+def test_ragged_and_padded_input_give_the_same_padded_output():
+    rng = np.random.default_rng(2)
+    ragged = [rng.normal(size=(n, 2)) for n in (10, 7, 3)]
+    paa = PiecewiseAggregate(max_timesteps=4).fit(ragged)
+    assert paa.window_ == 3
+    out = paa.transform(ragged)
+    assert out.shape == (3, 4, 2)
+    padded = np.full((3, 10, 2), np.nan)
+    for i, sequence in enumerate(ragged):
+        padded[i, : len(sequence)] = sequence
+    np.testing.assert_array_equal(paa.transform(padded), out)
+    for sequence, short in zip(ragged, out):
+        n_windows = math.ceil(len(sequence) / 3)
+        np.testing.assert_allclose(short[:n_windows], _reference(sequence, 3))
+        assert np.isnan(short[n_windows:]).all()  # padding stays padding
+    # Univariate sequences give a 2-D array.
+    univariate = paa.fit([x[:, 0] for x in ragged]).transform([x[:, 0] for x in ragged])
+    np.testing.assert_array_equal(univariate, out[:, :, 0])
+
+
+def test_float32_stays_float32():
+    X = np.ones((2, 9, 1), dtype=np.float32)
+    assert PiecewiseAggregate(max_timesteps=3).fit_transform(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "64", None, True])
+def test_bad_max_timesteps_is_refused(bad):
+    with pytest.raises(ValueError, match="max_timesteps must be a positive integer"):
+        PiecewiseAggregate(max_timesteps=bad).fit(np.ones((2, 5)))
+
+
+def test_wrong_shape_after_fit_is_refused():
+    paa = PiecewiseAggregate(max_timesteps=2).fit(np.ones((2, 6, 3)))
+    with pytest.raises(ValueError, match="fitted on 3 features per timestep"):
+        paa.transform(np.ones((2, 6, 2)))
+
+
+def test_in_front_of_the_autoencoder_in_a_pipeline():
+    rng = np.random.default_rng(3)
+    X = np.sin(np.linspace(0, 6, 120))[None, :, None] + 0.1 * rng.normal(size=(12, 120, 1))
+    pipe = make_pipeline(
+        PiecewiseAggregate(max_timesteps=16),
+        LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0),
+    ).fit(X)
+    assert pipe[-1].n_timesteps_in_ == 15  # ceil(120 / 8)
+    assert pipe.transform(X).shape == (12, 4)
