@@ -202,6 +202,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         standardize=True,
         dtype="float32",
         code="last",
+        input_noise=0.0,
         random_state=None,
         verbose=0,
     ):
@@ -227,6 +228,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         self.standardize = standardize
         self.dtype = dtype
         self.code = code
+        self.input_noise = input_noise
         self.random_state = random_state
         self.verbose = verbose
 
@@ -285,6 +287,11 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             )
         if self.code not in ("last", "pooled"):
             raise ValueError(f"code must be 'last' or 'pooled', got {self.code!r}.")
+        if not _is_real(self.input_noise) or not 0 <= self.input_noise < np.inf:
+            raise ValueError(
+                "input_noise must be a non-negative number (the standard deviation of the "
+                f"training noise), got {self.input_noise!r}."
+            )
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
         if not _is_int(self.verbose) or self.verbose < 0:
@@ -315,6 +322,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             recurrent_dropout=float(self.recurrent_dropout),
             dtype=self.dtype,
             code=self.code,
+            input_noise=float(self.input_noise),
         )
 
     # -- the one fit path -----------------------------------------------------
@@ -760,6 +768,12 @@ latent_dim : int or None, default=None
         classic model), or that joined with the mean and the maximum of its
         outputs over the real timesteps (three times as long; better
         features for long sequences in benchmarks/quality.py).
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the standardized inputs
+        during training only: a denoising autoencoder (Vincent et al., 2008),
+        whose codes must capture the shape of a sequence rather than its
+        noise. The noise is seeded by ``random_state``; ``transform`` and the
+        networks at inference never add it. 0 turns it off.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the shuffling. An int gives
         the same results on every run on CPU. No global random state

@@ -117,6 +117,9 @@ class NetworkSpec:
         How the code is read off the last encoder layer: its final hidden
         state, or that joined with the mean and the maximum of its outputs
         over the real timesteps (:class:`TemporalPooling`).
+    input_noise : float
+        Standard deviation of the Gaussian noise a ``GaussianNoise`` layer
+        adds to the standardized inputs in training; 0 builds no such layer.
     """
 
     n_timesteps: int
@@ -133,6 +136,7 @@ class NetworkSpec:
     recurrent_dropout: float = 0.0
     dtype: str = "float32"
     code: str = "last"
+    input_noise: float = 0.0
 
     @property
     def code_size(self):
@@ -317,6 +321,11 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
     # Any length: the encoder reads padded and unpadded sequences of any length.
     sequences = keras.Input((None, spec.n_features), dtype=spec.dtype, name="sequences")
     x = Standardization(dtype=spec.dtype, mask_padding=mask_padding, name="input_scale")(sequences)
+    if spec.input_noise:
+        # Denoising: noise on the standardized inputs, in training only.
+        x = keras.layers.GaussianNoise(
+            spec.input_noise, seed=seeds(), dtype=spec.dtype, name="input_noise"
+        )(x)
     x = _recurrent_stack(
         x,
         spec,

@@ -100,6 +100,7 @@ class CompositeLSTMRegressor(
         standardize=True,
         dtype="float32",
         code="last",
+        input_noise=0.0,
         random_state=None,
         verbose=0,
     ):
@@ -126,6 +127,7 @@ class CompositeLSTMRegressor(
             standardize=standardize,
             dtype=dtype,
             code=code,
+            input_noise=input_noise,
             random_state=random_state,
             verbose=verbose,
         )

@@ -208,6 +208,8 @@ def test_warm_start_continues_from_the_fitted_state():
         ({"dtype": "float64"}, 8),
         ({"code": "pooled"}, 24),
         ({"code": "pooled", "bidirectional": True, "cell": "gru"}, 48),
+        ({"input_noise": 0.5}, 8),
+        ({"input_noise": 0.3, "code": "pooled", "cell": "gru"}, 24),
     ],
 )
 def test_architecture_and_training_options(params, code_size):
@@ -220,6 +222,20 @@ def test_architecture_and_training_options(params, code_size):
         assert model.encoder_.get_layer("encoder_bottleneck").activation.__name__ == "tanh"
     # Reproducible, dropout included.
     np.testing.assert_array_equal(clone(model).fit(X).transform(X), codes)
+
+
+def test_input_noise_changes_training_but_not_inference():
+    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
+    denoising = LSTMAutoencoderTransformer(**TINY, input_noise=0.5).fit(X)
+    # The same initial weights; only the noise differs.
+    assert plain.loss_curve_[0] != denoising.loss_curve_[0]
+    np.testing.assert_array_equal(denoising.transform(X), denoising.transform(X))
+    layer_types = {type(layer).__name__ for layer in denoising.encoder_.layers}
+    assert "GaussianNoise" in layer_types
+    assert "GaussianNoise" not in {type(layer).__name__ for layer in plain.encoder_.layers}
+    # Another seed draws other noise.
+    reseeded = LSTMAutoencoderTransformer(**{**TINY, "random_state": 1}, input_noise=0.5)
+    assert reseeded.fit(X).loss_curve_ != denoising.loss_curve_
 
 
 def test_dropout_changes_training_but_not_inference():
@@ -248,6 +264,9 @@ def test_dropout_changes_training_but_not_inference():
         ({"callbacks": [print]}, "callbacks"),
         ({"dtype": "float16"}, "dtype"),
         ({"code": "mean"}, "code"),
+        ({"input_noise": -0.1}, "input_noise"),
+        ({"input_noise": float("inf")}, "input_noise"),
+        ({"input_noise": "0.1"}, "input_noise"),
     ],
 )
 def test_invalid_training_parameters_are_named(params, message):
@@ -282,6 +301,7 @@ NEW_PARAMETERS = {
     "latent_activation": "tanh",
     "dtype": "float64",
     "code": "pooled",
+    "input_noise": 0.2,
 }
 
 
