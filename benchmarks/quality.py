@@ -11,9 +11,10 @@ table gives, per dataset:
 
 ours        ``LSTMAutoencoderTransformer`` codes + the SVM above. One
             configuration for every dataset (``ENCODER_PARAMS``, below), with
-            one shape-based preprocessing rule (``MAX_STEPS``): series longer
-            than ``MAX_STEPS`` steps are averaged over non-overlapping windows
-            of ``ceil(T / MAX_STEPS)`` steps. The rule looks only at the
+            one shape-based preprocessing rule (``MAX_STEPS``), the library's
+            ``PiecewiseAggregate(max_timesteps=MAX_STEPS)`` in front of the
+            encoder: series are averaged over non-overlapping windows of
+            ``ceil(T / MAX_STEPS)`` steps. The rule looks only at the
             length of the longest training series, never at a dataset's name.
 cv          The cross-validated train accuracy of the SVM on our codes (what
             the configuration was chosen by; the test sets were not used).
@@ -42,7 +43,6 @@ Needs aeon (``pip install -e ".[datasets]"``).
 
 import argparse
 import datetime
-import math
 import os
 import platform
 import sys
@@ -145,34 +145,6 @@ def pad(X, length):
     return out
 
 
-def downsample(X, factor):
-    """Average every series over non-overlapping windows of ``factor`` steps.
-
-    A trailing partial window is averaged over the steps it has. Keeps the
-    input's layout (array or list of arrays).
-    """
-    if factor <= 1:
-        return X
-
-    def one(x):
-        n = math.ceil(len(x) / factor)
-        padded = np.full((n * factor, x.shape[1]), np.nan)
-        padded[: len(x)] = x
-        return np.nanmean(padded.reshape(n, factor, x.shape[1]), axis=1)
-
-    if isinstance(X, list):
-        return [one(x) for x in X]
-    return np.stack([one(x) for x in X])
-
-
-def downsampling_factor(X_train, max_steps=MAX_STEPS):
-    """The shape rule: ``ceil(T / max_steps)`` for the longest training series."""
-    if max_steps is None:
-        return 1
-    longest = max(len(x) for x in _series(X_train))
-    return max(1, math.ceil(longest / max_steps))
-
-
 # -- classifiers ----------------------------------------------------------------
 def svm_accuracy(F_train, y_train, F_test, y_test):
     """RBF SVC on features, C by 5-fold CV on train; (cv accuracy, test accuracy)."""
@@ -230,16 +202,17 @@ def codes_accuracy(X_train, y_train, X_test, y_test, params=None, max_steps=MAX_
         ``cv`` and ``test`` accuracies, ``fit_s`` seconds to fit the encoder,
         ``epochs`` it ran.
     """
-    factor = downsampling_factor(X_train, max_steps)
-    X_train, X_test = downsample(X_train, factor), downsample(X_test, factor)
-    encoder = make_encoder(params)
+    from sklearn_lstmae import PiecewiseAggregate
+
+    # The shape rule, then the encoder: one pipeline, as a user would build it.
+    encoder = make_pipeline(PiecewiseAggregate(max_timesteps=max_steps), make_encoder(params))
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning when epochs run out
         encoder.fit(X_train)
     fit_s = time.perf_counter() - start
     cv, test = svm_accuracy(encoder.transform(X_train), y_train, encoder.transform(X_test), y_test)
-    return {"cv": cv, "test": test, "fit_s": fit_s, "epochs": encoder.n_iter_}
+    return {"cv": cv, "test": test, "fit_s": fit_s, "epochs": encoder[-1].n_iter_}
 
 
 # -- the table --------------------------------------------------------------------

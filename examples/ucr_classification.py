@@ -6,7 +6,7 @@ x-coordinate, 150 steps each; the task is to tell "gun drawn" from "pointing".
 The whole model is one scikit-learn pipeline::
 
     Pipeline([
-        ("shorten", FunctionTransformer(average_pool)),      # 150 -> 50 steps
+        ("shorten", PiecewiseAggregate(max_timesteps=64)),    # 150 -> 50 steps
         ("codes", LSTMAutoencoderTransformer(...)),           # unsupervised codes
         ("scale", StandardScaler()),
         ("svm", SVC()),                                       # RBF kernel
@@ -43,19 +43,10 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
-from sklearn_lstmae import LSTMAutoencoderTransformer  # noqa: E402
-
-# Average every `POOL` consecutive steps: LSTMs are slow on long series.
-POOL = 3
-
-
-def average_pool(X):
-    """(n, T, features) -> (n, T // POOL, features): mean of each POOL steps."""
-    n, T, f = X.shape
-    return X[:, : T - T % POOL].reshape(n, T // POOL, POOL, f).mean(axis=2)
+from sklearn_lstmae import LSTMAutoencoderTransformer, PiecewiseAggregate  # noqa: E402
 
 
 def load(split):
@@ -69,7 +60,8 @@ def load(split):
 def make_search(cache_dir):
     pipeline = Pipeline(
         [
-            ("shorten", FunctionTransformer(average_pool)),
+            # Averages windows of ceil(150 / 64) = 3 steps: 50 steps remain.
+            ("shorten", PiecewiseAggregate(max_timesteps=64)),
             (
                 "codes",
                 LSTMAutoencoderTransformer(

@@ -37,12 +37,9 @@ def test_quick_run_gives_a_table_of_accuracies(quality, capsys):
     assert table.splitlines()[-1].startswith("mean")
 
 
-def test_downsampling_rule_looks_only_at_the_length(quality):
-    assert quality.downsampling_factor(np.zeros((3, 24, 1)), 64) == 1
-    assert quality.downsampling_factor(np.zeros((3, 251, 1)), 64) == 4
-    ragged = [np.arange(10.0)[:, None], np.arange(5.0)[:, None]]
-    assert quality.downsampling_factor(ragged, 4) == 3
-    out = quality.downsample(ragged, 3)
-    assert isinstance(out, list) and [len(x) for x in out] == [4, 2]
-    np.testing.assert_allclose(out[0][:, 0], [1.0, 4.0, 7.0, 9.0])
-    np.testing.assert_allclose(out[1][:, 0], [1.0, 3.5])
+def test_the_length_rule_is_the_librarys_piecewise_aggregate(quality):
+    from sklearn_lstmae import PiecewiseAggregate
+
+    assert quality.MAX_STEPS == 64
+    assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 251, 1))).window_ == 4
+    assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 24, 1))).window_ == 1
