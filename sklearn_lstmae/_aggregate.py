@@ -31,9 +31,11 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
     ``benchmarks/quality.py``.
 
     Takes every input layout the autoencoders take (2-D univariate, 3-D,
-    NaN-padded, lists of variable-length sequences) and returns an array, as
-    scikit-learn transformers do: 2-D for univariate input, else 3-D, with
-    variable-length sequences NaN-padded (the padding the autoencoders read).
+    NaN-padded, lists of variable-length sequences). A list of sequences of
+    different lengths comes back as a list, each sequence shortened to its
+    own length, so that test sequences longer than the training ones still
+    pass through a fitted Pipeline; everything else comes back as an array
+    (2-D for univariate input, else 3-D; NaN padding stays padding).
 
     Parameters
     ----------
@@ -69,9 +71,8 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
     >>> paa.transform(X)
     array([[ 1.,  4.,  7.,  9.],
            [11., 14., 17., 19.]])
-    >>> paa.transform([np.arange(10.0), np.arange(4.0)])  # ragged: NaN-padded
-    array([[ 1.,  4.,  7.,  9.],
-           [ 1.,  3., nan, nan]])
+    >>> paa.transform([np.arange(10.0), np.arange(4.0)])  # ragged stays ragged
+    [array([1., 4., 7., 9.]), array([1., 3.])]
     """
 
     def __init__(self, max_timesteps=64):
@@ -107,9 +108,10 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_short : ndarray of shape (n_samples, n_windows[, n_features])
-            ``ceil(T / window_)`` timesteps for a sequence of ``T``; shorter
-            sequences are NaN-padded to the longest. 2-D for univariate input.
+        X_short : ndarray of shape (n_samples, n_windows[, n_features]) or list
+            ``ceil(T / window_)`` timesteps for a sequence of ``T``. A list
+            for a list of sequences of different lengths, else an array,
+            2-D for univariate input.
         """
         check_is_fitted(self)
         sequences = validate_sequences(self, X, reset=False)
@@ -128,6 +130,9 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
                 values = np.nanmean(padded.reshape(n_samples, n_windows, window, n_features), 2)
         if sequences.ndim == 2:
             values = values[:, :, 0]
+        lengths = -(-sequences.lengths // window)
+        if sequences.is_list and len(set(lengths.tolist())) > 1:
+            return [sequence[:length] for sequence, length in zip(values, lengths)]
         return values
 
     def get_feature_names_out(self, input_features=None):

@@ -33,24 +33,40 @@ def test_short_sequences_pass_unchanged():
     np.testing.assert_array_equal(PiecewiseAggregate(max_timesteps=8).fit_transform(X), X)
 
 
-def test_ragged_and_padded_input_give_the_same_padded_output():
+def test_ragged_stays_ragged_and_padding_stays_padding():
     rng = np.random.default_rng(2)
     ragged = [rng.normal(size=(n, 2)) for n in (10, 7, 3)]
     paa = PiecewiseAggregate(max_timesteps=4).fit(ragged)
     assert paa.window_ == 3
     out = paa.transform(ragged)
-    assert out.shape == (3, 4, 2)
+    assert isinstance(out, list) and [x.shape for x in out] == [(4, 2), (3, 2), (1, 2)]
+    for sequence, short in zip(ragged, out):
+        np.testing.assert_allclose(short, _reference(sequence, 3))
+    # The same sequences NaN-padded: the same values, NaN after each length.
     padded = np.full((3, 10, 2), np.nan)
     for i, sequence in enumerate(ragged):
         padded[i, : len(sequence)] = sequence
-    np.testing.assert_array_equal(paa.transform(padded), out)
-    for sequence, short in zip(ragged, out):
-        n_windows = math.ceil(len(sequence) / 3)
-        np.testing.assert_allclose(short[:n_windows], _reference(sequence, 3))
-        assert np.isnan(short[n_windows:]).all()  # padding stays padding
-    # Univariate sequences give a 2-D array.
+    out_padded = paa.transform(padded)
+    assert out_padded.shape == (3, 4, 2)
+    for short, from_padded in zip(out, out_padded):
+        np.testing.assert_array_equal(from_padded[: len(short)], short)
+        assert np.isnan(from_padded[len(short) :]).all()
+    # Univariate sequences stay 1-D; a list of equal lengths gives an array.
     univariate = paa.fit([x[:, 0] for x in ragged]).transform([x[:, 0] for x in ragged])
-    np.testing.assert_array_equal(univariate, out[:, :, 0])
+    assert [x.shape for x in univariate] == [(4,), (3,), (1,)]
+    same_length = paa.fit(ragged).transform([x[:3] for x in ragged])
+    assert isinstance(same_length, np.ndarray) and same_length.shape == (3, 1, 2)
+
+
+def test_a_pipeline_encodes_test_sequences_longer_than_the_training_ones():
+    rng = np.random.default_rng(4)
+    train = [rng.normal(size=(n, 1)) for n in (30, 20, 25, 12)]
+    test = [rng.normal(size=(n, 1)) for n in (40, 9)]
+    pipe = make_pipeline(
+        PiecewiseAggregate(max_timesteps=10),
+        LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0),
+    ).fit(train)
+    assert pipe.transform(test).shape == (2, 3)
 
 
 def test_float32_stays_float32():
