@@ -64,8 +64,16 @@ def make_search(cache_dir):
             ("shorten", PiecewiseAggregate(max_timesteps=64)),
             (
                 "codes",
+                # The configuration of benchmarks/quality.py.
                 LSTMAutoencoderTransformer(
-                    units=128, cell="gru", epochs=400, tol=1e-6, n_iter_no_change=30, random_state=0
+                    units=128,
+                    cell="gru",
+                    code="pooled",
+                    input_noise=0.5,
+                    epochs=400,
+                    tol=1e-6,
+                    n_iter_no_change=30,
+                    random_state=0,
                 ),
             ),
             ("scale", StandardScaler()),
