@@ -100,6 +100,11 @@ def fitted(children):
         "transformer_3d": (LSTMAutoencoderTransformer(**TINY).fit(X), X, None),
         "transformer_2d": (LSTMAutoencoderTransformer(**TINY).fit(X_2D), X_2D, None),
         "composite": (CompositeLSTMRegressor(**TINY).fit(X, Y), X, Y),
+        "transformer_denoising_pooled": (
+            LSTMAutoencoderTransformer(**TINY, input_noise=0.3, code="pooled").fit(X),
+            X,
+            None,
+        ),
     }
 
 
@@ -196,7 +201,9 @@ def _digest(path):
 
 
 # -- round trip ---------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["transformer_3d", "transformer_2d", "composite"])
+@pytest.mark.parametrize(
+    "name", ["transformer_3d", "transformer_2d", "composite", "transformer_denoising_pooled"]
+)
 def test_round_trip_is_exact(fitted, saved, name):
     original, X_fit, y_fit = fitted[name]
     loaded = load(saved[name])
