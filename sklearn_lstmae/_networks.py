@@ -252,7 +252,7 @@ def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bi
     return x
 
 
-def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, per_step_dense):
+def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed):
     x = keras.layers.RepeatVector(n_steps, dtype=spec.dtype, name=f"{prefix}_repeat")(code)
     x = _recurrent_stack(
         x,
@@ -269,7 +269,7 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, per_step_dense):
         dtype=spec.dtype,
         name=f"{prefix}_dense",
     )
-    if per_step_dense:
+    if time_distributed:
         x = keras.layers.TimeDistributed(dense, dtype=spec.dtype, name=f"{prefix}_per_step")(x)
     else:
         # Dense acts on the last axis of any rank: the same function and
