@@ -198,6 +198,14 @@ def make_encoder(params=None):
 def codes_accuracy(X_train, y_train, X_test, y_test, params=None, max_steps=MAX_STEPS):
     """Fit our encoder on the train series (no labels), SVM on the codes.
 
+    Parameters
+    ----------
+    params : dict, optional
+        Parameters of the transformer (default ``ENCODER_PARAMS``).
+    max_steps : int or None, default=MAX_STEPS
+        ``PiecewiseAggregate(max_timesteps=max_steps)`` before the encoder;
+        None reads the series at full length.
+
     Returns
     -------
     result : dict
@@ -207,7 +215,9 @@ def codes_accuracy(X_train, y_train, X_test, y_test, params=None, max_steps=MAX_
     from sklearn_lstmae import PiecewiseAggregate
 
     # The shape rule, then the encoder: one pipeline, as a user would build it.
-    encoder = make_pipeline(PiecewiseAggregate(max_timesteps=max_steps), make_encoder(params))
+    # max_steps=None reads the series at full length.
+    steps = [] if max_steps is None else [PiecewiseAggregate(max_timesteps=max_steps)]
+    encoder = make_pipeline(*steps, make_encoder(params))
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning when epochs run out

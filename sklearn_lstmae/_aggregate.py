@@ -40,7 +40,9 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     max_timesteps : int, default=64
-        The most timesteps the longest training sequence keeps.
+        The most timesteps the longest training sequence keeps (its real
+        steps: a NaN-padded array keeps its width, ``ceil(width / window_)``
+        after the transform, with padding after each sequence).
 
     Attributes
     ----------
@@ -94,6 +96,8 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
         """
         _check_positive_int("max_timesteps", self.max_timesteps)
         sequences = validate_sequences(self, X, reset=True)
+        # Output columns have names only for a fixed-width univariate array.
+        self._names_out = sequences.ndim == 2 and not sequences.is_list
         self.n_timesteps_in_ = sequences.values.shape[1]
         self.n_channels_in_ = sequences.values.shape[2]
         self.window_ = max(1, math.ceil(int(sequences.lengths.max()) / self.max_timesteps))
@@ -138,19 +142,32 @@ class PiecewiseAggregate(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Names of the output timesteps: ``step0``, ``step1``, ...
 
-        Only meaningful for 2-D (univariate, fixed-length) input, where
-        scikit-learn counts timesteps as features.
+        Defined after a fit on a 2-D array (univariate sequences of one
+        length), where scikit-learn counts timesteps as features and
+        ``transform`` of an array gives ``ceil(n_timesteps / window_)``
+        columns. For 3-D or list input the output has no columns to name.
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str, optional
+            Only checked: its length must be the fitted timesteps.
 
         Returns
         -------
         names : ndarray of str
         """
         check_is_fitted(self)
+        if not self._names_out:
+            raise ValueError(
+                "get_feature_names_out is defined only after fitting a 2-D array of "
+                "univariate sequences; this PiecewiseAggregate was fitted on 3-D or list "
+                "input, whose output has no named columns."
+            )
+        if input_features is not None and len(input_features) != self.n_timesteps_in_:
+            raise ValueError(
+                f"input_features has {len(input_features)} names, but PiecewiseAggregate was "
+                f"fitted on {self.n_timesteps_in_} timesteps."
+            )
         n_out = math.ceil(self.n_timesteps_in_ / self.window_)
         return np.asarray([f"step{i}" for i in range(n_out)], dtype=object)
 

@@ -6,6 +6,7 @@ warm starts and ``partial_fit`` alike), seeds every random choice from
 Keras models picklable.
 """
 
+import inspect
 import numbers
 import pathlib
 import sys
@@ -325,6 +326,23 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             input_noise=float(self.input_noise),
         )
 
+    def _check_same_architecture(self, spec, sequences, n_future, n_targets):
+        """Refuse to continue training when an architecture parameter changed."""
+        wanted = self._network_spec(sequences, n_future, n_targets).to_dict()
+        fitted = spec.to_dict()
+        changed = [
+            name
+            for name in wanted
+            if name not in ("n_timesteps", "n_features", "n_future", "n_targets")
+            and wanted[name] != fitted[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the model was fitted, but warm_start and "
+                "partial_fit continue the fitted network; set them back, or fit anew with "
+                "warm_start=False."
+            )
+
     # -- the one fit path -----------------------------------------------------
     # Subclasses say how data is validated and what the networks learn:
     #   _validate_training_data(X, y, reset) -> (Sequences, y or None)
@@ -375,10 +393,16 @@ class _BaseLSTMAutoencoder(BaseEstimator):
                     f"y has {n_future} steps of {n_targets} targets, but the model was fitted "
                     f"on {spec.n_future} of {spec.n_targets}; fit anew (warm_start=False)."
                 )
+            self._check_same_architecture(spec, sequences, n_future, n_targets)
             targets[0] = pad_to(targets[0], spec.n_timesteps, "continue training on")
-            networks = build_networks(spec)
-            networks["model"].set_weights(self.model_.get_weights())
             seed = self._seed
+            # get_weights() does not carry the dropout and noise layers' seed
+            # generators: give each continuation its own streams, reproducible
+            # from the seed, instead of replaying the same draws every time.
+            networks = build_networks(
+                spec, seed=int(np.random.RandomState([seed, self.n_iter_]).randint(2**30))
+            )
+            networks["model"].set_weights(self.model_.get_weights())
             # A new shuffling stream for each continuation, reproducible from the seed.
             shuffle_rng = np.random.RandomState([seed, self.n_iter_])
             scales = list(self._scales)
@@ -641,6 +665,10 @@ class _BaseLSTMAutoencoder(BaseEstimator):
 
     def __setstate__(self, state):
         state = dict(state)
+        # Estimators pickled by an older version lack newer parameters.
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and parameter.default is not parameter.empty:
+                state.setdefault(name, parameter.default)
         weights = state.pop("_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -770,10 +798,11 @@ latent_dim : int or None, default=None
         features for long sequences in benchmarks/quality.py).
     input_noise : float, default=0.0
         Standard deviation of Gaussian noise added to the standardized inputs
-        during training only: a denoising autoencoder (Vincent et al., 2008),
-        whose codes must capture the shape of a sequence rather than its
-        noise. The noise is seeded by ``random_state``; ``transform`` and the
-        networks at inference never add it. 0 turns it off.
+        (to the raw inputs with ``standardize=False``) during training only:
+        a denoising autoencoder (Vincent et al., 2008), whose codes must
+        capture the shape of a sequence rather than its noise. The noise is
+        seeded by ``random_state``; ``transform`` and the networks at
+        inference never add it. 0 turns it off.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the shuffling. An int gives
         the same results on every run on CPU. No global random state

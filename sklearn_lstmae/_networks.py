@@ -323,8 +323,10 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
     x = Standardization(dtype=spec.dtype, mask_padding=mask_padding, name="input_scale")(sequences)
     if spec.input_noise:
         # Denoising: noise on the standardized inputs, in training only.
+        # Its seed is the base seed itself, which _Seeds never hands out, so
+        # turning the noise on leaves every initial weight as it was.
         x = keras.layers.GaussianNoise(
-            spec.input_noise, seed=seeds(), dtype=spec.dtype, name="input_noise"
+            spec.input_noise, seed=int(seed), dtype=spec.dtype, name="input_noise"
         )(x)
     x = _recurrent_stack(
         x,

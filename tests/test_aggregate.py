@@ -95,3 +95,16 @@ def test_in_front_of_the_autoencoder_in_a_pipeline():
     ).fit(X)
     assert pipe[-1].n_timesteps_in_ == 15  # ceil(120 / 8)
     assert pipe.transform(X).shape == (12, 4)
+
+
+def test_feature_names_only_where_the_output_has_fixed_columns():
+    X = np.random.default_rng(5).normal(size=(3, 10))
+    paa = PiecewiseAggregate(max_timesteps=4).fit(X)
+    names = paa.get_feature_names_out()
+    assert list(names) == ["step0", "step1", "step2", "step3"]
+    frame = paa.set_output(transform="pandas").transform(X)
+    assert list(frame.columns) == list(names) and frame.shape == (3, 4)
+    with pytest.raises(ValueError, match="input_features has 3 names"):
+        paa.get_feature_names_out(["a", "b", "c"])
+    with pytest.raises(ValueError, match="fitted on 3-D or list input"):
+        PiecewiseAggregate(max_timesteps=4).fit(X[:, :, None]).get_feature_names_out()

@@ -244,6 +244,17 @@ def test_loaded_estimator_refits_and_pickles(saved):
     np.testing.assert_array_equal(refit.transform(X), codes)  # same random_state
 
 
+def test_a_pickle_from_before_a_new_parameter_unpickles_with_its_default(fitted):
+    original = fitted["transformer_3d"][0]
+    state = original.__getstate__()
+    del state["input_noise"]  # as pickled by a version without the parameter
+    old = LSTMAutoencoderTransformer.__new__(LSTMAutoencoderTransformer)
+    old.__setstate__(state)
+    assert old.get_params()["input_noise"] == 0.0
+    np.testing.assert_array_equal(old.transform(X), original.transform(X))
+    old.partial_fit(X)  # and it trains on
+
+
 def test_loaded_estimator_continues_training_identically(fitted, saved):
     original = pickle.loads(pickle.dumps(fitted["composite"][0]))
     loaded = load(saved["composite"])

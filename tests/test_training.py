@@ -225,17 +225,47 @@ def test_architecture_and_training_options(params, code_size):
 
 
 def test_input_noise_changes_training_but_not_inference():
-    plain = LSTMAutoencoderTransformer(**TINY).fit(X)
-    denoising = LSTMAutoencoderTransformer(**TINY, input_noise=0.5).fit(X)
-    # The same initial weights; only the noise differs.
-    assert plain.loss_curve_[0] != denoising.loss_curve_[0]
-    np.testing.assert_array_equal(denoising.transform(X), denoising.transform(X))
-    layer_types = {type(layer).__name__ for layer in denoising.encoder_.layers}
-    assert "GaussianNoise" in layer_types
+    frozen = {**TINY, "epochs": 4, "learning_rate": 1e-12, "n_iter_no_change": 100}
+    plain = LSTMAutoencoderTransformer(**frozen).fit(X)
+    denoising = LSTMAutoencoderTransformer(**frozen, input_noise=0.5).fit(X)
+    # Turning the noise on keeps every initial weight (lr ~ 0: still the initial ones).
+    for a, b in zip(plain.model_.trainable_weights, denoising.model_.trainable_weights):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-9)
+    # With frozen weights the clean loss repeats; the noisy one changes with every draw.
+    assert np.ptp(plain.loss_curve_) < 1e-5
+    assert np.ptp(denoising.loss_curve_) > 1e-4
+    # Inference never adds noise; the encoder in training mode does.
+    codes = denoising.transform(X)
+    np.testing.assert_allclose(codes, denoising.encoder_(X, training=False), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(codes, denoising.encoder_(X, training=True), atol=1e-3)
+    np.testing.assert_allclose(codes, plain.transform(X), atol=1e-6)  # same weights, codes
     assert "GaussianNoise" not in {type(layer).__name__ for layer in plain.encoder_.layers}
-    # Another seed draws other noise.
-    reseeded = LSTMAutoencoderTransformer(**{**TINY, "random_state": 1}, input_noise=0.5)
-    assert reseeded.fit(X).loss_curve_ != denoising.loss_curve_
+
+
+def test_partial_fit_draws_new_noise_for_every_chunk():
+    frozen = {**TINY, "learning_rate": 1e-12, "input_noise": 0.5}
+    model = LSTMAutoencoderTransformer(**frozen)
+    losses = [model.partial_fit(X).loss_curve_[-1] for _ in range(4)]
+    assert len(set(losses)) == 4  # a replayed noise pattern would repeat the loss
+    again = LSTMAutoencoderTransformer(**frozen)
+    assert [again.partial_fit(X).loss_curve_[-1] for _ in range(4)] == losses  # reproducible
+
+
+@pytest.mark.parametrize(
+    "change", [{"units": 16}, {"input_noise": 0.5}, {"cell": "gru"}, {"code": "pooled"}]
+)
+def test_continuing_with_another_architecture_is_refused(change):
+    model = LSTMAutoencoderTransformer(**TINY).fit(X)
+    codes, curve = model.transform(X), list(model.loss_curve_)
+    model.set_params(warm_start=True, **change)
+    with pytest.raises(ValueError, match=f"{next(iter(change))} changed since the model was"):
+        model.fit(X)
+    with pytest.raises(ValueError, match="fit anew with warm_start=False"):
+        model.partial_fit(X)
+    np.testing.assert_array_equal(model.transform(X), codes)
+    assert model.loss_curve_ == curve
+    model.set_params(warm_start=False).fit(X)  # fitting anew takes the new setting
+    assert model.get_params()[next(iter(change))] == change[next(iter(change))]
 
 
 def test_dropout_changes_training_but_not_inference():
