@@ -2,9 +2,13 @@
 
 The protocol of the published unsupervised representations (T-Loss, TS2Vec):
 learn the encoder on the TRAIN series without their labels, encode the train
-and test series, fit an RBF SVC on the train codes with its C chosen by
-5-fold cross-validation on the train codes only (C in 10**-4 ... 10**4,
-StandardScaler before the SVC), and report the test accuracy.
+and test series, fit an RBF ``SVC(gamma="scale")`` on the train codes as they
+are (no scaler), with its C chosen by 5-fold (unshuffled, stratified)
+cross-validation on the train codes only (C in 10**-4 ... 10**4 and inf), and
+report the test accuracy. This is the SVM evaluation of the T-Loss and TS2Vec
+code (``fit_svm``), except that C is cross-validated on every dataset, however
+small; with it, the raw series reproduce the issue's figures (0.953, 0.846,
+0.956, 0.975, 0.973).
 
 For five datasets shipped in aeon's wheel (default train/test splits) one
 table gives, per dataset:
@@ -18,6 +22,11 @@ ours        ``LSTMAutoencoderTransformer`` codes + the SVM above. One
             length of the longest training series, never at a dataset's name.
 cv          The cross-validated train accuracy of the SVM on our codes (what
             the configuration was chosen by; the test sets were not used).
++scaler     Our codes through a ``StandardScaler`` (fitted on the train
+            codes) before the same SVM, as ``examples/ucr_classification.py``
+            builds its Pipeline. Not the protocol: shown because the codes'
+            features differ in scale, and the RBF kernel's ``gamma="scale"``
+            uses one variance for all of them.
 raw         The raw series, zero-padded to a common length where ragged,
             flattened, + the same SVM.
 minirocket  MiniRocket features (aeon, computed in this run) +
@@ -85,9 +94,11 @@ PUBLISHED = {
 }
 
 # The one configuration of the library used for every dataset.
-# Chosen by the mean cross-validated train accuracy over the five datasets
-# (GRU 0.926, LSTM 0.922, library defaults 0.861; with code="pooled" 0.948;
-# and with input_noise=0.5, a denoising autoencoder, 0.973); see
+# Chosen by the mean cross-validated train accuracy over the five datasets,
+# first with a StandardScaler before the SVC (GRU 0.926, LSTM 0.922, library
+# defaults 0.861; with code="pooled" 0.948; with input_noise=0.5, a denoising
+# autoencoder, 0.973), then rechecked under the protocol above (input_noise=0.5
+# 0.948 and 0.948 for seeds 0 and 1; without noise 0.945 and 0.926); see
 # quality_results.txt.
 ENCODER_PARAMS = dict(
     units=128,
@@ -105,7 +116,8 @@ MAX_STEPS = 64
 # --quick: a tiny encoder, seconds per fit; for smoke tests only.
 QUICK_PARAMS = dict(units=16, epochs=5, batch_size=32, random_state=0)
 
-C_GRID = 10.0 ** np.arange(-4, 5)
+# The published grid: 10**-4 ... 10**4 and a hard margin.
+C_GRID = [*(10.0 ** np.arange(-4, 5)), np.inf]
 
 
 # -- data -------------------------------------------------------------------
@@ -148,13 +160,17 @@ def pad(X, length):
 
 
 # -- classifiers ----------------------------------------------------------------
-def svm_accuracy(F_train, y_train, F_test, y_test):
-    """RBF SVC on features, C by 5-fold CV on train; (cv accuracy, test accuracy)."""
+def svm_accuracy(F_train, y_train, F_test, y_test, scale=False):
+    """RBF SVC on the features as they are, C by 5-fold CV on train: (cv, test) accuracy.
+
+    ``scale=True`` puts a StandardScaler before the SVC (not the protocol).
+    """
     n_splits = int(min(5, np.unique(y_train, return_counts=True)[1].min()))
+    steps = [StandardScaler()] if scale else []
     search = GridSearchCV(
-        make_pipeline(StandardScaler(), SVC(kernel="rbf")),
+        make_pipeline(*steps, SVC(kernel="rbf", gamma="scale")),
         {"svc__C": C_GRID},
-        cv=StratifiedKFold(n_splits, shuffle=True, random_state=0),
+        cv=StratifiedKFold(n_splits),
         n_jobs=1,
     )
     search.fit(F_train, y_train)
@@ -209,7 +225,8 @@ def codes_accuracy(X_train, y_train, X_test, y_test, params=None, max_steps=MAX_
     Returns
     -------
     result : dict
-        ``cv`` and ``test`` accuracies, ``fit_s`` seconds to fit the encoder,
+        ``cv`` and ``test`` accuracies, ``scaled_test`` (a StandardScaler
+        between codes and SVM), ``fit_s`` seconds to fit the encoder,
         ``epochs`` it ran.
     """
     from sklearn_lstmae import PiecewiseAggregate
@@ -223,12 +240,20 @@ def codes_accuracy(X_train, y_train, X_test, y_test, params=None, max_steps=MAX_
         warnings.simplefilter("ignore")  # ConvergenceWarning when epochs run out
         encoder.fit(X_train)
     fit_s = time.perf_counter() - start
-    cv, test = svm_accuracy(encoder.transform(X_train), y_train, encoder.transform(X_test), y_test)
-    return {"cv": cv, "test": test, "fit_s": fit_s, "epochs": encoder[-1].n_iter_}
+    codes = encoder.transform(X_train), y_train, encoder.transform(X_test), y_test
+    cv, test = svm_accuracy(*codes)
+    scaled_test = svm_accuracy(*codes, scale=True)[1]
+    return {
+        "cv": cv,
+        "test": test,
+        "scaled_test": scaled_test,
+        "fit_s": fit_s,
+        "epochs": encoder[-1].n_iter_,
+    }
 
 
 # -- the table --------------------------------------------------------------------
-COLUMNS = ("ours", "cv", "raw", "minirocket", "T-Loss", "TS2Vec", "fit s")
+COLUMNS = ("ours", "cv", "+scaler", "raw", "minirocket", "T-Loss", "TS2Vec", "fit s")
 
 
 def run(datasets=DATASETS, quick=False, log=print):
@@ -242,6 +267,7 @@ def run(datasets=DATASETS, quick=False, log=print):
             "dataset": name,
             "ours": ours["test"],
             "cv": ours["cv"],
+            "+scaler": ours["scaled_test"],
             "raw": raw_accuracy(X_train, y_train, X_test, y_test),
             "minirocket": minirocket_accuracy(X_train, y_train, X_test, y_test),
             "T-Loss": PUBLISHED["T-Loss"].get(name, np.nan),
