@@ -8,13 +8,16 @@ The whole model is one scikit-learn pipeline::
     Pipeline([
         ("shorten", PiecewiseAggregate(max_timesteps=64)),    # 150 -> 50 steps
         ("codes", LSTMAutoencoderTransformer(...)),           # unsupervised codes
-        ("scale", StandardScaler()),
+        ("scale", StandardScaler()),                          # see below
         ("svm", SVC()),                                       # RBF kernel
     ])
 
 inside ``GridSearchCV`` over the SVM's ``C``. The autoencoder never sees a
 label: it only learns to rebuild the training series. Only the SVM uses the
-labels.
+labels. Keep the scaler: the codes' features (last state, mean and max over
+time) differ in scale, and the RBF kernel's ``gamma="scale"`` uses one
+variance for all of them (on ArrowHead, test accuracy 0.651 without it and
+0.806 with it, in ``benchmarks/quality.py``).
 
 GridSearchCV fits the pipeline once per CV split and candidate ``C``. Without
 care the autoencoder (the slow step) would be refitted for each of them: the

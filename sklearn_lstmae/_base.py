@@ -795,7 +795,9 @@ latent_dim : int or None, default=None
         How the code is read off the encoder: its final hidden state (the
         classic model), or that joined with the mean and the maximum of its
         outputs over the real timesteps (three times as long; better
-        features for long sequences in benchmarks/quality.py).
+        features for long sequences in benchmarks/quality.py). The three
+        parts differ in scale: put a ``StandardScaler`` between the codes and
+        a distance-based model such as an RBF SVM.
     input_noise : float, default=0.0
         Standard deviation of Gaussian noise added to the standardized inputs
         (to the raw inputs with ``standardize=False``) during training only:
