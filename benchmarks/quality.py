@@ -111,8 +111,10 @@ ENCODER_PARAMS = dict(
     random_state=0,
 )
 # Shape-based preprocessing rule: series longer than this are averaged over
-# non-overlapping windows so that at most MAX_STEPS steps remain.
-MAX_STEPS = 64
+# non-overlapping windows so that at most MAX_STEPS steps remain. Chosen by the
+# mean cross-validated accuracy under the protocol, over seeds 0 and 1: 32
+# steps 0.950 and 0.960, 64 steps 0.948 and 0.948, 128 steps 0.938 (seed 0).
+MAX_STEPS = 32
 # --quick: a tiny encoder, seconds per fit; for smoke tests only.
 QUICK_PARAMS = dict(units=16, epochs=5, batch_size=32, random_state=0)
 

@@ -796,8 +796,8 @@ latent_dim : int or None, default=None
         classic model), or that joined with the mean and the maximum of its
         outputs over the real timesteps (three times as long; better
         features for long sequences in benchmarks/quality.py). The three
-        parts differ in scale: put a ``StandardScaler`` between the codes and
-        a distance-based model such as an RBF SVM.
+        parts differ in scale: before a distance-based model such as an RBF
+        SVM, a ``StandardScaler`` is worth trying (chosen by cross-validation).
     input_noise : float, default=0.0
         Standard deviation of Gaussian noise added to the standardized inputs
         (to the raw inputs with ``standardize=False``) during training only:

@@ -40,8 +40,8 @@ def test_quick_run_gives_a_table_of_accuracies(quality, capsys):
 def test_the_length_rule_is_the_librarys_piecewise_aggregate(quality):
     from sklearn_lstmae import PiecewiseAggregate
 
-    assert quality.MAX_STEPS == 64
-    assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 251, 1))).window_ == 4
+    assert quality.MAX_STEPS == 32
+    assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 251, 1))).window_ == 8
     assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 24, 1))).window_ == 1
 
 
