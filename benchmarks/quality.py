@@ -43,7 +43,7 @@ The last row is the mean of each column over the datasets run.
 
 Run::
 
-    python benchmarks/quality.py                  # all five, ~5 minutes on 2 cores
+    python benchmarks/quality.py                  # all five, about 2 minutes on 2 cores
     python benchmarks/quality.py --datasets GunPoint,BasicMotions
     python benchmarks/quality.py --quick          # ItalyPowerDemand, tiny encoder
 
