@@ -1,6 +1,6 @@
 """LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
 
-from ._aggregate import PiecewiseAggregate
+from ._aggregate import PiecewiseAggregate, TimestepPatches
 from ._persistence import load
 from ._plotting import CodeScatterDisplay, LossCurveDisplay, ReconstructionDisplay
 from ._regressor import CompositeLSTMRegressor
@@ -17,6 +17,7 @@ __all__ = [
     "LongFormatSequences",
     "PiecewiseAggregate",
     "ReconstructionDisplay",
+    "TimestepPatches",
     "__version__",
     "from_long_format",
     "load",

@@ -4,13 +4,23 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
 
-from sklearn_lstmae import LSTMAutoencoderTransformer, PiecewiseAggregate
+from sklearn_lstmae import LSTMAutoencoderTransformer, PiecewiseAggregate, TimestepPatches
 
 
 def _reference(sequence, window):
     """Slow loop: the mean of each run of ``window`` steps, the last one partial."""
     return np.stack(
         [sequence[start : start + window].mean(axis=0) for start in range(0, len(sequence), window)]
+    )
+
+
+def _patches_reference(sequence, window):
+    """Slow loop: pad with the last step to a multiple of ``window``, then fold."""
+    steps = [
+        sequence[min(t, len(sequence) - 1)] for t in range(-(-len(sequence) // window) * window)
+    ]
+    return np.stack(
+        [np.concatenate(steps[start : start + window]) for start in range(0, len(steps), window)]
     )
 
 
@@ -33,29 +43,39 @@ def test_short_sequences_pass_unchanged():
     np.testing.assert_array_equal(PiecewiseAggregate(max_timesteps=8).fit_transform(X), X)
 
 
-def test_ragged_stays_ragged_and_padding_stays_padding():
+@pytest.mark.parametrize(
+    "shortener, reference, width, univariate_shapes",
+    [
+        (PiecewiseAggregate, lambda x: _reference(x, 3), 2, [(4,), (3,), (1,)]),
+        (TimestepPatches, lambda x: _patches_reference(x, 3), 6, [(4, 3), (3, 3), (1, 3)]),
+    ],
+)
+def test_ragged_stays_ragged_and_padding_stays_padding(
+    shortener, reference, width, univariate_shapes
+):
     rng = np.random.default_rng(2)
     ragged = [rng.normal(size=(n, 2)) for n in (10, 7, 3)]
-    paa = PiecewiseAggregate(max_timesteps=4).fit(ragged)
-    assert paa.window_ == 3
-    out = paa.transform(ragged)
-    assert isinstance(out, list) and [x.shape for x in out] == [(4, 2), (3, 2), (1, 2)]
+    fitted = shortener(max_timesteps=4).fit(ragged)
+    assert fitted.window_ == 3
+    out = fitted.transform(ragged)
+    assert isinstance(out, list)
+    assert [x.shape for x in out] == [(4, width), (3, width), (1, width)]
     for sequence, short in zip(ragged, out):
-        np.testing.assert_allclose(short, _reference(sequence, 3))
+        np.testing.assert_allclose(short, reference(sequence))
     # The same sequences NaN-padded: the same values, NaN after each length.
     padded = np.full((3, 10, 2), np.nan)
     for i, sequence in enumerate(ragged):
         padded[i, : len(sequence)] = sequence
-    out_padded = paa.transform(padded)
-    assert out_padded.shape == (3, 4, 2)
+    out_padded = fitted.transform(padded)
+    assert out_padded.shape == (3, 4, width)
     for short, from_padded in zip(out, out_padded):
         np.testing.assert_array_equal(from_padded[: len(short)], short)
         assert np.isnan(from_padded[len(short) :]).all()
-    # Univariate sequences stay 1-D; a list of equal lengths gives an array.
-    univariate = paa.fit([x[:, 0] for x in ragged]).transform([x[:, 0] for x in ragged])
-    assert [x.shape for x in univariate] == [(4,), (3,), (1,)]
-    same_length = paa.fit(ragged).transform([x[:3] for x in ragged])
-    assert isinstance(same_length, np.ndarray) and same_length.shape == (3, 1, 2)
+    # Univariate sequences; a list of equal lengths gives an array.
+    univariate = fitted.fit([x[:, 0] for x in ragged]).transform([x[:, 0] for x in ragged])
+    assert [x.shape for x in univariate] == univariate_shapes
+    same_length = fitted.fit(ragged).transform([x[:3] for x in ragged])
+    assert isinstance(same_length, np.ndarray) and same_length.shape == (3, 1, width)
 
 
 def test_a_pipeline_encodes_test_sequences_longer_than_the_training_ones():
@@ -75,9 +95,10 @@ def test_float32_stays_float32():
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "64", None, True])
-def test_bad_max_timesteps_is_refused(bad):
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+def test_bad_max_timesteps_is_refused(shortener, bad):
     with pytest.raises(ValueError, match="max_timesteps must be a positive integer"):
-        PiecewiseAggregate(max_timesteps=bad).fit(np.ones((2, 5)))
+        shortener(max_timesteps=bad).fit(np.ones((2, 5)))
 
 
 def test_wrong_shape_after_fit_is_refused():
@@ -108,3 +129,54 @@ def test_feature_names_only_where_the_output_has_fixed_columns():
         paa.get_feature_names_out(["a", "b", "c"])
     with pytest.raises(ValueError, match="fitted on 3-D or list input"):
         PiecewiseAggregate(max_timesteps=4).fit(X[:, :, None]).get_feature_names_out()
+
+
+# -- TimestepPatches ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("max_timesteps", [1, 3, 7, 10, 64])
+@pytest.mark.parametrize("n_timesteps", [1, 10, 23])
+def test_patches_match_a_loop_over_windows(max_timesteps, n_timesteps):
+    X = np.random.default_rng(0).normal(size=(4, n_timesteps, 3))
+    patches = TimestepPatches(max_timesteps=max_timesteps).fit(X)
+    window = max(1, math.ceil(n_timesteps / max_timesteps))
+    assert patches.window_ == window
+    out = patches.transform(X)
+    assert out.shape == (4, math.ceil(n_timesteps / window), 3 * window)
+    assert out.shape[1] <= max_timesteps
+    for sequence, folded in zip(X, out):
+        np.testing.assert_array_equal(folded, _patches_reference(sequence, window))
+
+
+def test_patches_keep_every_value_in_time_order():
+    X = np.random.default_rng(6).normal(size=(3, 12, 2))
+    out = TimestepPatches(max_timesteps=4).fit_transform(X)
+    assert out.shape == (3, 4, 6)
+    np.testing.assert_array_equal(out.reshape(3, 12, 2), X)
+
+
+def test_patches_pass_short_sequences_unchanged_and_fold_univariate_into_3d():
+    X = np.random.default_rng(1).normal(size=(5, 8))
+    np.testing.assert_array_equal(TimestepPatches(max_timesteps=8).fit_transform(X), X)
+    folded = TimestepPatches(max_timesteps=4).fit_transform(X)
+    np.testing.assert_array_equal(folded, X.reshape(5, 4, 2))
+
+
+def test_patches_in_a_pipeline_take_longer_test_sequences():
+    rng = np.random.default_rng(4)
+    train = [rng.normal(size=(n, 1)) for n in (30, 20, 25, 12)]
+    test = [rng.normal(size=(n, 1)) for n in (40, 9)]
+    pipe = make_pipeline(
+        TimestepPatches(max_timesteps=10),
+        LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0),
+    ).fit(train)
+    assert pipe[-1].n_channels_in_ == 3  # windows of ceil(30 / 10) steps
+    assert pipe.transform(test).shape == (2, 3)
+
+
+def test_patches_keep_the_dtype_and_refuse_other_features():
+    X = np.ones((2, 9, 1), dtype=np.float32)
+    assert TimestepPatches(max_timesteps=3).fit_transform(X).dtype == np.float32
+    patches = TimestepPatches(max_timesteps=2).fit(np.ones((2, 6, 3)))
+    with pytest.raises(ValueError, match="fitted on 3 features per timestep"):
+        patches.transform(np.ones((2, 6, 2)))

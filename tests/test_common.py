@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer, PiecewiseAggregate
+from sklearn_lstmae import (
+    CompositeLSTMRegressor,
+    LSTMAutoencoderTransformer,
+    PiecewiseAggregate,
+    TimestepPatches,
+)
 
 # Small networks that still learn check_regressors_train's data (R^2 > 0.5).
 # float64: check_sample_weight_equivalence_on_dense_data compares a fit with
@@ -18,6 +23,8 @@ FAST = {"units": 16, "epochs": 40, "learning_rate": 0.02, "random_state": 0, "dt
         CompositeLSTMRegressor(**FAST),
         PiecewiseAggregate(),
         PiecewiseAggregate(max_timesteps=3),
+        TimestepPatches(),
+        TimestepPatches(max_timesteps=3),
     ],
 )
 def test_sklearn_compatible_estimator(estimator, check):
