@@ -37,12 +37,17 @@ def test_quick_run_gives_a_table_of_accuracies(quality, capsys):
     assert table.splitlines()[-1].startswith("mean")
 
 
-def test_the_length_rule_is_the_librarys_piecewise_aggregate(quality):
-    from sklearn_lstmae import PiecewiseAggregate
+def test_the_length_rule_is_the_librarys_timestep_patches(quality):
+    from sklearn_lstmae import TimestepPatches
 
-    assert quality.MAX_STEPS == 32
-    assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 251, 1))).window_ == 8
-    assert PiecewiseAggregate(quality.MAX_STEPS).fit(np.zeros((3, 24, 1))).window_ == 1
+    assert quality.MAX_STEPS == 16
+    # ArrowHead (251 steps): 16 steps of 16 values; ItalyPowerDemand (24): 12 of 2.
+    assert TimestepPatches(quality.MAX_STEPS).fit_transform(np.zeros((3, 251, 1))).shape == (
+        3,
+        16,
+        16,
+    )
+    assert TimestepPatches(quality.MAX_STEPS).fit(np.zeros((3, 24, 1))).window_ == 2
 
 
 @pytest.mark.parametrize(
