@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _check_positive_int
@@ -27,8 +28,22 @@ def _like_input(values, sequences, lengths):
     return values
 
 
+def _output_is_a_table(estimator):
+    """True before fit, or after a fit whose output is a 2-D table; else AttributeError."""
+    if hasattr(estimator, "window_") and not estimator._names_out:
+        raise AttributeError(
+            f"This {type(estimator).__name__} was fitted on input it turns into sequences "
+            "(3-D or a list), which have no named columns: get_feature_names_out and "
+            "pandas output exist only for 2-D univariate input that stays 2-D."
+        )
+    return True
+
+
 class _WindowRule(TransformerMixin, BaseEstimator):
     """Learns ``window_ = ceil(longest training sequence / max_timesteps)`` in fit."""
+
+    # Whether windows become features (patches, 3-D out) rather than one value.
+    _folds_steps_into_features = False
 
     def __init__(self, max_timesteps=64):
         self.max_timesteps = max_timesteps
@@ -50,12 +65,49 @@ class _WindowRule(TransformerMixin, BaseEstimator):
         """
         _check_positive_int("max_timesteps", self.max_timesteps)
         sequences = validate_sequences(self, X, reset=True)
-        # Output columns have names only for a fixed-width univariate array.
-        self._names_out = sequences.ndim == 2 and not sequences.is_list
         self.n_timesteps_in_ = sequences.values.shape[1]
         self.n_channels_in_ = sequences.values.shape[2]
         self.window_ = max(1, math.ceil(int(sequences.lengths.max()) / self.max_timesteps))
+        # The output is a table with named columns only for a fixed-width
+        # univariate array that stays one value per step.
+        self._names_out = (
+            sequences.ndim == 2
+            and not sequences.is_list
+            and (self.window_ == 1 or not self._folds_steps_into_features)
+        )
         return self
+
+    @available_if(_output_is_a_table)
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output timesteps: ``step0``, ``step1``, ...
+
+        Available before fitting (so that ``set_output`` can be configured,
+        also from a Pipeline) and after a fit whose output is a table: a 2-D
+        array of univariate sequences of one length, where scikit-learn
+        counts timesteps as features and ``transform`` gives one column per
+        output step. After a fit on 3-D or list input (or, for patches, one
+        that folds steps together) the output is sequences with no columns
+        to name: the method is then absent, and ``set_output`` leaves that
+        output as it is, so the steps after this one in a Pipeline still
+        give DataFrames.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Only checked: its length must be the fitted timesteps.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        if input_features is not None and len(input_features) != self.n_timesteps_in_:
+            raise ValueError(
+                f"input_features has {len(input_features)} names, but "
+                f"{type(self).__name__} was fitted on {self.n_timesteps_in_} timesteps."
+            )
+        n_out = math.ceil(self.n_timesteps_in_ / self.window_)
+        return np.asarray([f"step{i}" for i in range(n_out)], dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -158,38 +210,6 @@ class PiecewiseAggregate(_WindowRule):
                 values = np.nanmean(padded.reshape(n_samples, n_windows, window, n_features), 2)
         return _like_input(values, sequences, -(-sequences.lengths // window))
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output timesteps: ``step0``, ``step1``, ...
-
-        Defined after a fit on a 2-D array (univariate sequences of one
-        length), where scikit-learn counts timesteps as features and
-        ``transform`` of an array gives ``ceil(n_timesteps / window_)``
-        columns. For 3-D or list input the output has no columns to name.
-
-        Parameters
-        ----------
-        input_features : array-like of str, optional
-            Only checked: its length must be the fitted timesteps.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        if not self._names_out:
-            raise ValueError(
-                "get_feature_names_out is defined only after fitting a 2-D array of "
-                "univariate sequences; this PiecewiseAggregate was fitted on 3-D or list "
-                "input, whose output has no named columns."
-            )
-        if input_features is not None and len(input_features) != self.n_timesteps_in_:
-            raise ValueError(
-                f"input_features has {len(input_features)} names, but PiecewiseAggregate was "
-                f"fitted on {self.n_timesteps_in_} timesteps."
-            )
-        n_out = math.ceil(self.n_timesteps_in_ / self.window_)
-        return np.asarray([f"step{i}" for i in range(n_out)], dtype=object)
-
 
 class TimestepPatches(_WindowRule):
     """Fold every ``window_`` consecutive timesteps into one, keeping all their values.
@@ -264,6 +284,8 @@ class TimestepPatches(_WindowRule):
     >>> [x.shape for x in patches.transform([np.arange(7.0), np.arange(4.0)])]
     [(3, 3), (2, 3)]
     """
+
+    _folds_steps_into_features = True
 
     def __init__(self, max_timesteps=16):
         super().__init__(max_timesteps=max_timesteps)

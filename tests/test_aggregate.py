@@ -1,7 +1,9 @@
 import math
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lstmae import LSTMAutoencoderTransformer, PiecewiseAggregate, TimestepPatches
@@ -127,8 +129,33 @@ def test_feature_names_only_where_the_output_has_fixed_columns():
     assert list(frame.columns) == list(names) and frame.shape == (3, 4)
     with pytest.raises(ValueError, match="input_features has 3 names"):
         paa.get_feature_names_out(["a", "b", "c"])
-    with pytest.raises(ValueError, match="fitted on 3-D or list input"):
-        PiecewiseAggregate(max_timesteps=4).fit(X[:, :, None]).get_feature_names_out()
+    # Sequences out (3-D input, or windows folded into features): no columns.
+    for fitted in (
+        PiecewiseAggregate(max_timesteps=4).fit(X[:, :, None]),
+        TimestepPatches(max_timesteps=4).fit(X),
+    ):
+        assert not hasattr(fitted, "get_feature_names_out")
+        with pytest.raises(AttributeError) as error:
+            fitted.get_feature_names_out()
+        assert "which have no named columns" in str(error.value.__cause__)
+    # Patches that keep one value per step name their steps like the averages.
+    assert list(TimestepPatches(max_timesteps=10).fit(X).get_feature_names_out())[-1] == "step9"
+
+
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+@pytest.mark.parametrize("n_channels", [None, 2])
+def test_a_pandas_pipeline_passes_sequences_through_and_names_the_codes(shortener, n_channels):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(6, 20) if n_channels is None else (6, 20, n_channels))
+    pipe = make_pipeline(
+        shortener(max_timesteps=5), LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0)
+    ).set_output(transform="pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes = pipe.fit(X).transform(X)
+    assert codes.shape == (6, 3)
+    assert list(codes.columns) == [f"lstmautoencodertransformer{i}" for i in range(3)]
+    np.testing.assert_allclose(codes.to_numpy(), pipe[-1].transform(pipe[0].transform(X)))
 
 
 # -- TimestepPatches ----------------------------------------------------------------
