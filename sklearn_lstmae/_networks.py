@@ -162,30 +162,55 @@ class NetworkSpec:
 
 @keras.saving.register_keras_serializable(package="sklearn_lstmae")
 class TemporalPooling(keras.layers.Layer):
-    """Last output, mean and maximum over the real (unmasked) timesteps, joined.
+    """Final state, mean and maximum over the real (unmasked) timesteps, joined.
 
-    Masked steps of a recurrent layer's output repeat the last real output,
-    so the final step is the state after the sequence's last real step.
+    The final state is the output at each sequence's last real step, found
+    from the mask (a plain recurrent layer repeats its last real output on
+    masked steps, but inside ``Bidirectional`` it outputs zeros there). With
+    ``directions=2`` (a bidirectional layer's output, forward half first)
+    the backward half's final state is its output at the first step, where
+    it has read the whole sequence; at the last step it has read one.
+
+    Parameters
+    ----------
+    directions : {1, 2}, default=1
+        Directions joined in the input's last axis.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, directions=1, **kwargs):
         super().__init__(**kwargs)
+        if directions not in (1, 2):
+            raise ValueError(f"directions must be 1 or 2, got {directions!r}.")
+        self.directions = directions
         self.supports_masking = True
+
+    def get_config(self):
+        return {**super().get_config(), "directions": self.directions}
 
     def compute_mask(self, inputs, mask=None):
         return None
 
     def call(self, inputs, mask=None):
         if mask is None:
+            last = inputs[:, -1]
             mean = keras.ops.mean(inputs, axis=1)
             maximum = keras.ops.max(inputs, axis=1)
         else:
             real = keras.ops.cast(mask, inputs.dtype)[:, :, None]
             count = keras.ops.maximum(keras.ops.sum(real, axis=1), 1.0)
+            # Right padding: the last real step is at length - 1.
+            at_last = keras.ops.one_hot(
+                keras.ops.cast(count[:, 0], "int32") - 1, keras.ops.shape(inputs)[1]
+            )
+            last = keras.ops.sum(inputs * keras.ops.cast(at_last, inputs.dtype)[:, :, None], 1)
             mean = keras.ops.sum(inputs * real, axis=1) / count
             lowest = keras.ops.min(inputs, axis=1, keepdims=True)
             maximum = keras.ops.max(keras.ops.where(real > 0, inputs, lowest), axis=1)
-        return keras.ops.concatenate([inputs[:, -1], mean, maximum], axis=-1)
+        if self.directions == 2:
+            # The backward half has read the whole sequence at the first step.
+            half = inputs.shape[-1] // 2
+            last = keras.ops.concatenate([last[:, :half], inputs[:, 0, half:]], axis=-1)
+        return keras.ops.concatenate([last, mean, maximum], axis=-1)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], 3 * input_shape[-1])
@@ -338,7 +363,9 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
         bidirectional=spec.bidirectional,
     )
     if spec.code == "pooled":
-        x = TemporalPooling(dtype=spec.dtype, name="encoder_pooling")(x)
+        x = TemporalPooling(
+            directions=2 if spec.bidirectional else 1, dtype=spec.dtype, name="encoder_pooling"
+        )(x)
     if spec.latent_dim is not None:
         x = keras.layers.Dense(
             spec.latent_dim,

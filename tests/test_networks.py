@@ -106,3 +106,24 @@ def _all_layers(model):
         yield layer
         if isinstance(layer, keras.Model):
             yield from _all_layers(layer)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pooled_code_starts_with_the_final_states_of_the_last_state_code(bidirectional):
+    # The same seed gives the same encoder weights whatever the code; the
+    # pooled code's first part must be the code="last" code: each direction's
+    # final state (the backward one is at the first step), padding or not.
+    def encoder(code):
+        spec = NetworkSpec(
+            n_timesteps=7, n_features=2, units=(5,), bidirectional=bidirectional, code=code
+        )
+        return build_networks(spec, seed=2)["encoder"]
+
+    last, pooled = encoder("last"), encoder("pooled")
+    x = np.random.RandomState(1).normal(size=(3, 7, 2)).astype("float32")
+    x[1, 4:] = np.nan  # a shorter sequence, NaN-padded
+    x[2, 1:] = np.nan
+    final_states = last.predict(x, verbose=0)
+    width = final_states.shape[1]
+    assert width == (10 if bidirectional else 5)
+    np.testing.assert_allclose(pooled.predict(x, verbose=0)[:, :width], final_states, atol=1e-6)

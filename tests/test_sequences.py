@@ -149,10 +149,13 @@ def test_ragged_lists_through_pipeline_and_grid_search():
     assert search.predict(sequences[:5]).shape == (5,)
 
 
-def test_pooled_codes_do_not_depend_on_padding_or_batch(ragged):
-    model = LSTMAutoencoderTransformer(units=6, epochs=2, code="pooled", random_state=0)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pooled_codes_do_not_depend_on_padding_or_batch(ragged, bidirectional):
+    model = LSTMAutoencoderTransformer(
+        units=6, epochs=2, code="pooled", bidirectional=bidirectional, random_state=0
+    )
     codes = model.fit(ragged).transform(ragged)
-    assert codes.shape == (len(ragged), 18)
+    assert codes.shape == (len(ragged), 36 if bidirectional else 18)
     short = ragged[3][:4]
     alone = model.transform([short])
     in_batch = model.transform([short] + [np.tile(s, (3, 1)) for s in ragged[:8]])[:1]
