@@ -795,7 +795,9 @@ latent_dim : int or None, default=None
         How the code is read off the encoder: its final hidden state (the
         classic model), or that joined with the mean and the maximum of its
         outputs over the real timesteps (three times as long; better
-        features for long sequences in benchmarks/quality.py). The three
+        features for long sequences in benchmarks/quality.py). With
+        ``bidirectional=True`` both forms start with each direction's final
+        state (the backward one after reading back to the first step). The three
         parts differ in scale: before a distance-based model such as an RBF
         SVM, a ``StandardScaler`` is worth trying (chosen by cross-validation).
     input_noise : float, default=0.0
