@@ -59,3 +59,13 @@ def test_the_svm_protocol_reproduces_the_raw_series_figures(quality, dataset, pu
     # CV over 1e-4 ... 1e4 and inf). A scaler or another CV split would change
     # these figures (with a StandardScaler in front, BasicMotions gives 0.900).
     assert quality.raw_accuracy(*quality.load(dataset)) == pytest.approx(published, abs=5e-4)
+
+
+def test_the_held_out_sets_are_other_shipped_sets_in_the_librarys_layouts(quality):
+    assert set(quality.HELD_OUT_DATASETS).isdisjoint(quality.DATASETS)
+    for name in quality.HELD_OUT_DATASETS:
+        X_train, y_train, X_test, y_test = quality.load(name)
+        assert len(X_train) == len(y_train) > 0 and len(X_test) == len(y_test) > 0
+    # PickupGestureWiimoteZ is ragged (29 to 361 steps): a list, as the encoder takes it.
+    ragged = quality.load("PickupGestureWiimoteZ")[0]
+    assert isinstance(ragged, list) and len({len(x) for x in ragged}) > 1
