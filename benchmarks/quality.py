@@ -128,7 +128,7 @@ ENCODER_PARAMS = dict(
 # cross-validated accuracy under the protocol, where it ties averaging windows
 # to at most 32 steps (0.949 against 0.950) and beats patches to 32 or 8 steps
 # (0.947 and 0.944 over seeds 0 and 1, against 0.955); the tie is broken by
-# fit time (halved) and by keeping every value. See quality_results.txt.
+# fit time (about 40% less) and by keeping every value. See quality_results.txt.
 MAX_STEPS = 16
 # --quick: a tiny encoder, seconds per fit; for smoke tests only.
 QUICK_PARAMS = dict(units=16, epochs=5, batch_size=32, random_state=0)

@@ -170,6 +170,8 @@ class TemporalPooling(keras.layers.Layer):
     ``directions=2`` (a bidirectional layer's output, forward half first)
     the backward half's final state is its output at the first step, where
     it has read the whole sequence; at the last step it has read one.
+    Masks must be right padding (real steps first), which is all this
+    library produces.
 
     Parameters
     ----------
@@ -208,6 +210,11 @@ class TemporalPooling(keras.layers.Layer):
             maximum = keras.ops.max(keras.ops.where(real > 0, inputs, lowest), axis=1)
         if self.directions == 2:
             # The backward half has read the whole sequence at the first step.
+            if inputs.shape[-1] % 2:
+                raise ValueError(
+                    f"directions=2 needs an even last axis (forward and backward "
+                    f"halves), got {inputs.shape[-1]}."
+                )
             half = inputs.shape[-1] // 2
             last = keras.ops.concatenate([last[:, :half], inputs[:, 0, half:]], axis=-1)
         return keras.ops.concatenate([last, mean, maximum], axis=-1)

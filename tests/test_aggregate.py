@@ -207,3 +207,24 @@ def test_patches_keep_the_dtype_and_refuse_other_features():
     patches = TimestepPatches(max_timesteps=2).fit(np.ones((2, 6, 3)))
     with pytest.raises(ValueError, match="fitted on 3 features per timestep"):
         patches.transform(np.ones((2, 6, 2)))
+
+
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+def test_set_output_stays_available_after_a_fit_on_sequences(shortener):
+    X = np.random.default_rng(8).normal(size=(4, 12, 2))
+    fitted = shortener(max_timesteps=4).fit(X)
+    expected = fitted.transform(X)
+    # Configuring after the fit works, and sequences are never wrapped.
+    for transform in ("pandas", "default"):
+        assert fitted.set_output(transform=transform) is fitted
+        np.testing.assert_array_equal(fitted.transform(X), expected)
+    assert not hasattr(fitted, "get_feature_names_out")
+    # A fitted Pipeline can be switched to pandas codes and back.
+    pipe = make_pipeline(
+        shortener(max_timesteps=4), LSTMAutoencoderTransformer(units=2, epochs=1, random_state=0)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(X)
+    assert list(pipe.set_output(transform="pandas").transform(X).columns)[0].endswith("0")
+    assert isinstance(pipe.set_output(transform="default").transform(X), np.ndarray)

@@ -127,3 +127,15 @@ def test_pooled_code_starts_with_the_final_states_of_the_last_state_code(bidirec
     width = final_states.shape[1]
     assert width == (10 if bidirectional else 5)
     np.testing.assert_allclose(pooled.predict(x, verbose=0)[:, :width], final_states, atol=1e-6)
+
+
+def test_pooling_both_directions_needs_two_equal_halves():
+    from sklearn_lstmae._networks import TemporalPooling
+
+    with pytest.raises(ValueError, match="directions must be 1 or 2"):
+        TemporalPooling(directions=3)
+    with pytest.raises(ValueError, match="needs an even last axis"):
+        TemporalPooling(directions=2)(np.zeros((2, 3, 5), dtype="float32"))
+    pooled = TemporalPooling(directions=2)(np.arange(12.0, dtype="float32").reshape(1, 3, 4))
+    # Forward half at the last step, backward half at the first; then mean and max.
+    np.testing.assert_array_equal(np.asarray(pooled)[0, :4], [8.0, 9.0, 2.0, 3.0])
