@@ -28,6 +28,15 @@ def _like_input(values, sequences, lengths):
     return values
 
 
+def _padded_to_whole_windows(values, window):
+    """``values`` NaN-padded along time to whole windows: ``(padded, n_windows)``."""
+    n_samples, n_steps, n_features = values.shape
+    n_windows = math.ceil(n_steps / window)
+    padded = np.full((n_samples, n_windows * window, n_features), np.nan, dtype=values.dtype)
+    padded[:, :n_steps] = values
+    return padded, n_windows
+
+
 def _output_is_a_table(estimator):
     """True before fit, or after a fit whose output is a 2-D table; else AttributeError."""
     if getattr(estimator, "_configuring_output", False):
@@ -228,17 +237,12 @@ class PiecewiseAggregate(_WindowRule):
         sequences = validate_sequences(self, X, reset=False)
         window = self.window_
         values = sequences.values
-        n_samples, n_steps, n_features = values.shape
-        n_windows = math.ceil(n_steps / window)
         if window > 1:
-            padded = np.full(
-                (n_samples, n_windows * window, n_features), np.nan, dtype=values.dtype
-            )
-            padded[:, :n_steps] = values
+            padded, n_windows = _padded_to_whole_windows(values, window)
             with warnings.catch_warnings():
                 # Windows made only of padding average to NaN: padding again.
                 warnings.simplefilter("ignore", RuntimeWarning)
-                values = np.nanmean(padded.reshape(n_samples, n_windows, window, n_features), 2)
+                values = np.nanmean(padded.reshape(len(values), n_windows, window, -1), 2)
         return _like_input(values, sequences, -(-sequences.lengths // window))
 
 
@@ -343,17 +347,14 @@ class TimestepPatches(_WindowRule):
         values = sequences.values
         if window == 1:
             return _like_input(values, sequences, sequences.lengths)
-        n_samples, n_steps, n_features = values.shape
-        n_windows = math.ceil(n_steps / window)
         lengths = sequences.lengths
+        windows_each = -(-lengths // window)
+        padded, n_windows = _padded_to_whole_windows(values, window)
         # Each sequence's last real step fills the rest of its last window;
         # steps after that stay NaN padding.
-        last_step = values[np.arange(n_samples), lengths - 1]
+        last_step = values[np.arange(len(values)), lengths - 1]
         steps = np.arange(n_windows * window)[None, :]
-        filled_to = (-(-lengths // window) * window)[:, None]
-        fill = (steps >= lengths[:, None]) & (steps < filled_to)
-        padded = np.full((n_samples, n_windows * window, n_features), np.nan, dtype=values.dtype)
-        padded[:, :n_steps] = values
+        fill = (steps >= lengths[:, None]) & (steps < (windows_each * window)[:, None])
         padded = np.where(fill[:, :, None], last_step[:, None, :], padded)
-        folded = padded.reshape(n_samples, n_windows, window * n_features)
-        return _like_input(folded, sequences, -(-lengths // window))
+        folded = padded.reshape(len(values), n_windows, -1)
+        return _like_input(folded, sequences, windows_each)
