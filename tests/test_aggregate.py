@@ -80,20 +80,23 @@ def test_ragged_stays_ragged_and_padding_stays_padding(
     assert isinstance(same_length, np.ndarray) and same_length.shape == (3, 1, width)
 
 
-def test_a_pipeline_encodes_test_sequences_longer_than_the_training_ones():
+@pytest.mark.parametrize("shortener, channels_out", [(PiecewiseAggregate, 1), (TimestepPatches, 3)])
+def test_a_pipeline_encodes_test_sequences_longer_than_the_training_ones(shortener, channels_out):
     rng = np.random.default_rng(4)
     train = [rng.normal(size=(n, 1)) for n in (30, 20, 25, 12)]
     test = [rng.normal(size=(n, 1)) for n in (40, 9)]
     pipe = make_pipeline(
-        PiecewiseAggregate(max_timesteps=10),
+        shortener(max_timesteps=10),
         LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0),
     ).fit(train)
+    assert pipe[-1].n_channels_in_ == channels_out  # windows of ceil(30 / 10) steps
     assert pipe.transform(test).shape == (2, 3)
 
 
-def test_float32_stays_float32():
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+def test_float32_stays_float32(shortener):
     X = np.ones((2, 9, 1), dtype=np.float32)
-    assert PiecewiseAggregate(max_timesteps=3).fit_transform(X).dtype == np.float32
+    assert shortener(max_timesteps=3).fit_transform(X).dtype == np.float32
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "64", None, True])
@@ -103,10 +106,11 @@ def test_bad_max_timesteps_is_refused(shortener, bad):
         shortener(max_timesteps=bad).fit(np.ones((2, 5)))
 
 
-def test_wrong_shape_after_fit_is_refused():
-    paa = PiecewiseAggregate(max_timesteps=2).fit(np.ones((2, 6, 3)))
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+def test_wrong_shape_after_fit_is_refused(shortener):
+    fitted = shortener(max_timesteps=2).fit(np.ones((2, 6, 3)))
     with pytest.raises(ValueError, match="fitted on 3 features per timestep"):
-        paa.transform(np.ones((2, 6, 2)))
+        fitted.transform(np.ones((2, 6, 2)))
 
 
 def test_in_front_of_the_autoencoder_in_a_pipeline():
@@ -187,26 +191,6 @@ def test_patches_pass_short_sequences_unchanged_and_fold_univariate_into_3d():
     np.testing.assert_array_equal(TimestepPatches(max_timesteps=8).fit_transform(X), X)
     folded = TimestepPatches(max_timesteps=4).fit_transform(X)
     np.testing.assert_array_equal(folded, X.reshape(5, 4, 2))
-
-
-def test_patches_in_a_pipeline_take_longer_test_sequences():
-    rng = np.random.default_rng(4)
-    train = [rng.normal(size=(n, 1)) for n in (30, 20, 25, 12)]
-    test = [rng.normal(size=(n, 1)) for n in (40, 9)]
-    pipe = make_pipeline(
-        TimestepPatches(max_timesteps=10),
-        LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0),
-    ).fit(train)
-    assert pipe[-1].n_channels_in_ == 3  # windows of ceil(30 / 10) steps
-    assert pipe.transform(test).shape == (2, 3)
-
-
-def test_patches_keep_the_dtype_and_refuse_other_features():
-    X = np.ones((2, 9, 1), dtype=np.float32)
-    assert TimestepPatches(max_timesteps=3).fit_transform(X).dtype == np.float32
-    patches = TimestepPatches(max_timesteps=2).fit(np.ones((2, 6, 3)))
-    with pytest.raises(ValueError, match="fitted on 3 features per timestep"):
-        patches.transform(np.ones((2, 6, 2)))
 
 
 @pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
