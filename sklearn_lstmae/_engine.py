@@ -176,9 +176,13 @@ class Engine:
         # masked recurrence (about 10% slower) and computes the same values.
         # Both apply the decoders' output Dense without TimeDistributed
         # (same function and weights; its vectorized_map gradient cost about
-        # a third of every W2 training step).
+        # a third of every W2 training step), and build LSTMs as FusedLSTM:
+        # the same function and weights, with the time loop in one compiled
+        # op on CPU wherever it applies (Keras's LSTM elsewhere).
         self._templates = {
-            padded: build_networks(spec, seed=0, mask_padding=padded, time_distributed=False)
+            padded: build_networks(
+                spec, seed=0, mask_padding=padded, time_distributed=False, fused=True
+            )
             for padded in (True, False)
         }
         model = self._templates[True]["model"]

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 
 import keras
 
+from ._fused import FusedLSTM
+
 __all__ = ["NetworkSpec", "Standardization", "build_networks"]
 
 
@@ -237,9 +239,16 @@ class _Seeds:
         return self._next
 
 
-def _recurrent_layer(spec, n_units, seeds, *, return_sequences, name, go_backwards=False):
-    return RECURRENT_LAYERS[spec.cell](
+def _recurrent_layer(
+    spec, n_units, seeds, *, return_sequences, name, go_backwards=False, fused=False, repeats=None
+):
+    extra = {}
+    layer_class = RECURRENT_LAYERS[spec.cell]
+    if fused and spec.cell == "lstm":
+        layer_class, extra = FusedLSTM, {"repeats": repeats}
+    return layer_class(
         n_units,
+        **extra,
         activation=spec.activation,
         return_sequences=return_sequences,
         go_backwards=go_backwards,
@@ -255,7 +264,9 @@ def _recurrent_layer(spec, n_units, seeds, *, return_sequences, name, go_backwar
     )
 
 
-def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bidirectional):
+def _recurrent_stack(
+    x, spec, units, *, return_last_sequences, seeds, prefix, bidirectional, fused, repeats=None
+):
     for depth, n_units in enumerate(units):
         return_sequences = return_last_sequences or depth < len(units) - 1
         name = f"{prefix}_{spec.cell}_{depth}"
@@ -278,14 +289,26 @@ def _recurrent_stack(x, spec, units, *, return_last_sequences, seeds, prefix, bi
             )
         else:
             layer = _recurrent_layer(
-                spec, n_units, seeds, return_sequences=return_sequences, name=name
+                spec,
+                n_units,
+                seeds,
+                return_sequences=return_sequences,
+                name=name,
+                fused=fused,
+                repeats=repeats if depth == 0 else None,
             )
         x = layer(x)
     return x
 
 
-def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed):
-    x = keras.layers.RepeatVector(n_steps, dtype=spec.dtype, name=f"{prefix}_repeat")(code)
+def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed, fused):
+    if fused and spec.cell == "lstm":
+        # The fused first layer reads the code itself as its input at every
+        # step and projects it once per sequence instead of once per step.
+        x, repeats = code, n_steps
+    else:
+        x = keras.layers.RepeatVector(n_steps, dtype=spec.dtype, name=f"{prefix}_repeat")(code)
+        repeats = None
     x = _recurrent_stack(
         x,
         spec,
@@ -294,6 +317,8 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed):
         seeds=seeds,
         prefix=prefix,
         bidirectional=False,
+        fused=fused,
+        repeats=repeats,
     )
     dense = keras.layers.Dense(
         n_outputs,
@@ -311,7 +336,7 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed):
     return Standardization(invert=True, dtype=spec.dtype, name=f"{prefix}_unscale")(x)
 
 
-def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
+def build_networks(spec, seed=0, mask_padding=True, time_distributed=True, fused=False):
     """Build the autoencoder and its standalone parts.
 
     Parameters
@@ -332,6 +357,12 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
         layout users see. The engine's templates apply the Dense to the whole
         sequence instead: the same function and weights, a third faster to
         train.
+    fused : bool, default=False
+        Build LSTM layers as :class:`~sklearn_lstmae._fused.FusedLSTM`, and
+        decoders without ``RepeatVector`` (their first layer repeats the code
+        itself): the same function and the same weights in the same order,
+        with the time loop in one compiled op on CPU. The engine's templates
+        use it; users' networks are plain Keras layers.
 
     Returns
     -------
@@ -368,6 +399,7 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
         seeds=seeds,
         prefix="encoder",
         bidirectional=spec.bidirectional,
+        fused=fused and not spec.bidirectional,
     )
     if spec.code == "pooled":
         x = TemporalPooling(
@@ -393,13 +425,21 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True):
         seeds,
         "reconstruction",
         time_distributed,
+        fused,
     )
     decoder = keras.Model(code_input, reconstruction, name="decoder")
     networks = {"encoder": encoder, "decoder": decoder}
     outputs = [decoder(code)]
     if spec.n_future:
         prediction = _decoder(
-            code_input, spec.n_future, spec.n_targets, spec, seeds, "prediction", time_distributed
+            code_input,
+            spec.n_future,
+            spec.n_targets,
+            spec,
+            seeds,
+            "prediction",
+            time_distributed,
+            fused,
         )
         networks["predictor"] = keras.Model(code_input, prediction, name="predictor")
         outputs.append(networks["predictor"](code))

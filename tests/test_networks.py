@@ -64,28 +64,42 @@ def test_spec_round_trips_through_plain_data(spec):
     assert NetworkSpec.from_dict(spec.to_dict()) == spec
 
 
+@pytest.mark.parametrize("mask_padding", [True, False], ids=["masked", "unmasked"])
 @pytest.mark.parametrize(
     "spec",
     [
         NetworkSpec(n_timesteps=7, n_features=3, units=(6,)),
         NetworkSpec(n_timesteps=7, n_features=3, units=(6, 4), n_future=2, n_targets=2),
         NetworkSpec(n_timesteps=5, n_features=2, units=(4,), cell="gru", code="pooled"),
+        NetworkSpec(n_timesteps=6, n_features=2, units=(5,), code="pooled", latent_dim=3),
     ],
-    ids=["plain", "stacked-composite", "gru-pooled"],
+    ids=["plain", "stacked-composite", "gru-pooled", "lstm-pooled-bottleneck"],
 )
-def test_training_template_computes_the_users_network(spec):
+def test_training_template_computes_the_users_network(spec, mask_padding, monkeypatch):
     # The engine trains templates whose decoders apply the output Dense to the
-    # whole sequence instead of through TimeDistributed: the same weights, the
-    # same outputs and the same gradients.
+    # whole sequence instead of through TimeDistributed, and whose LSTMs are
+    # FusedLSTM (decoders without RepeatVector): the same weights, the same
+    # outputs and the same gradients.
     import tensorflow as tf
 
+    from sklearn_lstmae._fused import FusedLSTM, load_fused_kernels
+
     users = build_networks(spec, seed=3)["model"]
-    template = build_networks(spec, seed=0, time_distributed=False)["model"]
+    template = build_networks(
+        spec, seed=0, mask_padding=mask_padding, time_distributed=False, fused=True
+    )["model"]
     assert [v.shape for v in users.weights] == [v.shape for v in template.weights]
-    assert "TimeDistributed" not in {type(layer).__name__ for layer in _all_layers(template)}
+    template_layers = {type(layer).__name__ for layer in _all_layers(template)}
+    assert "TimeDistributed" not in template_layers
+    if spec.cell == "lstm":
+        assert "FusedLSTM" in template_layers and "RepeatVector" not in template_layers
+    assert not any(type(layer) is FusedLSTM for layer in _all_layers(users))
     template.set_weights(users.get_weights())
     rng = np.random.default_rng(0)
-    x = tf.constant(rng.normal(size=(4, spec.n_timesteps, spec.n_features)).astype("float32"))
+    x = rng.normal(size=(4, spec.n_timesteps, spec.n_features)).astype("float32")
+    if mask_padding:
+        x[1, 4:] = np.nan  # a shorter, NaN-padded sequence
+    x = tf.constant(x)
 
     def outputs_and_gradients(model):
         with tf.GradientTape() as tape:
@@ -93,12 +107,27 @@ def test_training_template_computes_the_users_network(spec):
             loss = sum(tf.reduce_sum(tf.sin(3.0 * out)) for out in outputs)
         return outputs, tape.gradient(loss, model.trainable_variables)
 
+    fused_runs = load_fused_kernels() is not None and spec.cell == "lstm"
+    calls = []
+    if fused_runs:
+        import sklearn_lstmae._fused as fused_module
+
+        original = fused_module.fused_lstm
+
+        def counted(*args, **kwargs):
+            calls.append(kwargs.get("repeats"))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(fused_module, "fused_lstm", counted)
     (users_out, users_grad), (template_out, template_grad) = map(
         outputs_and_gradients, (users, template)
     )
     for a, b in zip(users_out + users_grad, template_out + template_grad):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
     assert max(float(tf.reduce_max(tf.abs(g))) for g in users_grad) > 1e-3  # not vacuous
+    if fused_runs:
+        # Every LSTM layer runs fused, masked or not.
+        assert len(calls) == len(spec.units) * (3 if spec.n_future else 2)
 
 
 def _all_layers(model):

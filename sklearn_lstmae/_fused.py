@@ -1,0 +1,307 @@
+"""A fused CPU LSTM for the engine's training and inference templates.
+
+Keras's LSTM on CPU runs its time loop as a TensorFlow while loop of small ops;
+for W2 of ``benchmarks/run.py`` that dispatch overhead, not arithmetic, is most
+of a training step. :class:`FusedLSTM` computes the same function with the
+loop in one compiled op (``_lstm_kernel.cc``) and its gradient in another:
+
+- the input projection ``x @ kernel + bias`` is one large matrix product before
+  the loop; a decoder whose input is its code repeated at every step
+  (``repeats``) projects the code once instead of once per step;
+- the weight gradients are single large products after the loop.
+
+The kernels are compiled with the system's C++ compiler on first use, against
+the installed TensorFlow, and cached (``SKLEARN_LSTMAE_CACHE_DIR``, by default
+``~/.cache/sklearn_lstmae``). Wherever they cannot be used, the layer is
+Keras's own LSTM: no compiler or a failed build, a GPU (where Keras picks
+cuDNN), float64, dropout in training, other activations, reading backwards, or
+``SKLEARN_LSTMAE_FUSED_LSTM=0`` in the environment.
+
+Only the engine's template networks use it; the networks users see are built
+from Keras's own layers and share the same weights.
+"""
+
+import hashlib
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+from keras import tree
+
+__all__ = ["FusedLSTM", "fused_lstm", "load_fused_kernels"]
+
+logger = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("_lstm_kernel.cc")
+DISABLE_VARIABLE = "SKLEARN_LSTMAE_FUSED_LSTM"
+CACHE_VARIABLE = "SKLEARN_LSTMAE_CACHE_DIR"
+
+_lock = threading.Lock()
+_loaded = {}
+
+
+def _cache_dir():
+    configured = os.environ.get(CACHE_VARIABLE)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "sklearn_lstmae"
+
+
+def _cpu_signature():
+    # The build uses -march=native: a cache shared between machines must not
+    # hand one CPU's binary to another.
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith(("flags", "Features")):
+                    return line
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _build_command(compiler, output):
+    return [
+        compiler,
+        "-shared",
+        "-fPIC",
+        "-O3",
+        "-march=native",
+        "-DNDEBUG",
+        "-w",
+        str(SOURCE),
+        "-o",
+        str(output),
+        *tf.sysconfig.get_compile_flags(),
+        *tf.sysconfig.get_link_flags(),
+    ]
+
+
+def _compile():
+    compiler = os.environ.get("CXX", "g++")
+    source = SOURCE.read_bytes()
+    key = hashlib.sha256(
+        b"\0".join(
+            [
+                source,
+                tf.__version__.encode(),
+                " ".join(_build_command(compiler, "")).encode(),
+                _cpu_signature().encode(),
+                sys.platform.encode(),
+            ]
+        )
+    ).hexdigest()[:16]
+    cache = _cache_dir()
+    library = cache / f"lstm_kernel_{key}.so"
+    if not library.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        # Build next to the target and rename: concurrent builds never see a
+        # half-written library.
+        handle, partial = tempfile.mkstemp(suffix=".so", dir=cache)
+        os.close(handle)
+        try:
+            subprocess.run(
+                _build_command(compiler, partial),
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            os.replace(partial, library)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+    return tf.load_op_library(str(library))
+
+
+def load_fused_kernels():
+    """The compiled fused-LSTM ops, or None where they cannot be used.
+
+    Built on the first call of a process (about 20 s), then loaded from the
+    cache. Never raises: any failure is logged once and the callers fall back
+    to Keras's LSTM.
+
+    Returns
+    -------
+    module or None
+        The op library of ``tf.load_op_library``.
+    """
+    if os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    with _lock:
+        if "kernels" not in _loaded:
+            try:
+                _loaded["kernels"] = _compile()
+            except (OSError, subprocess.SubprocessError, tf.errors.OpError) as error:
+                detail = getattr(error, "stderr", "") or ""
+                logger.warning(
+                    "sklearn_lstmae: the fused CPU LSTM kernel is unavailable (%s%s); "
+                    "training uses Keras's LSTM, which is slower on CPU but computes "
+                    "the same function.",
+                    error,
+                    f": {detail[-2000:]}" if detail else "",
+                )
+                _loaded["kernels"] = None
+        return _loaded["kernels"]
+
+
+def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
+    """All hidden states of an LSTM with Keras's equations and zero initial state.
+
+    Parameters
+    ----------
+    inputs : tf.Tensor
+        ``(batch, timesteps, features)``, or ``(batch, features)`` with
+        ``repeats`` set: the same input at each of ``repeats`` steps.
+    kernel, recurrent_kernel, bias : tf.Tensor
+        Keras's ``LSTMCell`` weights, gates ordered i, f, c, o.
+    repeats : int, optional
+        Number of steps of a constant input.
+    mask : tf.Tensor, optional
+        ``(batch, timesteps)`` booleans, False at steps to skip: as in Keras,
+        a skipped step keeps the state and repeats the previous output.
+
+    Returns
+    -------
+    hidden : tf.Tensor
+        ``(batch, timesteps, units)``, float32.
+    """
+    kernels = load_fused_kernels()
+    # Not an input of the differentiated function: a mask has no gradient.
+    mask = tf.zeros((0, 0)) if mask is None else tf.cast(mask, tf.float32)
+
+    @tf.custom_gradient
+    def run(inputs, kernel, recurrent_kernel, bias):
+        if repeats is None:
+            batch, steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
+            flat = tf.reshape(inputs, (-1, inputs.shape[-1]))
+            projection = tf.reshape(tf.matmul(flat, kernel) + bias, (batch, steps, -1))
+        else:
+            steps = tf.constant(repeats, tf.int32)
+            projection = (tf.matmul(inputs, kernel) + bias)[:, None, :]
+        hidden, cell, gates = kernels.sklearn_lstmae_lstm_sequence(
+            projection, recurrent_kernel, steps, mask
+        )
+
+        def gradient(hidden_grad):
+            grad = kernels.sklearn_lstmae_lstm_sequence_grad(
+                recurrent_kernel, gates, cell, hidden_grad, mask
+            )
+            width = grad.shape[-1]
+            units = recurrent_kernel.shape[0]
+            # dR = sum over steps t >= 1 of h[t-1]^T dz[t], as one product.
+            recurrent_grad = tf.matmul(
+                tf.reshape(hidden[:, :-1], (-1, units)),
+                tf.reshape(grad[:, 1:], (-1, width)),
+                transpose_a=True,
+            )
+            if repeats is None:
+                flat_grad = tf.reshape(grad, (-1, width))
+                kernel_grad = tf.matmul(flat, flat_grad, transpose_a=True)
+                bias_grad = tf.reduce_sum(flat_grad, axis=0)
+                inputs_grad = tf.reshape(
+                    tf.matmul(flat_grad, kernel, transpose_b=True), tf.shape(inputs)
+                )
+            else:
+                # The input is the same at every step: its gradients add up.
+                step_sum = tf.reduce_sum(grad, axis=1)
+                kernel_grad = tf.matmul(inputs, step_sum, transpose_a=True)
+                bias_grad = tf.reduce_sum(step_sum, axis=0)
+                inputs_grad = tf.matmul(step_sum, kernel, transpose_b=True)
+            return inputs_grad, kernel_grad, recurrent_grad, bias_grad
+
+        return hidden, gradient
+
+    return run(inputs, kernel, recurrent_kernel, bias)
+
+
+def _has_gpu():
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstmae")
+class FusedLSTM(keras.layers.LSTM):
+    """Keras's ``LSTM`` that trains faster on CPU: same weights, same function.
+
+    Parameters
+    ----------
+    units : int
+    repeats : int, optional
+        Read a ``(batch, features)`` input as that input repeated over
+        ``repeats`` steps, the way a decoder reads its code after
+        ``RepeatVector``; the input projection is then computed once per
+        sequence. None reads ``(batch, timesteps, features)`` sequences.
+    **kwargs
+        Keras ``LSTM`` arguments.
+    """
+
+    def __init__(self, units, repeats=None, **kwargs):
+        super().__init__(units, **kwargs)
+        self.repeats = repeats
+        if repeats is not None:
+            self.input_spec = keras.layers.InputSpec(ndim=2)
+
+    def _sequence_shape(self, input_shape):
+        if self.repeats is None:
+            return input_shape
+        return (input_shape[0], self.repeats, input_shape[-1])
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        super().build(self._sequence_shape(sequences_shape), initial_state_shape)
+        if self.repeats is not None:
+            self.input_spec = keras.layers.InputSpec(ndim=2)
+
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        return super().compute_output_shape(
+            self._sequence_shape(sequences_shape), initial_state_shape
+        )
+
+    def compute_mask(self, inputs, mask=None):
+        return None if self.repeats is not None else super().compute_mask(inputs, mask)
+
+    def _fusable(self, initial_state, mask, training):
+        cell = self.cell
+        return (
+            initial_state is None
+            and not self.go_backwards
+            and not self.stateful
+            and not self.return_state
+            and cell.use_bias
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+            and not (training and (cell.dropout or cell.recurrent_dropout))
+            and self.compute_dtype == "float32"
+            and not _has_gpu()
+            and load_fused_kernels() is not None
+        )
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if not self._fusable(initial_state, mask, training):
+            if self.repeats is not None:
+                sequences = keras.ops.repeat(sequences[:, None, :], self.repeats, axis=1)
+            return super().call(
+                sequences, initial_state=initial_state, mask=mask, training=training
+            )
+        cell = self.cell
+        if tree.is_nested(mask):
+            mask = mask[0]
+        hidden = fused_lstm(
+            tf.convert_to_tensor(sequences),
+            tf.convert_to_tensor(cell.kernel),
+            tf.convert_to_tensor(cell.recurrent_kernel),
+            tf.convert_to_tensor(cell.bias),
+            repeats=self.repeats,
+            mask=mask,
+        )
+        return hidden if self.return_sequences else hidden[:, -1]
+
+    def get_config(self):
+        return {**super().get_config(), "repeats": self.repeats}

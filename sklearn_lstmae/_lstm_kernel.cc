@@ -1,0 +1,293 @@
+// Fused LSTM recurrence for CPU training: the whole time loop in one op.
+//
+// Keras's LSTM on CPU runs one TensorFlow while-loop iteration per time step,
+// about fourteen small ops forward and more backward, so a 50-step sequence
+// costs hundreds of op dispatches per batch. These two kernels run the loop in
+// C++ instead: per step one matrix product (Eigen) and the gate arithmetic,
+// vectorized over Eigen arrays. The batch rows are split across TensorFlow's
+// intra-op threads; rows are independent, so the threads never synchronize.
+//
+// Only the recurrence is here. The input projection (x @ kernel + bias) is
+// one large matrix product done by TensorFlow before the loop, and the weight
+// gradients are large products after it (see _fused.py). Gate order and
+// activations are Keras's: i, f, c, o; sigmoid gates, tanh candidate and
+// output; zero initial state.
+//
+// sklearn_lstmae compiles this file on first use (see _fused.py).
+
+#define EIGEN_USE_THREADS
+
+#include <algorithm>
+
+#include "Eigen/Core"
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "tensorflow/core/util/work_sharder.h"
+
+namespace {
+
+using tensorflow::DEVICE_CPU;
+using tensorflow::OpKernel;
+using tensorflow::OpKernelConstruction;
+using tensorflow::OpKernelContext;
+using tensorflow::Tensor;
+using tensorflow::TensorShape;
+using tensorflow::errors::InvalidArgument;
+using tensorflow::shape_inference::DimensionHandle;
+using tensorflow::shape_inference::InferenceContext;
+using tensorflow::shape_inference::ShapeHandle;
+
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Array = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// A block of rows of a [batch, time, width] tensor at one time step.
+using Rows = Eigen::Map<Matrix, 0, Eigen::OuterStride<>>;
+using ConstRows = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
+
+// Fills `real` (rows x units) with the mask of rows first.. at step t.
+void MaskColumn(const float* mask, int64_t first, int64_t rows, int64_t steps, int64_t t,
+                Array* real) {
+  for (int64_t r = 0; r < rows; ++r) real->row(r).setConstant(mask[(first + r) * steps + t]);
+}
+
+// Runs work(first_row, end_row) over the batch rows, one shard per thread.
+template <typename Work>
+void ForEachRowShard(OpKernelContext* context, int64_t batch, int64_t cost_per_row, Work work) {
+  const auto* threads = context->device()->tensorflow_cpu_worker_threads();
+  tensorflow::Shard(threads->num_threads, threads->workers, batch, cost_per_row, work);
+}
+
+}  // namespace
+
+REGISTER_OP("SklearnLstmaeLstmSequence")
+    .Input("input_projection: float")  // [batch, 1 or timesteps, 4 * units]
+    .Input("recurrent_kernel: float")  // [units, 4 * units]
+    .Input("timesteps: int32")         // scalar
+    .Input("mask: float")              // [batch, timesteps] of 1 (real) / 0, or empty
+    .Output("hidden: float")           // [batch, timesteps, units]
+    .Output("cell: float")             // [batch, timesteps, units]
+    .Output("gates: float")            // [batch, timesteps, 4 * units], activated
+    .SetShapeFn([](InferenceContext* c) {
+      ShapeHandle projection, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &recurrent));
+      DimensionHandle batch = c->Dim(projection, 0);
+      DimensionHandle units = c->Dim(recurrent, 0);
+      DimensionHandle steps = c->UnknownDim();
+      c->set_output(0, c->MakeShape({batch, steps, units}));
+      c->set_output(1, c->MakeShape({batch, steps, units}));
+      c->set_output(2, c->MakeShape({batch, steps, c->Dim(recurrent, 1)}));
+      return absl::OkStatus();
+    });
+
+REGISTER_OP("SklearnLstmaeLstmSequenceGrad")
+    .Input("recurrent_kernel: float")  // [units, 4 * units]
+    .Input("gates: float")             // [batch, timesteps, 4 * units]
+    .Input("cell: float")              // [batch, timesteps, units]
+    .Input("hidden_grad: float")       // [batch, timesteps, units]
+    .Input("mask: float")              // as in the forward op
+    .Output("preactivation_grad: float")  // [batch, timesteps, 4 * units]
+    .SetShapeFn([](InferenceContext* c) {
+      c->set_output(0, c->input(1));
+      return absl::OkStatus();
+    });
+
+class LstmSequenceOp : public OpKernel {
+ public:
+  explicit LstmSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& projection = context->input(0);
+    const Tensor& recurrent_kernel = context->input(1);
+    const Tensor& timesteps_tensor = context->input(2);
+    const Tensor& mask = context->input(3);
+    OP_REQUIRES(context, projection.dims() == 3,
+                InvalidArgument("input_projection must be 3-D"));
+    OP_REQUIRES(context, recurrent_kernel.dims() == 2,
+                InvalidArgument("recurrent_kernel must be 2-D"));
+    OP_REQUIRES(context, timesteps_tensor.dims() == 0, InvalidArgument("timesteps must be a scalar"));
+    const int64_t batch = projection.dim_size(0);
+    const int64_t input_steps = projection.dim_size(1);
+    const int64_t units = recurrent_kernel.dim_size(0);
+    const int64_t width = 4 * units;
+    const int64_t steps = timesteps_tensor.scalar<int32_t>()();
+    OP_REQUIRES(context, recurrent_kernel.dim_size(1) == width,
+                InvalidArgument("recurrent_kernel must be [units, 4 * units]"));
+    OP_REQUIRES(context, projection.dim_size(2) == width,
+                InvalidArgument("input_projection's last axis must be 4 * units"));
+    OP_REQUIRES(context, steps >= 1 && (input_steps == 1 || input_steps == steps),
+                InvalidArgument("input_projection must have 1 or `timesteps` steps"));
+
+    const bool masked = mask.NumElements() > 0;
+    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
+                InvalidArgument("mask must be [batch, timesteps] or empty"));
+
+    Tensor *hidden, *cell, *gates;
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(0, TensorShape({batch, steps, units}), &hidden));
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({batch, steps, units}), &cell));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({batch, steps, width}), &gates));
+    if (batch == 0) return;
+
+    const float* projection_data = projection.flat<float>().data();
+    float* hidden_data = hidden->flat<float>().data();
+    float* cell_data = cell->flat<float>().data();
+    float* gates_data = gates->flat<float>().data();
+    Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
+    const int64_t projection_stride = input_steps * width;
+    const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
+
+    auto work = [&](int64_t first, int64_t end) {
+      const int64_t rows = end - first;
+      Array carry = Array::Zero(rows, units);
+      Array previous_carry(rows, units), real(rows, units);
+      for (int64_t t = 0; t < steps; ++t) {
+        Rows z(gates_data + (first * steps + t) * width, rows, width,
+               Eigen::OuterStride<>(steps * width));
+        const int64_t projection_step = input_steps == 1 ? 0 : t;
+        ConstRows x(projection_data + first * projection_stride + projection_step * width, rows,
+                    width, Eigen::OuterStride<>(projection_stride));
+        if (t == 0) {
+          z = x;  // zero initial state
+        } else {
+          ConstRows previous(hidden_data + (first * steps + t - 1) * units, rows, units,
+                             Eigen::OuterStride<>(steps * units));
+          z.noalias() = previous * recurrent;
+          z += x;
+        }
+        auto input_gate = z.leftCols(units).array();
+        auto forget_gate = z.middleCols(units, units).array();
+        auto candidate = z.middleCols(2 * units, units).array();
+        auto output_gate = z.rightCols(units).array();
+        input_gate = input_gate.logistic();
+        forget_gate = forget_gate.logistic();
+        candidate = candidate.tanh();
+        output_gate = output_gate.logistic();
+        if (masked) previous_carry = carry;
+        carry = forget_gate * carry + input_gate * candidate;
+        Rows c(cell_data + (first * steps + t) * units, rows, units,
+               Eigen::OuterStride<>(steps * units));
+        Rows h(hidden_data + (first * steps + t) * units, rows, units,
+               Eigen::OuterStride<>(steps * units));
+        h = (output_gate * carry.tanh()).matrix();
+        if (masked) {
+          // Keras's masking: a masked step keeps the state, and outputs the
+          // previous step's output (zero before the first real step).
+          MaskColumn(mask_data, first, rows, steps, t, &real);
+          carry = (real > 0.5f).select(carry, previous_carry);
+          if (t == 0) {
+            h = (real > 0.5f).select(h.array(), 0.0f).matrix();
+          } else {
+            ConstRows previous(hidden_data + (first * steps + t - 1) * units, rows, units,
+                               Eigen::OuterStride<>(steps * units));
+            h = (real > 0.5f).select(h.array(), previous.array()).matrix();
+          }
+        }
+        c = carry.matrix();
+      }
+    };
+    ForEachRowShard(context, batch, steps * width * units * 4, work);
+  }
+};
+
+class LstmSequenceGradOp : public OpKernel {
+ public:
+  explicit LstmSequenceGradOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& recurrent_kernel = context->input(0);
+    const Tensor& gates = context->input(1);
+    const Tensor& cell = context->input(2);
+    const Tensor& hidden_grad = context->input(3);
+    const Tensor& mask = context->input(4);
+    OP_REQUIRES(context, recurrent_kernel.dims() == 2 && gates.dims() == 3 &&
+                             cell.dims() == 3 && hidden_grad.dims() == 3,
+                InvalidArgument("expected a 2-D kernel and 3-D gates, cell and hidden_grad"));
+    const int64_t batch = gates.dim_size(0);
+    const int64_t steps = gates.dim_size(1);
+    const int64_t units = recurrent_kernel.dim_size(0);
+    const int64_t width = 4 * units;
+    OP_REQUIRES(context,
+                recurrent_kernel.dim_size(1) == width && gates.dim_size(2) == width &&
+                    cell.shape() == TensorShape({batch, steps, units}) &&
+                    hidden_grad.shape() == cell.shape(),
+                InvalidArgument("inconsistent shapes"));
+
+    const bool masked = mask.NumElements() > 0;
+    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
+                InvalidArgument("mask must be [batch, timesteps] or empty"));
+
+    Tensor* preactivation_grad;
+    OP_REQUIRES_OK(context, context->allocate_output(0, gates.shape(), &preactivation_grad));
+    if (batch == 0 || steps == 0) return;
+
+    const float* gates_data = gates.flat<float>().data();
+    const float* cell_data = cell.flat<float>().data();
+    const float* hidden_grad_data = hidden_grad.flat<float>().data();
+    float* grad_data = preactivation_grad->flat<float>().data();
+    const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
+    Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
+
+    auto work = [&](int64_t first, int64_t end) {
+      const int64_t rows = end - first;
+      // Gradients flowing back into step t from step t + 1.
+      Matrix recurrent_grad = Matrix::Zero(rows, units);
+      Array carry_grad = Array::Zero(rows, units);
+      Array hidden_total(rows, units), cell_tanh(rows, units), cell_total(rows, units);
+      Array real(rows, units);
+      for (int64_t t = steps - 1; t >= 0; --t) {
+        ConstRows g(gates_data + (first * steps + t) * width, rows, width,
+                    Eigen::OuterStride<>(steps * width));
+        auto input_gate = g.leftCols(units).array();
+        auto forget_gate = g.middleCols(units, units).array();
+        auto candidate = g.middleCols(2 * units, units).array();
+        auto output_gate = g.rightCols(units).array();
+        ConstRows c(cell_data + (first * steps + t) * units, rows, units,
+                    Eigen::OuterStride<>(steps * units));
+        ConstRows dh(hidden_grad_data + (first * steps + t) * units, rows, units,
+                     Eigen::OuterStride<>(steps * units));
+        Rows dz(grad_data + (first * steps + t) * width, rows, width,
+                Eigen::OuterStride<>(steps * width));
+
+        hidden_total = dh.array() + recurrent_grad.array();
+        cell_tanh = c.array().tanh();
+        cell_total = carry_grad + hidden_total * output_gate * (1.0f - cell_tanh.square());
+        dz.rightCols(units).array() =
+            hidden_total * cell_tanh * output_gate * (1.0f - output_gate);
+        dz.leftCols(units).array() = cell_total * candidate * input_gate * (1.0f - input_gate);
+        dz.middleCols(2 * units, units).array() =
+            cell_total * input_gate * (1.0f - candidate.square());
+        if (t > 0) {
+          ConstRows previous_c(cell_data + (first * steps + t - 1) * units, rows, units,
+                               Eigen::OuterStride<>(steps * units));
+          dz.middleCols(units, units).array() =
+              cell_total * previous_c.array() * forget_gate * (1.0f - forget_gate);
+        } else {
+          dz.middleCols(units, units).setZero();  // the initial cell state is zero
+        }
+        if (masked) {
+          // A masked step passed its state through unchanged: no gate
+          // gradient, and the state's gradients flow straight to step t - 1.
+          MaskColumn(mask_data, first, rows, steps, t, &real);
+          for (int64_t r = 0; r < rows; ++r) {
+            if (real(r, 0) < 0.5f) dz.row(r).setZero();
+          }
+          carry_grad = (real > 0.5f).select(cell_total * forget_gate, carry_grad);
+        } else {
+          carry_grad = cell_total * forget_gate;
+        }
+        if (t > 0) {
+          recurrent_grad.noalias() = dz * recurrent.transpose();
+          if (masked) {
+            recurrent_grad.array() += (real > 0.5f).select(0.0f, hidden_total);
+          }
+        }
+      }
+    };
+    ForEachRowShard(context, batch, steps * width * units * 6, work);
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequence").Device(DEVICE_CPU), LstmSequenceOp);
+REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequenceGrad").Device(DEVICE_CPU),
+                        LstmSequenceGradOp);

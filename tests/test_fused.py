@@ -1,0 +1,180 @@
+"""The fused CPU LSTM computes Keras's LSTM: outputs and gradients, and its fallbacks."""
+
+import logging
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from sklearn_lstmae import LSTMAutoencoderTransformer, _engine, _fused
+from sklearn_lstmae._fused import FusedLSTM, load_fused_kernels
+
+needs_kernels = pytest.mark.skipif(
+    load_fused_kernels() is None,
+    reason="the fused LSTM kernel could not be built here (no C++ compiler?); "
+    "the library falls back to Keras's LSTM, covered by the other tests",
+)
+
+
+def _paired_layers(units, n_features, repeats, return_sequences, seed=0, **kwargs):
+    """A Keras LSTM and a FusedLSTM with the same random weights."""
+    keras_layer = keras.layers.LSTM(units, return_sequences=return_sequences, **kwargs)
+    fused_layer = FusedLSTM(units, repeats=repeats, return_sequences=return_sequences, **kwargs)
+    keras_layer.build((None, repeats or 3, n_features))
+    fused_layer.build((None, n_features) if repeats else (None, 3, n_features))
+    rng = np.random.default_rng(seed)
+    for a, b in zip(keras_layer.weights, fused_layer.weights):
+        value = rng.normal(scale=0.5, size=a.shape).astype(a.dtype)
+        a.assign(value)
+        b.assign(value)
+    return keras_layer, fused_layer
+
+
+def _outputs_and_gradients(layer, x, weights_of_output, mask=None):
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        output = layer(x, mask=mask)
+        loss = tf.reduce_sum(tf.sin(3.0 * output) * weights_of_output)
+    return [output, *tape.gradient(loss, [x, *layer.trainable_weights])]
+
+
+@needs_kernels
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("repeats", [None, 6], ids=["sequences", "repeated-code"])
+def test_fused_lstm_matches_keras_lstm(repeats, return_sequences):
+    # 37 rows: uneven shards over the intra-op threads.
+    n_rows, n_steps, n_features, units = 37, 6, 3, 5
+    keras_layer, fused_layer = _paired_layers(units, n_features, repeats, return_sequences)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(n_rows, n_features) if repeats else (n_rows, n_steps, n_features))
+    x = x.astype("float32")
+    out_shape = (n_rows, n_steps, units) if return_sequences else (n_rows, units)
+    output_weights = tf.constant(rng.normal(size=out_shape).astype("float32"))
+
+    x_keras = np.repeat(x[:, None], repeats, axis=1) if repeats else x
+    expected = _outputs_and_gradients(keras_layer, x_keras, output_weights)
+    actual = _outputs_and_gradients(fused_layer, x, output_weights)
+    if repeats:  # the gradient of a repeated input is the sum over its steps
+        expected[1] = tf.reduce_sum(expected[1], axis=1)
+    assert actual[0].shape == out_shape
+    for want, got in zip(expected, actual):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-5)
+    assert min(float(tf.reduce_max(tf.abs(g))) for g in expected[1:]) > 1e-3  # not vacuous
+
+
+@needs_kernels
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_fused_lstm_matches_keras_lstm_on_masked_steps(return_sequences):
+    # Keras's masking: a masked step keeps the state and repeats the last
+    # output. Right padding as the library makes it, and any other pattern.
+    n_rows, n_steps, n_features, units = 9, 7, 2, 4
+    keras_layer, fused_layer = _paired_layers(units, n_features, None, return_sequences)
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(n_rows, n_steps, n_features)).astype("float32")
+    mask = np.ones((n_rows, n_steps), bool)
+    mask[1, 4:] = False  # right padding
+    mask[2, 1:] = False
+    mask[3, :2] = False  # leading masked steps
+    mask[4, 3] = False  # a gap
+    mask[5, :] = False  # nothing real
+    out_shape = (n_rows, n_steps, units) if return_sequences else (n_rows, units)
+    output_weights = tf.constant(rng.normal(size=out_shape).astype("float32"))
+    mask = tf.constant(mask)
+    expected = _outputs_and_gradients(keras_layer, x, output_weights, mask)
+    actual = _outputs_and_gradients(fused_layer, x, output_weights, mask)
+    for want, got in zip(expected, actual):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(actual[1])[5], 0.0)  # fully masked: no gradient
+
+
+@needs_kernels
+def test_fused_lstm_runs_inside_a_compiled_function_with_unknown_shapes():
+    keras_layer, fused_layer = _paired_layers(4, 2, None, True)
+    run = tf.function(fused_layer, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)])
+    x = np.random.default_rng(2).normal(size=(3, 9, 2)).astype("float32")
+    np.testing.assert_allclose(run(x), keras_layer(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["dropout-in-training", "float64", "go-backwards", "relu"],
+)
+def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fused kernel must not run here")
+
+    monkeypatch.setattr(_fused, "fused_lstm", refuse)
+    kwargs = {
+        "dropout-in-training": {"dropout": 0.3, "seed": 1},
+        "float64": {"dtype": "float64"},
+        "go-backwards": {"go_backwards": True},
+        "relu": {"activation": "relu"},
+    }.get(case, {})
+    keras_layer, fused_layer = _paired_layers(4, 2, None, False, **kwargs)
+    x = np.random.default_rng(3).normal(size=(3, 5, 2)).astype(keras_layer.compute_dtype)
+    if case == "dropout-in-training":
+        # Random dropout masks differ from call to call: check that Keras's
+        # LSTM ran (``refuse`` was not called) and that dropout acted.
+        assert not np.allclose(fused_layer(x, training=True), keras_layer(x, training=False))
+    else:
+        np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
+
+
+def test_kernels_that_cannot_be_built_leave_keras_lstm_and_one_warning(
+    tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setattr(_fused, "_loaded", {})
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._fused"):
+        assert load_fused_kernels() is None
+        assert load_fused_kernels() is None
+    assert len(caplog.records) == 1
+    assert "uses Keras's LSTM" in caplog.records[0].getMessage()
+    keras_layer, fused_layer = _paired_layers(4, 2, None, True)
+    x = np.ones((2, 3, 2), "float32")
+    np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
+
+
+def test_environment_variable_turns_the_kernel_off(monkeypatch):
+    monkeypatch.setenv("SKLEARN_LSTMAE_FUSED_LSTM", "0")
+    assert load_fused_kernels() is None
+
+
+@needs_kernels
+def test_kernel_refuses_inconsistent_shapes():
+    kernels = load_fused_kernels()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="4 \\* units"):
+        kernels.sklearn_lstmae_lstm_sequence(
+            tf.zeros((2, 3, 7)), tf.zeros((2, 8)), tf.constant(3, tf.int32), tf.zeros((0, 0))
+        )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="1 or `timesteps` steps"):
+        kernels.sklearn_lstmae_lstm_sequence(
+            tf.zeros((2, 3, 8)), tf.zeros((2, 8)), tf.constant(5, tf.int32), tf.zeros((0, 0))
+        )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="mask must be"):
+        kernels.sklearn_lstmae_lstm_sequence(
+            tf.zeros((2, 3, 8)), tf.zeros((2, 8)), tf.constant(3, tf.int32), tf.zeros((2, 2))
+        )
+
+
+@needs_kernels
+def test_estimator_fits_the_same_with_and_without_the_kernel(monkeypatch):
+    rng = np.random.default_rng(0)
+    steps = np.linspace(0, 3, 12)
+    X = np.sin(steps[None, :, None] * rng.uniform(1, 3, (40, 1, 2)) + rng.uniform(0, 3, (40, 1, 2)))
+
+    def fit():
+        # A fresh engine cache: the compiled functions are traced anew.
+        monkeypatch.setattr(_engine, "_cache", type(_engine._cache)())
+        model = LSTMAutoencoderTransformer(units=8, epochs=5, batch_size=16, random_state=0)
+        return model.fit(X)
+
+    fused = fit()
+    monkeypatch.setenv("SKLEARN_LSTMAE_FUSED_LSTM", "0")
+    plain = fit()
+    np.testing.assert_allclose(fused.history_["loss"], plain.history_["loss"], rtol=1e-4)
+    np.testing.assert_allclose(fused.transform(X), plain.transform(X), rtol=1e-4, atol=1e-5)
+    assert fused.history_["loss"][-1] < fused.history_["loss"][0]  # it trained
