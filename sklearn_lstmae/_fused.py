@@ -107,6 +107,7 @@ def _compile():
         # half-written library.
         handle, partial = tempfile.mkstemp(suffix=".so", dir=cache)
         os.close(handle)
+        logger.info("sklearn_lstmae: building the fused CPU LSTM kernel once, into %s", library)
         try:
             subprocess.run(
                 _build_command(compiler, partial),
