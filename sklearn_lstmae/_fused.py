@@ -25,6 +25,7 @@ import hashlib
 import logging
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def _cpu_signature():
 
 def _build_command(compiler, output):
     return [
-        compiler,
+        *compiler,
         "-shared",
         "-fPIC",
         "-O3",
@@ -85,13 +86,11 @@ def _build_command(compiler, output):
     ]
 
 
-def _compile():
-    compiler = os.environ.get("CXX", "g++")
-    source = SOURCE.read_bytes()
+def _library_path(compiler):
     key = hashlib.sha256(
         b"\0".join(
             [
-                source,
+                SOURCE.read_bytes(),
                 tf.__version__.encode(),
                 " ".join(_build_command(compiler, "")).encode(),
                 _cpu_signature().encode(),
@@ -99,36 +98,55 @@ def _compile():
             ]
         )
     ).hexdigest()[:16]
-    cache = _cache_dir()
-    library = cache / f"lstm_kernel_{key}.so"
-    if not library.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        # Build next to the target and rename: concurrent builds never see a
-        # half-written library.
-        handle, partial = tempfile.mkstemp(suffix=".so", dir=cache)
-        os.close(handle)
-        logger.info("sklearn_lstmae: building the fused CPU LSTM kernel once, into %s", library)
+    return _cache_dir() / f"lstm_kernel_{key}.so"
+
+
+def _build(compiler, library):
+    library.parent.mkdir(parents=True, exist_ok=True)
+    # Build next to the target and rename: concurrent builds never see a
+    # half-written library.
+    handle, partial = tempfile.mkstemp(suffix=".so.partial", dir=library.parent)
+    os.close(handle)
+    logger.info("sklearn_lstmae: building the fused CPU LSTM kernel once, into %s", library)
+    try:
+        subprocess.run(
+            _build_command(compiler, partial),
+            check=True,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=600,
+        )
+        # mkstemp made it private (0600); a shared cache must be readable.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o755 & ~umask)
+        os.replace(partial, library)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+
+
+def _compile():
+    compiler = shlex.split(os.environ.get("CXX", "g++"))
+    library = _library_path(compiler)
+    if library.exists():
         try:
-            subprocess.run(
-                _build_command(compiler, partial),
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            os.replace(partial, library)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
+            return tf.load_op_library(str(library))
+        except tf.errors.OpError:
+            # A damaged cached file: build it again once.
+            logger.info("sklearn_lstmae: rebuilding the unloadable %s", library)
+            library.unlink(missing_ok=True)
+    _build(compiler, library)
     return tf.load_op_library(str(library))
 
 
 def load_fused_kernels():
     """The compiled fused-LSTM ops, or None where they cannot be used.
 
-    Built on the first call of a process (about 20 s), then loaded from the
-    cache. Never raises: any failure is logged once and the callers fall back
-    to Keras's LSTM.
+    Built on the first call on a machine (about 20 s), then loaded from the
+    cache. Never raises: any failure is logged once per process and the
+    callers fall back to Keras's LSTM.
 
     Returns
     -------
@@ -141,7 +159,7 @@ def load_fused_kernels():
         if "kernels" not in _loaded:
             try:
                 _loaded["kernels"] = _compile()
-            except (OSError, subprocess.SubprocessError, tf.errors.OpError) as error:
+            except Exception as error:  # any failure at all means: use Keras's LSTM
                 detail = getattr(error, "stderr", "") or ""
                 logger.warning(
                     "sklearn_lstmae: the fused CPU LSTM kernel is unavailable (%s%s); "
@@ -174,6 +192,11 @@ def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
     -------
     hidden : tf.Tensor
         ``(batch, timesteps, units)``, float32.
+
+    Notes
+    -----
+    First-order gradients only: the gradient op has no gradient of its own,
+    which training never needs.
     """
     kernels = load_fused_kernels()
     # Not an input of the differentiated function: a mask has no gradient.
@@ -275,6 +298,7 @@ class FusedLSTM(keras.layers.LSTM):
             and not self.go_backwards
             and not self.stateful
             and not self.return_state
+            and not (mask is not None and self.zero_output_for_mask)
             and cell.use_bias
             and cell.activation is keras.activations.tanh
             and cell.recurrent_activation is keras.activations.sigmoid

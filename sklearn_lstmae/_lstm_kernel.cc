@@ -39,15 +39,32 @@ using tensorflow::shape_inference::InferenceContext;
 using tensorflow::shape_inference::ShapeHandle;
 
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using Array = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 // A block of rows of a [batch, time, width] tensor at one time step.
 using Rows = Eigen::Map<Matrix, 0, Eigen::OuterStride<>>;
 using ConstRows = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 
-// Fills `real` (rows x units) with the mask of rows first.. at step t.
-void MaskColumn(const float* mask, int64_t first, int64_t rows, int64_t steps, int64_t t,
-                Array* real) {
-  for (int64_t r = 0; r < rows; ++r) real->row(r).setConstant(mask[(first + r) * steps + t]);
+// A rows x cols scratch matrix whose every row starts on a 64-byte boundary.
+//
+// Eigen evaluates the start and end of a misaligned row one element at a
+// time and the rest in vector registers, and the two paths round
+// tanh/sigmoid differently. In the strided [batch, time, width] tensors a
+// row's alignment depends on its index, so computing there would make a
+// sequence's result depend on its position in the batch. All arithmetic runs
+// in these buffers instead, where every row is laid out alike; the tensors are
+// only copied from and to.
+struct Scratch {
+  Scratch(int64_t rows, int64_t cols)
+      : storage(rows, (cols + 15) / 16 * 16),
+        view(storage.data(), rows, cols, Eigen::OuterStride<>(storage.cols())) {}
+  Matrix storage;
+  Rows view;
+};
+
+// Fills `real` with the mask of rows first.. at step t.
+void MaskColumn(const float* mask, int64_t first, int64_t steps, int64_t t, Rows* real) {
+  for (int64_t r = 0; r < real->rows(); ++r) {
+    real->row(r).setConstant(mask[(first + r) * steps + t]);
+  }
 }
 
 // Runs work(first_row, end_row) over the batch rows, one shard per thread.
@@ -139,20 +156,21 @@ class LstmSequenceOp : public OpKernel {
 
     auto work = [&](int64_t first, int64_t end) {
       const int64_t rows = end - first;
-      Array carry = Array::Zero(rows, units);
-      Array previous_carry(rows, units), real(rows, units);
+      Scratch z_buffer(rows, width), h_buffer(rows, units), c_buffer(rows, units);
+      Scratch previous_h_buffer(rows, units), previous_c_buffer(rows, units);
+      Scratch real_buffer(rows, units);
+      Rows &z = z_buffer.view, &h = h_buffer.view, &c = c_buffer.view;
+      Rows &previous_h = previous_h_buffer.view, &previous_c = previous_c_buffer.view;
+      h.setZero();  // zero initial state
+      c.setZero();
       for (int64_t t = 0; t < steps; ++t) {
-        Rows z(gates_data + (first * steps + t) * width, rows, width,
-               Eigen::OuterStride<>(steps * width));
         const int64_t projection_step = input_steps == 1 ? 0 : t;
         ConstRows x(projection_data + first * projection_stride + projection_step * width, rows,
                     width, Eigen::OuterStride<>(projection_stride));
         if (t == 0) {
-          z = x;  // zero initial state
+          z = x;
         } else {
-          ConstRows previous(hidden_data + (first * steps + t - 1) * units, rows, units,
-                             Eigen::OuterStride<>(steps * units));
-          z.noalias() = previous * recurrent;
+          z.noalias() = h * recurrent;
           z += x;
         }
         auto input_gate = z.leftCols(units).array();
@@ -163,27 +181,26 @@ class LstmSequenceOp : public OpKernel {
         forget_gate = forget_gate.logistic();
         candidate = candidate.tanh();
         output_gate = output_gate.logistic();
-        if (masked) previous_carry = carry;
-        carry = forget_gate * carry + input_gate * candidate;
-        Rows c(cell_data + (first * steps + t) * units, rows, units,
-               Eigen::OuterStride<>(steps * units));
-        Rows h(hidden_data + (first * steps + t) * units, rows, units,
-               Eigen::OuterStride<>(steps * units));
-        h = (output_gate * carry.tanh()).matrix();
+        if (masked) {
+          previous_h = h;
+          previous_c = c;
+        }
+        c.array() = forget_gate * c.array() + input_gate * candidate;
+        h.array() = output_gate * c.array().tanh();
         if (masked) {
           // Keras's masking: a masked step keeps the state, and outputs the
           // previous step's output (zero before the first real step).
-          MaskColumn(mask_data, first, rows, steps, t, &real);
-          carry = (real > 0.5f).select(carry, previous_carry);
-          if (t == 0) {
-            h = (real > 0.5f).select(h.array(), 0.0f).matrix();
-          } else {
-            ConstRows previous(hidden_data + (first * steps + t - 1) * units, rows, units,
-                               Eigen::OuterStride<>(steps * units));
-            h = (real > 0.5f).select(h.array(), previous.array()).matrix();
-          }
+          Rows& real = real_buffer.view;
+          MaskColumn(mask_data, first, steps, t, &real);
+          c.array() = (real.array() > 0.5f).select(c.array(), previous_c.array());
+          h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
         }
-        c = carry.matrix();
+        Rows(gates_data + (first * steps + t) * width, rows, width,
+             Eigen::OuterStride<>(steps * width)) = z;
+        Rows(cell_data + (first * steps + t) * units, rows, units,
+             Eigen::OuterStride<>(steps * units)) = c;
+        Rows(hidden_data + (first * steps + t) * units, rows, units,
+             Eigen::OuterStride<>(steps * units)) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
@@ -230,26 +247,34 @@ class LstmSequenceGradOp : public OpKernel {
 
     auto work = [&](int64_t first, int64_t end) {
       const int64_t rows = end - first;
+      Scratch g_buffer(rows, width), dz_buffer(rows, width);
+      Scratch c_buffer(rows, units), previous_c_buffer(rows, units);
+      Scratch hidden_total_buffer(rows, units), cell_tanh_buffer(rows, units);
+      Scratch cell_total_buffer(rows, units), real_buffer(rows, units);
       // Gradients flowing back into step t from step t + 1.
-      Matrix recurrent_grad = Matrix::Zero(rows, units);
-      Array carry_grad = Array::Zero(rows, units);
-      Array hidden_total(rows, units), cell_tanh(rows, units), cell_total(rows, units);
-      Array real(rows, units);
+      Scratch recurrent_grad_buffer(rows, units), carry_grad_buffer(rows, units);
+      Rows &g = g_buffer.view, &dz = dz_buffer.view, &c = c_buffer.view;
+      Rows &previous_c = previous_c_buffer.view, &real = real_buffer.view;
+      auto hidden_total = hidden_total_buffer.view.array();
+      auto cell_tanh = cell_tanh_buffer.view.array();
+      auto cell_total = cell_total_buffer.view.array();
+      Rows& recurrent_grad = recurrent_grad_buffer.view;
+      auto carry_grad = carry_grad_buffer.view.array();
+      recurrent_grad.setZero();
+      carry_grad.setZero();
+      auto input_gate = g.leftCols(units).array();
+      auto forget_gate = g.middleCols(units, units).array();
+      auto candidate = g.middleCols(2 * units, units).array();
+      auto output_gate = g.rightCols(units).array();
       for (int64_t t = steps - 1; t >= 0; --t) {
-        ConstRows g(gates_data + (first * steps + t) * width, rows, width,
-                    Eigen::OuterStride<>(steps * width));
-        auto input_gate = g.leftCols(units).array();
-        auto forget_gate = g.middleCols(units, units).array();
-        auto candidate = g.middleCols(2 * units, units).array();
-        auto output_gate = g.rightCols(units).array();
-        ConstRows c(cell_data + (first * steps + t) * units, rows, units,
-                    Eigen::OuterStride<>(steps * units));
-        ConstRows dh(hidden_grad_data + (first * steps + t) * units, rows, units,
-                     Eigen::OuterStride<>(steps * units));
-        Rows dz(grad_data + (first * steps + t) * width, rows, width,
-                Eigen::OuterStride<>(steps * width));
-
-        hidden_total = dh.array() + recurrent_grad.array();
+        g = ConstRows(gates_data + (first * steps + t) * width, rows, width,
+                      Eigen::OuterStride<>(steps * width));
+        c = ConstRows(cell_data + (first * steps + t) * units, rows, units,
+                      Eigen::OuterStride<>(steps * units));
+        // hidden_total = the output's own gradient + the recurrent one.
+        hidden_total_buffer.view = ConstRows(hidden_grad_data + (first * steps + t) * units, rows,
+                                             units, Eigen::OuterStride<>(steps * units));
+        hidden_total += recurrent_grad.array();
         cell_tanh = c.array().tanh();
         cell_total = carry_grad + hidden_total * output_gate * (1.0f - cell_tanh.square());
         dz.rightCols(units).array() =
@@ -258,8 +283,8 @@ class LstmSequenceGradOp : public OpKernel {
         dz.middleCols(2 * units, units).array() =
             cell_total * input_gate * (1.0f - candidate.square());
         if (t > 0) {
-          ConstRows previous_c(cell_data + (first * steps + t - 1) * units, rows, units,
-                               Eigen::OuterStride<>(steps * units));
+          previous_c = ConstRows(cell_data + (first * steps + t - 1) * units, rows, units,
+                                 Eigen::OuterStride<>(steps * units));
           dz.middleCols(units, units).array() =
               cell_total * previous_c.array() * forget_gate * (1.0f - forget_gate);
         } else {
@@ -268,20 +293,22 @@ class LstmSequenceGradOp : public OpKernel {
         if (masked) {
           // A masked step passed its state through unchanged: no gate
           // gradient, and the state's gradients flow straight to step t - 1.
-          MaskColumn(mask_data, first, rows, steps, t, &real);
+          MaskColumn(mask_data, first, steps, t, &real);
           for (int64_t r = 0; r < rows; ++r) {
             if (real(r, 0) < 0.5f) dz.row(r).setZero();
           }
-          carry_grad = (real > 0.5f).select(cell_total * forget_gate, carry_grad);
+          carry_grad = (real.array() > 0.5f).select(cell_total * forget_gate, carry_grad);
         } else {
           carry_grad = cell_total * forget_gate;
         }
         if (t > 0) {
           recurrent_grad.noalias() = dz * recurrent.transpose();
           if (masked) {
-            recurrent_grad.array() += (real > 0.5f).select(0.0f, hidden_total);
+            recurrent_grad.array() += (real.array() > 0.5f).select(0.0f, hidden_total);
           }
         }
+        Rows(grad_data + (first * steps + t) * width, rows, width,
+             Eigen::OuterStride<>(steps * width)) = dz;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 6, work);

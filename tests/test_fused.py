@@ -99,7 +99,7 @@ def test_fused_lstm_runs_inside_a_compiled_function_with_unknown_shapes():
 
 @pytest.mark.parametrize(
     "case",
-    ["dropout-in-training", "float64", "go-backwards", "relu"],
+    ["dropout-in-training", "float64", "go-backwards", "relu", "zero-output-for-mask"],
 )
 def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, monkeypatch):
     def refuse(*args, **kwargs):
@@ -111,6 +111,8 @@ def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, mo
         "float64": {"dtype": "float64"},
         "go-backwards": {"go_backwards": True},
         "relu": {"activation": "relu"},
+        # As Bidirectional sets it: masked steps output zeros, not the last output.
+        "zero-output-for-mask": {"zero_output_for_mask": True},
     }.get(case, {})
     keras_layer, fused_layer = _paired_layers(4, 2, None, False, **kwargs)
     x = np.random.default_rng(3).normal(size=(3, 5, 2)).astype(keras_layer.compute_dtype)
@@ -118,6 +120,10 @@ def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, mo
         # Random dropout masks differ from call to call: check that Keras's
         # LSTM ran (``refuse`` was not called) and that dropout acted.
         assert not np.allclose(fused_layer(x, training=True), keras_layer(x, training=False))
+    elif case == "zero-output-for-mask":
+        mask = tf.constant([[True] * 5, [True] * 2 + [False] * 3, [True] * 4 + [False]])
+        fused_out, keras_out = fused_layer(x, mask=mask), keras_layer(x, mask=mask)
+        np.testing.assert_allclose(fused_out, keras_out, rtol=1e-6)
     else:
         np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
 
@@ -136,6 +142,30 @@ def test_kernels_that_cannot_be_built_leave_keras_lstm_and_one_warning(
     keras_layer, fused_layer = _paired_layers(4, 2, None, True)
     x = np.ones((2, 3, 2), "float32")
     np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
+
+
+def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
+    # Loading and building are stood in for: a second real load of the
+    # library in one process would register its kernels twice.
+    monkeypatch.setattr(_fused, "_loaded", {})
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
+    damaged = _fused._library_path(["g++"])
+    damaged.write_bytes(b"damaged")
+    built = []
+
+    def build(compiler, library):
+        built.append(library)
+        library.write_bytes(b"built")
+
+    def load(path):
+        if open(path, "rb").read() != b"built":
+            raise tf.errors.NotFoundError(None, None, f"{path}: file too short")
+        return "kernels"
+
+    monkeypatch.setattr(_fused, "_build", build)
+    monkeypatch.setattr(_fused.tf, "load_op_library", load)
+    assert load_fused_kernels() == "kernels"
+    assert built == [damaged]
 
 
 def test_environment_variable_turns_the_kernel_off(monkeypatch):
@@ -158,6 +188,25 @@ def test_kernel_refuses_inconsistent_shapes():
         kernels.sklearn_lstmae_lstm_sequence(
             tf.zeros((2, 3, 8)), tf.zeros((2, 8)), tf.constant(3, tf.int32), tf.zeros((2, 2))
         )
+
+
+@needs_kernels
+@pytest.mark.parametrize("padded", [False, True], ids=["unpadded", "padded"])
+def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded):
+    # units=17 and 30 steps: rows of the kernel's [batch, time, 4 * units]
+    # tensors start at addresses of every alignment; computing there made a
+    # row's last bits depend on its index.
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 30, 2)).astype("float32")
+    if padded:
+        X[7, 21:] = np.nan
+    model = LSTMAutoencoderTransformer(units=17, epochs=1, random_state=0).fit(X)
+    codes = model.transform(X)
+    for start in (1, 2, 3, 5):
+        np.testing.assert_array_equal(model.transform(X[start:]), codes[start:])
+    np.testing.assert_array_equal(
+        model.inverse_transform(codes[1:]), model.inverse_transform(codes)[1:]
+    )
 
 
 @needs_kernels
