@@ -21,6 +21,7 @@ Only the engine's template networks use it; the networks users see are built
 from Keras's own layers and share the same weights.
 """
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -137,8 +138,28 @@ def _compile():
             # A damaged cached file: build it again once.
             logger.info("sklearn_lstmae: rebuilding the unloadable %s", library)
             library.unlink(missing_ok=True)
-    _build(compiler, library)
+    with _build_lock(library):
+        # Processes started together (a parallel grid search on a fresh
+        # machine) build once: the others wait, then find the library.
+        if not library.exists():
+            _build(compiler, library)
     return tf.load_op_library(str(library))
+
+
+@contextlib.contextmanager
+def _build_lock(library):
+    library.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: concurrent builds are still safe, only repeated
+        yield
+        return
+    with open(library.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def load_fused_kernels():
