@@ -173,6 +173,13 @@ def load_fused_kernels():
     -------
     module or None
         The op library of ``tf.load_op_library``.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._fused import load_fused_kernels
+    >>> kernels = load_fused_kernels()  # None without a C++ compiler
+    >>> kernels is None or hasattr(kernels, "sklearn_lstmae_lstm_sequence")
+    True
     """
     if os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
         return None
@@ -286,6 +293,19 @@ class FusedLSTM(keras.layers.LSTM):
         sequence. None reads ``(batch, timesteps, features)`` sequences.
     **kwargs
         Keras ``LSTM`` arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._fused import FusedLSTM
+    >>> tuple(FusedLSTM(4, return_sequences=True)(np.zeros((2, 5, 3), "float32")).shape)
+    (2, 5, 4)
+
+    A decoder's first layer reads its code as the input of every step:
+
+    >>> decoder_layer = FusedLSTM(4, repeats=5, return_sequences=True)
+    >>> tuple(decoder_layer(np.zeros((2, 3), "float32")).shape)
+    (2, 5, 4)
     """
 
     def __init__(self, units, repeats=None, **kwargs):
