@@ -146,6 +146,31 @@ class _WindowRule(TransformerMixin, BaseEstimator):
         n_out = math.ceil(self.n_timesteps_in_ / self.window_)
         return np.asarray([f"step{i}" for i in range(n_out)], dtype=object)
 
+    def _fits_the_configured_table(self, result):
+        """``result``, or a clear error where a configured table cannot hold it.
+
+        After a fit on a 2-D table with ``set_output(transform="pandas")`` (or
+        "polars"), sequences of other lengths give a list or other columns,
+        which scikit-learn's wrapping would turn into a shape error or a
+        NaN-filled frame.
+        """
+        # scikit-learn keeps set_output's choice here; it has no public getter.
+        container = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
+        if container == "default" or not self._names_out:
+            return result
+        n_columns = math.ceil(self.n_timesteps_in_ / self.window_)
+        if not (
+            isinstance(result, np.ndarray) and result.ndim == 2 and result.shape[1] == n_columns
+        ):
+            raise ValueError(
+                f"This {type(self).__name__} was fitted on a table of sequences of "
+                f"{self.n_timesteps_in_} steps and set to {container} output, whose "
+                f"{n_columns} columns these sequences do not fill (other lengths, or a "
+                "list of different lengths). Pass sequences of the fitted length, or call "
+                'set_output(transform="default") to get arrays or lists back.'
+            )
+        return result
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -243,7 +268,9 @@ class PiecewiseAggregate(_WindowRule):
                 # Windows made only of padding average to NaN: padding again.
                 warnings.simplefilter("ignore", RuntimeWarning)
                 values = np.nanmean(padded.reshape(len(values), n_windows, window, -1), 2)
-        return _like_input(values, sequences, -(-sequences.lengths // window))
+        return self._fits_the_configured_table(
+            _like_input(values, sequences, -(-sequences.lengths // window))
+        )
 
 
 class TimestepPatches(_WindowRule):
@@ -346,7 +373,9 @@ class TimestepPatches(_WindowRule):
         window = self.window_
         values = sequences.values
         if window == 1:
-            return _like_input(values, sequences, sequences.lengths)
+            return self._fits_the_configured_table(
+                _like_input(values, sequences, sequences.lengths)
+            )
         lengths = sequences.lengths
         windows_each = -(-lengths // window)
         padded, n_windows = _padded_to_whole_windows(values, window)

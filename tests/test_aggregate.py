@@ -147,6 +147,22 @@ def test_feature_names_only_where_the_output_has_fixed_columns():
 
 
 @pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+def test_a_configured_table_refuses_sequences_that_cannot_fill_it(shortener):
+    # Fitted on a 2-D table with one value per output step (patches: window 1).
+    X = np.random.default_rng(6).normal(size=(4, 12))
+    fitted = shortener(max_timesteps=12 if shortener is TimestepPatches else 4).fit(X)
+    ragged = [X[0], X[1, :7]]
+    assert isinstance(fitted.transform(ragged), list)  # default output: a list
+    fitted.set_output(transform="pandas")
+    assert fitted.transform(X).shape[0] == 4
+    for other in (ragged, [X[0, :7], X[1, :7]]):
+        with pytest.raises(ValueError, match='set_output\\(transform="default"\\)'):
+            fitted.transform(other)
+    fitted.set_output(transform="default")
+    assert isinstance(fitted.transform(ragged), list)
+
+
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
 @pytest.mark.parametrize("n_channels", [None, 2])
 def test_a_pandas_pipeline_passes_sequences_through_and_names_the_codes(shortener, n_channels):
     rng = np.random.default_rng(7)
