@@ -22,8 +22,8 @@ The three ways:
 
 lib    ``LSTMAutoencoderTransformer`` (standardize=False, no early stop, so
        the math is the plain model's). On CPU its tanh LSTMs (W2, W3) run
-       through the library's fused kernel where it could be built (the run
-       prints which); W1's relu LSTMs run Keras's own LSTM.
+       through the library's fused kernels where they could be built (the
+       run prints which); W1's relu LSTMs run Keras's own LSTM.
 keras  The model as a user writes it: functional Keras layers (Keras's
        default initializers, seeded), ``compile("adam", "mse")``,
        ``model.fit(X, X, ...)``, ``encoder.predict(X, batch_size=1024)``.
@@ -688,12 +688,12 @@ def main(argv=None):
     # Generic warm-up: TF/Keras process-wide one-time costs go to nobody's cold fit.
     keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])(np.zeros((1, 3), "float32"))
     tf.function(lambda x: tf.matmul(x, x))(tf.eye(3))
-    # The library's fused CPU LSTM kernel is compiled once per machine and
+    # The library's fused CPU LSTM/GRU kernels are compiled once per machine and
     # cached (about 20 s the first time): a one-time install cost, not a fit's.
     start = time.perf_counter()
     fused = load_fused_kernels() is not None
-    print(f"lib LSTM  {'fused CPU kernel' if fused else 'Keras LSTM (fused kernel unavailable)'}"
-          f" (loaded or built in {time.perf_counter() - start:.1f} s)", flush=True)
+    path = "fused CPU kernels" if fused else "Keras's layers (fused kernels unavailable)"
+    print(f"lib RNN   {path} (loaded or built in {time.perf_counter() - start:.1f} s)", flush=True)
 
     rows, notes, checks = [], [], []
     total_start = time.perf_counter()

@@ -1,9 +1,10 @@
-"""A fused CPU LSTM for the engine's training and inference templates.
+"""Fused CPU LSTM and GRU layers for the engine's training and inference templates.
 
-Keras's LSTM on CPU runs its time loop as a TensorFlow while loop of small ops;
-for W2 of ``benchmarks/run.py`` that dispatch overhead, not arithmetic, is most
-of a training step. :class:`FusedLSTM` computes the same function with the
-loop in one compiled op (``_lstm_kernel.cc``) and its gradient in another:
+Keras's LSTM and GRU on CPU run their time loop as a TensorFlow while loop of
+small ops; for W2 of ``benchmarks/run.py`` that dispatch overhead, not
+arithmetic, is most of a training step. :class:`FusedLSTM` and
+:class:`FusedGRU` compute the same functions with the loop in one compiled op
+(``_recurrent_kernels.cc``) and its gradient in another:
 
 - the input projection ``x @ kernel + bias`` is one large matrix product before
   the loop; a decoder whose input is its code repeated at every step
@@ -13,12 +14,13 @@ loop in one compiled op (``_lstm_kernel.cc``) and its gradient in another:
 The kernels are compiled with the system's C++ compiler on first use, against
 the installed TensorFlow, and cached (``SKLEARN_LSTMAE_CACHE_DIR``, by default
 ``~/.cache/sklearn_lstmae``). Wherever they cannot be used, the layer is
-Keras's own LSTM: no compiler or a failed build, a GPU (where Keras picks
-cuDNN), float64, dropout in training, other activations, reading backwards, or
-``SKLEARN_LSTMAE_FUSED_LSTM=0`` in the environment.
+Keras's own: no compiler or a failed build, a GPU (where Keras picks cuDNN),
+float64, dropout in training, other activations, reading backwards, a GRU
+with ``reset_after=False``, or ``SKLEARN_LSTMAE_FUSED_KERNELS=0`` in the
+environment.
 
-Only the engine's template networks use it; the networks users see are built
-from Keras's own layers and share the same weights.
+Only the engine's template networks use them; the networks users see are
+built from Keras's own layers and share the same weights.
 """
 
 import contextlib
@@ -37,12 +39,12 @@ import keras
 import tensorflow as tf
 from keras import tree
 
-__all__ = ["FusedLSTM", "fused_lstm", "load_fused_kernels"]
+__all__ = ["FusedGRU", "FusedLSTM", "fused_gru", "fused_lstm", "load_fused_kernels"]
 
 logger = logging.getLogger(__name__)
 
-SOURCE = Path(__file__).with_name("_lstm_kernel.cc")
-DISABLE_VARIABLE = "SKLEARN_LSTMAE_FUSED_LSTM"
+SOURCE = Path(__file__).with_name("_recurrent_kernels.cc")
+DISABLE_VARIABLE = "SKLEARN_LSTMAE_FUSED_KERNELS"
 CACHE_VARIABLE = "SKLEARN_LSTMAE_CACHE_DIR"
 
 _lock = threading.Lock()
@@ -99,7 +101,7 @@ def _library_path(compiler):
             ]
         )
     ).hexdigest()[:16]
-    return _cache_dir() / f"lstm_kernel_{key}.so"
+    return _cache_dir() / f"recurrent_kernels_{key}.so"
 
 
 def _build(compiler, library):
@@ -108,7 +110,7 @@ def _build(compiler, library):
     # half-written library.
     handle, partial = tempfile.mkstemp(suffix=".so.partial", dir=library.parent)
     os.close(handle)
-    logger.info("sklearn_lstmae: building the fused CPU LSTM kernel once, into %s", library)
+    logger.info("sklearn_lstmae: building the fused CPU LSTM/GRU kernels once, into %s", library)
     try:
         subprocess.run(
             _build_command(compiler, partial),
@@ -163,7 +165,7 @@ def _build_lock(library):
 
 
 def load_fused_kernels():
-    """The compiled fused-LSTM ops, or None where they cannot be used.
+    """The compiled fused LSTM and GRU ops, or None where they cannot be used.
 
     Built on the first call on a machine (about 20 s), then loaded from the
     cache. Never raises: any failure is logged once per process and the
@@ -190,14 +192,53 @@ def load_fused_kernels():
             except Exception as error:  # any failure at all means: use Keras's LSTM
                 detail = getattr(error, "stderr", "") or ""
                 logger.warning(
-                    "sklearn_lstmae: the fused CPU LSTM kernel is unavailable (%s%s); "
-                    "training uses Keras's LSTM, which is slower on CPU but computes "
-                    "the same function.",
+                    "sklearn_lstmae: the fused CPU LSTM/GRU kernels are unavailable (%s%s); "
+                    "training uses Keras's layers, which are slower on CPU but compute "
+                    "the same functions.",
                     error,
                     f": {detail[-2000:]}" if detail else "",
                 )
                 _loaded["kernels"] = None
         return _loaded["kernels"]
+
+
+def _project(inputs, kernel, bias, repeats):
+    """``inputs @ kernel + bias`` as one product: (projection, timesteps)."""
+    if repeats is None:
+        batch, steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
+        flat = tf.reshape(inputs, (-1, inputs.shape[-1]))
+        return tf.reshape(tf.matmul(flat, kernel) + bias, (batch, steps, -1)), steps
+    return (tf.matmul(inputs, kernel) + bias)[:, None, :], tf.constant(repeats, tf.int32)
+
+
+def _input_gradients(inputs, kernel, projection_grad, repeats):
+    """Gradients of inputs, kernel and bias from that of the projection."""
+    width = projection_grad.shape[-1]
+    if repeats is None:
+        flat = tf.reshape(inputs, (-1, inputs.shape[-1]))
+        flat_grad = tf.reshape(projection_grad, (-1, width))
+        kernel_grad = tf.matmul(flat, flat_grad, transpose_a=True)
+        inputs_grad = tf.reshape(tf.matmul(flat_grad, kernel, transpose_b=True), tf.shape(inputs))
+        return inputs_grad, kernel_grad, tf.reduce_sum(flat_grad, axis=0)
+    # The input is the same at every step: its gradients add up.
+    step_sum = tf.reduce_sum(projection_grad, axis=1)
+    kernel_grad = tf.matmul(inputs, step_sum, transpose_a=True)
+    inputs_grad = tf.matmul(step_sum, kernel, transpose_b=True)
+    return inputs_grad, kernel_grad, tf.reduce_sum(step_sum, axis=0)
+
+
+def _recurrent_kernel_gradient(hidden, recurrent_grad):
+    """Sum over steps t >= 1 of ``h[t-1]^T g[t]``, as one product (h[-1] is 0)."""
+    return tf.matmul(
+        tf.reshape(hidden[:, :-1], (-1, hidden.shape[-1])),
+        tf.reshape(recurrent_grad[:, 1:], (-1, recurrent_grad.shape[-1])),
+        transpose_a=True,
+    )
+
+
+def _mask_values(mask):
+    # Not an input of the differentiated function: a mask has no gradient.
+    return tf.zeros((0, 0)) if mask is None else tf.cast(mask, tf.float32)
 
 
 def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
@@ -227,18 +268,11 @@ def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
     which training never needs.
     """
     kernels = load_fused_kernels()
-    # Not an input of the differentiated function: a mask has no gradient.
-    mask = tf.zeros((0, 0)) if mask is None else tf.cast(mask, tf.float32)
+    mask = _mask_values(mask)
 
     @tf.custom_gradient
     def run(inputs, kernel, recurrent_kernel, bias):
-        if repeats is None:
-            batch, steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
-            flat = tf.reshape(inputs, (-1, inputs.shape[-1]))
-            projection = tf.reshape(tf.matmul(flat, kernel) + bias, (batch, steps, -1))
-        else:
-            steps = tf.constant(repeats, tf.int32)
-            projection = (tf.matmul(inputs, kernel) + bias)[:, None, :]
+        projection, steps = _project(inputs, kernel, bias, repeats)
         hidden, cell, gates = kernels.sklearn_lstmae_lstm_sequence(
             projection, recurrent_kernel, steps, mask
         )
@@ -247,28 +281,59 @@ def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
             grad = kernels.sklearn_lstmae_lstm_sequence_grad(
                 recurrent_kernel, gates, cell, hidden_grad, mask
             )
-            width = grad.shape[-1]
-            units = recurrent_kernel.shape[0]
-            # dR = sum over steps t >= 1 of h[t-1]^T dz[t], as one product.
-            recurrent_grad = tf.matmul(
-                tf.reshape(hidden[:, :-1], (-1, units)),
-                tf.reshape(grad[:, 1:], (-1, width)),
-                transpose_a=True,
-            )
-            if repeats is None:
-                flat_grad = tf.reshape(grad, (-1, width))
-                kernel_grad = tf.matmul(flat, flat_grad, transpose_a=True)
-                bias_grad = tf.reduce_sum(flat_grad, axis=0)
-                inputs_grad = tf.reshape(
-                    tf.matmul(flat_grad, kernel, transpose_b=True), tf.shape(inputs)
-                )
-            else:
-                # The input is the same at every step: its gradients add up.
-                step_sum = tf.reduce_sum(grad, axis=1)
-                kernel_grad = tf.matmul(inputs, step_sum, transpose_a=True)
-                bias_grad = tf.reduce_sum(step_sum, axis=0)
-                inputs_grad = tf.matmul(step_sum, kernel, transpose_b=True)
+            inputs_grad, kernel_grad, bias_grad = _input_gradients(inputs, kernel, grad, repeats)
+            recurrent_grad = _recurrent_kernel_gradient(hidden, grad)
             return inputs_grad, kernel_grad, recurrent_grad, bias_grad
+
+        return hidden, gradient
+
+    return run(inputs, kernel, recurrent_kernel, bias)
+
+
+def fused_gru(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
+    """All hidden states of a GRU with Keras's equations (``reset_after=True``).
+
+    Parameters
+    ----------
+    inputs : tf.Tensor
+        As in :func:`fused_lstm`.
+    kernel, recurrent_kernel, bias : tf.Tensor
+        Keras's ``GRUCell`` weights, gates ordered z, r, h; ``bias`` is
+        ``(2, 3 * units)``: the input bias, then the recurrent one.
+    repeats : int, optional
+        Number of steps of a constant input.
+    mask : tf.Tensor, optional
+        As in :func:`fused_lstm`.
+
+    Returns
+    -------
+    hidden : tf.Tensor
+        ``(batch, timesteps, units)``, float32.
+    """
+    kernels = load_fused_kernels()
+    mask = _mask_values(mask)
+
+    @tf.custom_gradient
+    def run(inputs, kernel, recurrent_kernel, bias):
+        projection, steps = _project(inputs, kernel, bias[0], repeats)
+        hidden, gates = kernels.sklearn_lstmae_gru_sequence(
+            projection, recurrent_kernel, bias[1], steps, mask
+        )
+
+        def gradient(hidden_grad):
+            projection_grad, recurrent_grad = kernels.sklearn_lstmae_gru_sequence_grad(
+                recurrent_kernel, gates, hidden, hidden_grad, mask
+            )
+            inputs_grad, kernel_grad, input_bias_grad = _input_gradients(
+                inputs, kernel, projection_grad, repeats
+            )
+            recurrent_bias_grad = tf.reduce_sum(recurrent_grad, axis=(0, 1))
+            return (
+                inputs_grad,
+                kernel_grad,
+                _recurrent_kernel_gradient(hidden, recurrent_grad),
+                tf.stack([input_bias_grad, recurrent_bias_grad]),
+            )
 
         return hidden, gradient
 
@@ -279,8 +344,80 @@ def _has_gpu():
     return bool(tf.config.list_logical_devices("GPU"))
 
 
+class _FusedRecurrence:
+    """What FusedLSTM and FusedGRU share: ``repeats``, eligibility and the call."""
+
+    def __init__(self, units, repeats=None, **kwargs):
+        super().__init__(units, **kwargs)
+        self.repeats = repeats
+        if repeats is not None:
+            self.input_spec = keras.layers.InputSpec(ndim=2)
+
+    def _sequence_shape(self, input_shape):
+        if self.repeats is None:
+            return input_shape
+        return (input_shape[0], self.repeats, input_shape[-1])
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        super().build(self._sequence_shape(sequences_shape), initial_state_shape)
+        if self.repeats is not None:
+            self.input_spec = keras.layers.InputSpec(ndim=2)
+
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        return super().compute_output_shape(
+            self._sequence_shape(sequences_shape), initial_state_shape
+        )
+
+    def compute_mask(self, inputs, mask=None):
+        return None if self.repeats is not None else super().compute_mask(inputs, mask)
+
+    def _cell_fusable(self):
+        raise NotImplementedError
+
+    def _fusable(self, initial_state, mask, training):
+        cell = self.cell
+        return (
+            initial_state is None
+            and not self.go_backwards
+            and not self.stateful
+            and not self.return_state
+            and not (mask is not None and self.zero_output_for_mask)
+            and cell.use_bias
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+            and not (training and (cell.dropout or cell.recurrent_dropout))
+            and self._cell_fusable()
+            and self.compute_dtype == "float32"
+            and not _has_gpu()
+            and load_fused_kernels() is not None
+        )
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if not self._fusable(initial_state, mask, training):
+            if self.repeats is not None:
+                sequences = keras.ops.repeat(sequences[:, None, :], self.repeats, axis=1)
+            return super().call(
+                sequences, initial_state=initial_state, mask=mask, training=training
+            )
+        cell = self.cell
+        if tree.is_nested(mask):
+            mask = mask[0]
+        hidden = self._fused_function()(
+            tf.convert_to_tensor(sequences),
+            tf.convert_to_tensor(cell.kernel),
+            tf.convert_to_tensor(cell.recurrent_kernel),
+            tf.convert_to_tensor(cell.bias),
+            repeats=self.repeats,
+            mask=mask,
+        )
+        return hidden if self.return_sequences else hidden[:, -1]
+
+    def get_config(self):
+        return {**super().get_config(), "repeats": self.repeats}
+
+
 @keras.saving.register_keras_serializable(package="sklearn_lstmae")
-class FusedLSTM(keras.layers.LSTM):
+class FusedLSTM(_FusedRecurrence, keras.layers.LSTM):
     """Keras's ``LSTM`` that trains faster on CPU: same weights, same function.
 
     Parameters
@@ -308,66 +445,38 @@ class FusedLSTM(keras.layers.LSTM):
     (2, 5, 4)
     """
 
-    def __init__(self, units, repeats=None, **kwargs):
-        super().__init__(units, **kwargs)
-        self.repeats = repeats
-        if repeats is not None:
-            self.input_spec = keras.layers.InputSpec(ndim=2)
+    def _cell_fusable(self):
+        return True
 
-    def _sequence_shape(self, input_shape):
-        if self.repeats is None:
-            return input_shape
-        return (input_shape[0], self.repeats, input_shape[-1])
+    def _fused_function(self):
+        return fused_lstm
 
-    def build(self, sequences_shape, initial_state_shape=None):
-        super().build(self._sequence_shape(sequences_shape), initial_state_shape)
-        if self.repeats is not None:
-            self.input_spec = keras.layers.InputSpec(ndim=2)
 
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
-        return super().compute_output_shape(
-            self._sequence_shape(sequences_shape), initial_state_shape
-        )
+@keras.saving.register_keras_serializable(package="sklearn_lstmae")
+class FusedGRU(_FusedRecurrence, keras.layers.GRU):
+    """Keras's ``GRU`` that trains faster on CPU: same weights, same function.
 
-    def compute_mask(self, inputs, mask=None):
-        return None if self.repeats is not None else super().compute_mask(inputs, mask)
+    The kernel computes Keras's default ``reset_after=True`` form; other
+    forms run Keras's own GRU.
 
-    def _fusable(self, initial_state, mask, training):
-        cell = self.cell
-        return (
-            initial_state is None
-            and not self.go_backwards
-            and not self.stateful
-            and not self.return_state
-            and not (mask is not None and self.zero_output_for_mask)
-            and cell.use_bias
-            and cell.activation is keras.activations.tanh
-            and cell.recurrent_activation is keras.activations.sigmoid
-            and not (training and (cell.dropout or cell.recurrent_dropout))
-            and self.compute_dtype == "float32"
-            and not _has_gpu()
-            and load_fused_kernels() is not None
-        )
+    Parameters
+    ----------
+    units : int
+    repeats : int, optional
+        As in :class:`FusedLSTM`.
+    **kwargs
+        Keras ``GRU`` arguments.
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        if not self._fusable(initial_state, mask, training):
-            if self.repeats is not None:
-                sequences = keras.ops.repeat(sequences[:, None, :], self.repeats, axis=1)
-            return super().call(
-                sequences, initial_state=initial_state, mask=mask, training=training
-            )
-        cell = self.cell
-        if tree.is_nested(mask):
-            mask = mask[0]
-        hidden = fused_lstm(
-            tf.convert_to_tensor(sequences),
-            tf.convert_to_tensor(cell.kernel),
-            tf.convert_to_tensor(cell.recurrent_kernel),
-            tf.convert_to_tensor(cell.bias),
-            repeats=self.repeats,
-            mask=mask,
-        )
-        return hidden if self.return_sequences else hidden[:, -1]
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._fused import FusedGRU
+    >>> tuple(FusedGRU(4)(np.zeros((2, 5, 3), "float32")).shape)
+    (2, 4)
+    """
 
-    def get_config(self):
-        return {**super().get_config(), "repeats": self.repeats}
+    def _cell_fusable(self):
+        return self.cell.reset_after
+
+    def _fused_function(self):
+        return fused_gru

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 import keras
 
-from ._fused import FusedLSTM
+from ._fused import FusedGRU, FusedLSTM
 
 __all__ = ["NetworkSpec", "Standardization", "build_networks"]
 
@@ -226,6 +226,8 @@ class TemporalPooling(keras.layers.Layer):
 
 
 RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+# The engine's templates: the same layers with the time loop in one CPU op.
+FUSED_LAYERS = {"lstm": FusedLSTM, "gru": FusedGRU}
 
 
 class _Seeds:
@@ -244,8 +246,8 @@ def _recurrent_layer(
 ):
     extra = {}
     layer_class = RECURRENT_LAYERS[spec.cell]
-    if fused and spec.cell == "lstm":
-        layer_class, extra = FusedLSTM, {"repeats": repeats}
+    if fused:
+        layer_class, extra = FUSED_LAYERS[spec.cell], {"repeats": repeats}
     return layer_class(
         n_units,
         **extra,
@@ -302,7 +304,7 @@ def _recurrent_stack(
 
 
 def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed, fused):
-    if fused and spec.cell == "lstm":
+    if fused:
         # The fused first layer reads the code itself as its input at every
         # step and projects it once per sequence instead of once per step.
         x, repeats = code, n_steps
@@ -358,7 +360,8 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True, fused
         sequence instead: the same function and weights, a third faster to
         train.
     fused : bool, default=False
-        Build LSTM layers as :class:`~sklearn_lstmae._fused.FusedLSTM`, and
+        Build recurrent layers as :class:`~sklearn_lstmae._fused.FusedLSTM`
+        or :class:`~sklearn_lstmae._fused.FusedGRU`, and
         decoders without ``RepeatVector`` (their first layer repeats the code
         itself): the same function and the same weights in the same order,
         with the time loop in one compiled op on CPU. The engine's templates

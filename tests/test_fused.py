@@ -1,4 +1,4 @@
-"""The fused CPU LSTM computes Keras's LSTM: outputs and gradients, and its fallbacks."""
+"""The fused CPU LSTM and GRU compute Keras's layers: outputs, gradients, fallbacks."""
 
 import logging
 
@@ -7,20 +7,23 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from sklearn_lstmae import LSTMAutoencoderTransformer, _engine, _fused
-from sklearn_lstmae._fused import FusedLSTM, load_fused_kernels
+from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer, _engine, _fused
+from sklearn_lstmae._fused import FusedGRU, FusedLSTM, load_fused_kernels
 
 needs_kernels = pytest.mark.skipif(
     load_fused_kernels() is None,
-    reason="the fused LSTM kernel could not be built here (no C++ compiler?); "
-    "the library falls back to Keras's LSTM, covered by the other tests",
+    reason="the fused kernels could not be built here (no C++ compiler?); "
+    "the library falls back to Keras's layers, covered by the other tests",
 )
+LAYERS = {"lstm": (keras.layers.LSTM, FusedLSTM), "gru": (keras.layers.GRU, FusedGRU)}
+cells = pytest.mark.parametrize("cell", list(LAYERS))
 
 
-def _paired_layers(units, n_features, repeats, return_sequences, seed=0, **kwargs):
-    """A Keras LSTM and a FusedLSTM with the same random weights."""
-    keras_layer = keras.layers.LSTM(units, return_sequences=return_sequences, **kwargs)
-    fused_layer = FusedLSTM(units, repeats=repeats, return_sequences=return_sequences, **kwargs)
+def _paired_layers(units, n_features, repeats, return_sequences, cell="lstm", seed=0, **kwargs):
+    """A Keras layer and its fused twin with the same random weights."""
+    keras_class, fused_class = LAYERS[cell]
+    keras_layer = keras_class(units, return_sequences=return_sequences, **kwargs)
+    fused_layer = fused_class(units, repeats=repeats, return_sequences=return_sequences, **kwargs)
     keras_layer.build((None, repeats or 3, n_features))
     fused_layer.build((None, n_features) if repeats else (None, 3, n_features))
     rng = np.random.default_rng(seed)
@@ -41,12 +44,13 @@ def _outputs_and_gradients(layer, x, weights_of_output, mask=None):
 
 
 @needs_kernels
+@cells
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("repeats", [None, 6], ids=["sequences", "repeated-code"])
-def test_fused_lstm_matches_keras_lstm(repeats, return_sequences):
+def test_fused_layer_matches_keras_layer(repeats, return_sequences, cell):
     # 37 rows: uneven shards over the intra-op threads.
     n_rows, n_steps, n_features, units = 37, 6, 3, 5
-    keras_layer, fused_layer = _paired_layers(units, n_features, repeats, return_sequences)
+    keras_layer, fused_layer = _paired_layers(units, n_features, repeats, return_sequences, cell)
     rng = np.random.default_rng(1)
     x = rng.normal(size=(n_rows, n_features) if repeats else (n_rows, n_steps, n_features))
     x = x.astype("float32")
@@ -65,12 +69,13 @@ def test_fused_lstm_matches_keras_lstm(repeats, return_sequences):
 
 
 @needs_kernels
+@cells
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_fused_lstm_matches_keras_lstm_on_masked_steps(return_sequences):
+def test_fused_layer_matches_keras_layer_on_masked_steps(return_sequences, cell):
     # Keras's masking: a masked step keeps the state and repeats the last
     # output. Right padding as the library makes it, and any other pattern.
     n_rows, n_steps, n_features, units = 9, 7, 2, 4
-    keras_layer, fused_layer = _paired_layers(units, n_features, None, return_sequences)
+    keras_layer, fused_layer = _paired_layers(units, n_features, None, return_sequences, cell)
     rng = np.random.default_rng(4)
     x = rng.normal(size=(n_rows, n_steps, n_features)).astype("float32")
     mask = np.ones((n_rows, n_steps), bool)
@@ -90,22 +95,36 @@ def test_fused_lstm_matches_keras_lstm_on_masked_steps(return_sequences):
 
 
 @needs_kernels
-def test_fused_lstm_runs_inside_a_compiled_function_with_unknown_shapes():
-    keras_layer, fused_layer = _paired_layers(4, 2, None, True)
+@cells
+def test_fused_layer_runs_inside_a_compiled_function_with_unknown_shapes(cell):
+    keras_layer, fused_layer = _paired_layers(4, 2, None, True, cell)
     run = tf.function(fused_layer, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)])
     x = np.random.default_rng(2).normal(size=(3, 9, 2)).astype("float32")
     np.testing.assert_allclose(run(x), keras_layer(x), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(
-    "case",
-    ["dropout-in-training", "float64", "go-backwards", "relu", "zero-output-for-mask"],
+    "cell, case",
+    [
+        *(
+            (cell, case)
+            for cell in LAYERS
+            for case in (
+                "dropout-in-training",
+                "float64",
+                "go-backwards",
+                "relu",
+                "zero-output-for-mask",
+            )
+        ),
+        ("gru", "reset-before"),
+    ],
 )
-def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, monkeypatch):
+def test_fused_layer_falls_back_to_keras_where_the_kernel_does_not_apply(cell, case, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the fused kernel must not run here")
 
-    monkeypatch.setattr(_fused, "fused_lstm", refuse)
+    monkeypatch.setattr(_fused, f"fused_{cell}", refuse)
     kwargs = {
         "dropout-in-training": {"dropout": 0.3, "seed": 1},
         "float64": {"dtype": "float64"},
@@ -113,8 +132,10 @@ def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, mo
         "relu": {"activation": "relu"},
         # As Bidirectional sets it: masked steps output zeros, not the last output.
         "zero-output-for-mask": {"zero_output_for_mask": True},
+        # The GRU form that applies the reset gate before the recurrent product.
+        "reset-before": {"reset_after": False},
     }.get(case, {})
-    keras_layer, fused_layer = _paired_layers(4, 2, None, False, **kwargs)
+    keras_layer, fused_layer = _paired_layers(4, 2, None, False, cell, **kwargs)
     x = np.random.default_rng(3).normal(size=(3, 5, 2)).astype(keras_layer.compute_dtype)
     if case == "dropout-in-training":
         # Random dropout masks differ from call to call: check that Keras's
@@ -128,7 +149,7 @@ def test_fused_lstm_falls_back_to_keras_where_the_kernel_does_not_apply(case, mo
         np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
 
 
-def test_kernels_that_cannot_be_built_leave_keras_lstm_and_one_warning(
+def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
     tmp_path, monkeypatch, caplog
 ):
     monkeypatch.setattr(_fused, "_loaded", {})
@@ -138,7 +159,7 @@ def test_kernels_that_cannot_be_built_leave_keras_lstm_and_one_warning(
         assert load_fused_kernels() is None
         assert load_fused_kernels() is None
     assert len(caplog.records) == 1
-    assert "uses Keras's LSTM" in caplog.records[0].getMessage()
+    assert "uses Keras's layers" in caplog.records[0].getMessage()
     keras_layer, fused_layer = _paired_layers(4, 2, None, True)
     x = np.ones((2, 3, 2), "float32")
     np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
@@ -169,7 +190,7 @@ def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
 
 
 def test_environment_variable_turns_the_kernel_off(monkeypatch):
-    monkeypatch.setenv("SKLEARN_LSTMAE_FUSED_LSTM", "0")
+    monkeypatch.setenv("SKLEARN_LSTMAE_FUSED_KERNELS", "0")
     assert load_fused_kernels() is None
 
 
@@ -191,8 +212,9 @@ def test_kernel_refuses_inconsistent_shapes():
 
 
 @needs_kernels
+@cells
 @pytest.mark.parametrize("padded", [False, True], ids=["unpadded", "padded"])
-def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded):
+def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded, cell):
     # units=17 and 30 steps: rows of the kernel's [batch, time, 4 * units]
     # tensors start at addresses of every alignment; computing there made a
     # row's last bits depend on its index.
@@ -200,7 +222,7 @@ def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded):
     X = rng.normal(size=(300, 30, 2)).astype("float32")
     if padded:
         X[7, 21:] = np.nan
-    model = LSTMAutoencoderTransformer(units=17, epochs=1, random_state=0).fit(X)
+    model = LSTMAutoencoderTransformer(units=17, cell=cell, epochs=1, random_state=0).fit(X)
     codes = model.transform(X)
     for start in (1, 2, 3, 5):
         np.testing.assert_array_equal(model.transform(X[start:]), codes[start:])
@@ -210,20 +232,34 @@ def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded):
 
 
 @needs_kernels
-def test_estimator_fits_the_same_with_and_without_the_kernel(monkeypatch):
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"cell": "gru", "code": "pooled"}, {"cell": "gru", "units": (6, 4), "composite": True}],
+    ids=["lstm", "gru-pooled", "gru-stacked-composite"],
+)
+def test_estimator_fits_the_same_with_and_without_the_kernel(params, monkeypatch):
     rng = np.random.default_rng(0)
     steps = np.linspace(0, 3, 12)
     X = np.sin(steps[None, :, None] * rng.uniform(1, 3, (40, 1, 2)) + rng.uniform(0, 3, (40, 1, 2)))
+    params = dict(params)
+    composite = params.pop("composite", False)
+    # The composite reads 9 steps and predicts the next 2.
+    X, future = (X[:, :9].copy(), X[:, 9:11]) if composite else (X, None)
+    X[3, 6:] = np.nan  # one shorter sequence: the masked kernels train too
 
     def fit():
         # A fresh engine cache: the compiled functions are traced anew.
         monkeypatch.setattr(_engine, "_cache", type(_engine._cache)())
-        model = LSTMAutoencoderTransformer(units=8, epochs=5, batch_size=16, random_state=0)
-        return model.fit(X)
+        settings = {"units": 8, "epochs": 5, "batch_size": 16, "random_state": 0, **params}
+        if composite:
+            return CompositeLSTMRegressor(**settings).fit(X, future)
+        return LSTMAutoencoderTransformer(**settings).fit(X)
 
     fused = fit()
-    monkeypatch.setenv("SKLEARN_LSTMAE_FUSED_LSTM", "0")
+    monkeypatch.setenv("SKLEARN_LSTMAE_FUSED_KERNELS", "0")
     plain = fit()
     np.testing.assert_allclose(fused.history_["loss"], plain.history_["loss"], rtol=1e-4)
     np.testing.assert_allclose(fused.transform(X), plain.transform(X), rtol=1e-4, atol=1e-5)
+    if composite:
+        np.testing.assert_allclose(fused.predict(X), plain.predict(X), rtol=1e-4, atol=1e-5)
     assert fused.history_["loss"][-1] < fused.history_["loss"][0]  # it trained

@@ -77,12 +77,13 @@ def test_spec_round_trips_through_plain_data(spec):
 )
 def test_training_template_computes_the_users_network(spec, mask_padding, monkeypatch):
     # The engine trains templates whose decoders apply the output Dense to the
-    # whole sequence instead of through TimeDistributed, and whose LSTMs are
-    # FusedLSTM (decoders without RepeatVector): the same weights, the same
-    # outputs and the same gradients.
+    # whole sequence instead of through TimeDistributed, and whose recurrent
+    # layers are FusedLSTM or FusedGRU (decoders without RepeatVector): the
+    # same weights, the same outputs and the same gradients.
     import tensorflow as tf
 
-    from sklearn_lstmae._fused import FusedLSTM, load_fused_kernels
+    import sklearn_lstmae._fused as fused_module
+    from sklearn_lstmae._fused import FusedGRU, FusedLSTM, load_fused_kernels
 
     users = build_networks(spec, seed=3)["model"]
     template = build_networks(
@@ -91,9 +92,9 @@ def test_training_template_computes_the_users_network(spec, mask_padding, monkey
     assert [v.shape for v in users.weights] == [v.shape for v in template.weights]
     template_layers = {type(layer).__name__ for layer in _all_layers(template)}
     assert "TimeDistributed" not in template_layers
-    if spec.cell == "lstm":
-        assert "FusedLSTM" in template_layers and "RepeatVector" not in template_layers
-    assert not any(type(layer) is FusedLSTM for layer in _all_layers(users))
+    fused_class = {"lstm": FusedLSTM, "gru": FusedGRU}[spec.cell]
+    assert fused_class.__name__ in template_layers and "RepeatVector" not in template_layers
+    assert not any(isinstance(layer, (FusedLSTM, FusedGRU)) for layer in _all_layers(users))
     template.set_weights(users.get_weights())
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, spec.n_timesteps, spec.n_features)).astype("float32")
@@ -107,18 +108,17 @@ def test_training_template_computes_the_users_network(spec, mask_padding, monkey
             loss = sum(tf.reduce_sum(tf.sin(3.0 * out)) for out in outputs)
         return outputs, tape.gradient(loss, model.trainable_variables)
 
-    fused_runs = load_fused_kernels() is not None and spec.cell == "lstm"
+    fused_runs = load_fused_kernels() is not None
     calls = []
     if fused_runs:
-        import sklearn_lstmae._fused as fused_module
-
-        original = fused_module.fused_lstm
+        function_name = f"fused_{spec.cell}"
+        original = getattr(fused_module, function_name)
 
         def counted(*args, **kwargs):
             calls.append(kwargs.get("repeats"))
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(fused_module, "fused_lstm", counted)
+        monkeypatch.setattr(fused_module, function_name, counted)
     (users_out, users_grad), (template_out, template_grad) = map(
         outputs_and_gradients, (users, template)
     )
@@ -126,7 +126,7 @@ def test_training_template_computes_the_users_network(spec, mask_padding, monkey
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
     assert max(float(tf.reduce_max(tf.abs(g))) for g in users_grad) > 1e-3  # not vacuous
     if fused_runs:
-        # Every LSTM layer runs fused, masked or not.
+        # Every recurrent layer runs fused, masked or not.
         assert len(calls) == len(spec.units) * (3 if spec.n_future else 2)
 
 

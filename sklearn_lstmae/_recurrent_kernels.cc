@@ -1,17 +1,18 @@
-// Fused LSTM recurrence for CPU training: the whole time loop in one op.
+// Fused LSTM and GRU recurrences for CPU training: the whole time loop in one op.
 //
-// Keras's LSTM on CPU runs one TensorFlow while-loop iteration per time step,
-// about fourteen small ops forward and more backward, so a 50-step sequence
-// costs hundreds of op dispatches per batch. These two kernels run the loop in
-// C++ instead: per step one matrix product (Eigen) and the gate arithmetic,
-// vectorized over Eigen arrays. The batch rows are split across TensorFlow's
-// intra-op threads; rows are independent, so the threads never synchronize.
+// Keras's LSTM and GRU on CPU run one TensorFlow while-loop iteration per time
+// step, about fourteen small ops forward and more backward, so a 50-step
+// sequence costs hundreds of op dispatches per batch. These kernels run the
+// loop in C++ instead: per step one matrix product (Eigen) and the gate
+// arithmetic, vectorized over Eigen arrays. The batch rows are split across
+// TensorFlow's intra-op threads; rows are independent, so the threads never
+// synchronize.
 //
 // Only the recurrence is here. The input projection (x @ kernel + bias) is
 // one large matrix product done by TensorFlow before the loop, and the weight
-// gradients are large products after it (see _fused.py). Gate order and
-// activations are Keras's: i, f, c, o; sigmoid gates, tanh candidate and
-// output; zero initial state.
+// gradients are large products after it (see _fused.py). Gate orders and
+// activations are Keras's: LSTM i, f, c, o; GRU z, r, h (reset_after=True);
+// sigmoid gates, tanh elsewhere; zero initial state; Keras's masking.
 //
 // sklearn_lstmae compiles this file on first use (see _fused.py).
 
@@ -318,3 +319,246 @@ class LstmSequenceGradOp : public OpKernel {
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequence").Device(DEVICE_CPU), LstmSequenceOp);
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequenceGrad").Device(DEVICE_CPU),
                         LstmSequenceGradOp);
+
+// ---------------------------------------------------------------------------
+// GRU, Keras's reset_after=True form (its default): gates z, r, h;
+//   rec = h @ recurrent_kernel + recurrent_bias
+//   z = sigmoid(x_z + rec_z), r = sigmoid(x_r + rec_r)
+//   candidate = tanh(x_h + r * rec_h), h' = z * h + (1 - z) * candidate
+// The input projection x @ kernel + input_bias comes in, as for the LSTM.
+
+REGISTER_OP("SklearnLstmaeGruSequence")
+    .Input("input_projection: float")  // [batch, 1 or timesteps, 3 * units]
+    .Input("recurrent_kernel: float")  // [units, 3 * units]
+    .Input("recurrent_bias: float")    // [3 * units]
+    .Input("timesteps: int32")         // scalar
+    .Input("mask: float")              // [batch, timesteps] of 1 (real) / 0, or empty
+    .Output("hidden: float")           // [batch, timesteps, units]
+    .Output("gates: float")            // [batch, timesteps, 4 * units]: z, r, candidate, rec_h
+    .SetShapeFn([](InferenceContext* c) {
+      ShapeHandle projection, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &recurrent));
+      DimensionHandle batch = c->Dim(projection, 0);
+      DimensionHandle units = c->Dim(recurrent, 0);
+      DimensionHandle gate_width;
+      TF_RETURN_IF_ERROR(c->Multiply(units, 4, &gate_width));
+      c->set_output(0, c->MakeShape({batch, c->UnknownDim(), units}));
+      c->set_output(1, c->MakeShape({batch, c->UnknownDim(), gate_width}));
+      return absl::OkStatus();
+    });
+
+REGISTER_OP("SklearnLstmaeGruSequenceGrad")
+    .Input("recurrent_kernel: float")  // [units, 3 * units]
+    .Input("gates: float")             // [batch, timesteps, 4 * units]
+    .Input("hidden: float")            // [batch, timesteps, units]
+    .Input("hidden_grad: float")       // [batch, timesteps, units]
+    .Input("mask: float")              // as in the forward op
+    .Output("input_grad: float")       // [batch, timesteps, 3 * units]: of x @ kernel + bias
+    .Output("recurrent_grad: float")   // [batch, timesteps, 3 * units]: of rec
+    .SetShapeFn([](InferenceContext* c) {
+      ShapeHandle hidden;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 3, &hidden));
+      DimensionHandle width;
+      TF_RETURN_IF_ERROR(c->Multiply(c->Dim(hidden, 2), 3, &width));
+      ShapeHandle out = c->MakeShape({c->Dim(hidden, 0), c->Dim(hidden, 1), width});
+      c->set_output(0, out);
+      c->set_output(1, out);
+      return absl::OkStatus();
+    });
+
+class GruSequenceOp : public OpKernel {
+ public:
+  explicit GruSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& projection = context->input(0);
+    const Tensor& recurrent_kernel = context->input(1);
+    const Tensor& recurrent_bias = context->input(2);
+    const Tensor& timesteps_tensor = context->input(3);
+    const Tensor& mask = context->input(4);
+    OP_REQUIRES(context, projection.dims() == 3 && recurrent_kernel.dims() == 2 &&
+                             recurrent_bias.dims() == 1 && timesteps_tensor.dims() == 0,
+                InvalidArgument("expected a 3-D input_projection, 2-D recurrent_kernel, "
+                                "1-D recurrent_bias and scalar timesteps"));
+    const int64_t batch = projection.dim_size(0);
+    const int64_t input_steps = projection.dim_size(1);
+    const int64_t units = recurrent_kernel.dim_size(0);
+    const int64_t width = 3 * units;
+    const int64_t steps = timesteps_tensor.scalar<int32_t>()();
+    OP_REQUIRES(context,
+                recurrent_kernel.dim_size(1) == width && recurrent_bias.dim_size(0) == width,
+                InvalidArgument("recurrent_kernel must be [units, 3 * units] and "
+                                "recurrent_bias [3 * units]"));
+    OP_REQUIRES(context, projection.dim_size(2) == width,
+                InvalidArgument("input_projection's last axis must be 3 * units"));
+    OP_REQUIRES(context, steps >= 1 && (input_steps == 1 || input_steps == steps),
+                InvalidArgument("input_projection must have 1 or `timesteps` steps"));
+    const bool masked = mask.NumElements() > 0;
+    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
+                InvalidArgument("mask must be [batch, timesteps] or empty"));
+
+    Tensor *hidden, *gates;
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(0, TensorShape({batch, steps, units}), &hidden));
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(1, TensorShape({batch, steps, 4 * units}), &gates));
+    if (batch == 0) return;
+
+    const float* projection_data = projection.flat<float>().data();
+    float* hidden_data = hidden->flat<float>().data();
+    float* gates_data = gates->flat<float>().data();
+    Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
+    Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> bias(
+        recurrent_bias.flat<float>().data(), width);
+    const int64_t projection_stride = input_steps * width;
+    const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
+
+    auto work = [&](int64_t first, int64_t end) {
+      const int64_t rows = end - first;
+      Scratch rec_buffer(rows, width), g_buffer(rows, 4 * units), h_buffer(rows, units);
+      Scratch previous_h_buffer(rows, units), real_buffer(rows, units);
+      Rows &rec = rec_buffer.view, &g = g_buffer.view, &h = h_buffer.view;
+      Rows& previous_h = previous_h_buffer.view;
+      h.setZero();  // zero initial state
+      auto update = g.leftCols(units).array();
+      auto reset = g.middleCols(units, units).array();
+      auto candidate = g.middleCols(2 * units, units).array();
+      auto recurrent_candidate = g.rightCols(units).array();
+      for (int64_t t = 0; t < steps; ++t) {
+        const int64_t projection_step = input_steps == 1 ? 0 : t;
+        ConstRows x(projection_data + first * projection_stride + projection_step * width, rows,
+                    width, Eigen::OuterStride<>(projection_stride));
+        if (t == 0) {
+          rec.rowwise() = bias;
+        } else {
+          rec.noalias() = h * recurrent;
+          rec.rowwise() += bias;
+        }
+        update = (x.leftCols(units).array() + rec.leftCols(units).array()).logistic();
+        reset = (x.middleCols(units, units).array() + rec.middleCols(units, units).array())
+                    .logistic();
+        recurrent_candidate = rec.rightCols(units).array();
+        candidate = (x.rightCols(units).array() + reset * recurrent_candidate).tanh();
+        if (masked) previous_h = h;
+        h.array() = update * h.array() + (1.0f - update) * candidate;
+        if (masked) {
+          // Keras's masking: a masked step keeps the state and outputs it.
+          Rows& real = real_buffer.view;
+          MaskColumn(mask_data, first, steps, t, &real);
+          h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
+        }
+        Rows(gates_data + (first * steps + t) * 4 * units, rows, 4 * units,
+             Eigen::OuterStride<>(steps * 4 * units)) = g;
+        Rows(hidden_data + (first * steps + t) * units, rows, units,
+             Eigen::OuterStride<>(steps * units)) = h;
+      }
+    };
+    ForEachRowShard(context, batch, steps * width * units * 4, work);
+  }
+};
+
+class GruSequenceGradOp : public OpKernel {
+ public:
+  explicit GruSequenceGradOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& recurrent_kernel = context->input(0);
+    const Tensor& gates = context->input(1);
+    const Tensor& hidden = context->input(2);
+    const Tensor& hidden_grad = context->input(3);
+    const Tensor& mask = context->input(4);
+    OP_REQUIRES(context, recurrent_kernel.dims() == 2 && gates.dims() == 3 &&
+                             hidden.dims() == 3 && hidden_grad.dims() == 3,
+                InvalidArgument("expected a 2-D kernel and 3-D gates, hidden and hidden_grad"));
+    const int64_t batch = hidden.dim_size(0);
+    const int64_t steps = hidden.dim_size(1);
+    const int64_t units = recurrent_kernel.dim_size(0);
+    const int64_t width = 3 * units;
+    OP_REQUIRES(context,
+                recurrent_kernel.dim_size(1) == width &&
+                    gates.shape() == TensorShape({batch, steps, 4 * units}) &&
+                    hidden.shape() == TensorShape({batch, steps, units}) &&
+                    hidden_grad.shape() == hidden.shape(),
+                InvalidArgument("inconsistent shapes"));
+    const bool masked = mask.NumElements() > 0;
+    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
+                InvalidArgument("mask must be [batch, timesteps] or empty"));
+
+    Tensor *input_grad, *recurrent_grad;
+    const TensorShape grad_shape({batch, steps, width});
+    OP_REQUIRES_OK(context, context->allocate_output(0, grad_shape, &input_grad));
+    OP_REQUIRES_OK(context, context->allocate_output(1, grad_shape, &recurrent_grad));
+    if (batch == 0 || steps == 0) return;
+
+    const float* gates_data = gates.flat<float>().data();
+    const float* hidden_data = hidden.flat<float>().data();
+    const float* hidden_grad_data = hidden_grad.flat<float>().data();
+    float* input_grad_data = input_grad->flat<float>().data();
+    float* recurrent_grad_data = recurrent_grad->flat<float>().data();
+    Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
+    const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
+
+    auto work = [&](int64_t first, int64_t end) {
+      const int64_t rows = end - first;
+      Scratch g_buffer(rows, 4 * units), previous_h_buffer(rows, units);
+      Scratch dx_buffer(rows, width), drec_buffer(rows, width);
+      Scratch dh_buffer(rows, units), carried_buffer(rows, units), real_buffer(rows, units);
+      Rows &g = g_buffer.view, &previous_h = previous_h_buffer.view;
+      Rows &dx = dx_buffer.view, &drec = drec_buffer.view, &real = real_buffer.view;
+      // dh: the gradient of this step's state; carried: what flows to t - 1.
+      Rows &dh = dh_buffer.view, &carried = carried_buffer.view;
+      carried.setZero();
+      auto update = g.leftCols(units).array();
+      auto reset = g.middleCols(units, units).array();
+      auto candidate = g.middleCols(2 * units, units).array();
+      auto recurrent_candidate = g.rightCols(units).array();
+      for (int64_t t = steps - 1; t >= 0; --t) {
+        g = ConstRows(gates_data + (first * steps + t) * 4 * units, rows, 4 * units,
+                      Eigen::OuterStride<>(steps * 4 * units));
+        if (t > 0) {
+          previous_h = ConstRows(hidden_data + (first * steps + t - 1) * units, rows, units,
+                                 Eigen::OuterStride<>(steps * units));
+        } else {
+          previous_h.setZero();
+        }
+        dh = ConstRows(hidden_grad_data + (first * steps + t) * units, rows, units,
+                       Eigen::OuterStride<>(steps * units));
+        dh += carried;
+        auto d = dh.array();
+        // d(update preactivation), d(candidate preactivation), d(reset preactivation)
+        dx.leftCols(units).array() =
+            d * (previous_h.array() - candidate) * update * (1.0f - update);
+        dx.rightCols(units).array() = d * (1.0f - update) * (1.0f - candidate.square());
+        dx.middleCols(units, units).array() =
+            dx.rightCols(units).array() * recurrent_candidate * reset * (1.0f - reset);
+        drec.leftCols(2 * units) = dx.leftCols(2 * units);
+        drec.rightCols(units).array() = dx.rightCols(units).array() * reset;
+        if (masked) {
+          // A masked step passed its state through: no gate gradients, and
+          // the state's gradient flows straight to step t - 1.
+          MaskColumn(mask_data, first, steps, t, &real);
+          for (int64_t r = 0; r < rows; ++r) {
+            if (real(r, 0) < 0.5f) {
+              dx.row(r).setZero();
+              drec.row(r).setZero();
+            }
+          }
+          carried.array() = (real.array() > 0.5f).select(d * update, d);
+        } else {
+          carried.array() = d * update;
+        }
+        if (t > 0) carried.noalias() += drec * recurrent.transpose();
+        Rows(input_grad_data + (first * steps + t) * width, rows, width,
+             Eigen::OuterStride<>(steps * width)) = dx;
+        Rows(recurrent_grad_data + (first * steps + t) * width, rows, width,
+             Eigen::OuterStride<>(steps * width)) = drec;
+      }
+    };
+    ForEachRowShard(context, batch, steps * width * units * 6, work);
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeGruSequence").Device(DEVICE_CPU), GruSequenceOp);
+REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeGruSequenceGrad").Device(DEVICE_CPU),
+                        GruSequenceGradOp);
