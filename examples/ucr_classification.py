@@ -33,7 +33,8 @@ Run it with::
 
     pip install -e ".[datasets]" && python examples/ucr_classification.py
 
-It takes about 30 seconds on a 2-core CPU (6 autoencoder fits) and prints a
+It takes about 15 seconds on a 2-core CPU with a C++ compiler (6 autoencoder fits; about
+30 without one, see the README's Performance section) and prints a
 test accuracy of 0.947 (CV 1.000, best C = 100).
 """
 
