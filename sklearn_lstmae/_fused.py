@@ -207,7 +207,8 @@ def _project(inputs, kernel, bias, repeats):
     if repeats is None:
         batch, steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
         flat = tf.reshape(inputs, (-1, inputs.shape[-1]))
-        return tf.reshape(tf.matmul(flat, kernel) + bias, (batch, steps, -1)), steps
+        width = tf.shape(kernel)[1]  # not -1: an empty batch could not infer it
+        return tf.reshape(tf.matmul(flat, kernel) + bias, (batch, steps, width)), steps
     return (tf.matmul(inputs, kernel) + bias)[:, None, :], tf.constant(repeats, tf.int32)
 
 

@@ -55,10 +55,17 @@ using ConstRows = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 // only copied from and to.
 struct Scratch {
   Scratch(int64_t rows, int64_t cols)
-      : storage(rows, (cols + 15) / 16 * 16),
-        view(storage.data(), rows, cols, Eigen::OuterStride<>(storage.cols())) {}
+      : storage(Matrix::Zero(std::max<int64_t>(rows, kMinProductRows), (cols + 15) / 16 * 16)),
+        view(storage.data(), rows, cols, Eigen::OuterStride<>(storage.cols())),
+        product_rows(storage.data(), storage.rows(), cols, Eigen::OuterStride<>(storage.cols())) {}
+  // Eigen multiplies a single row by a matrix-vector routine that rounds
+  // differently from its matrix-matrix one, and TensorFlow's sharding can
+  // leave one row alone in a shard. Matrix products therefore run on
+  // `product_rows`: the rows plus a zero row where there is only one.
+  static constexpr int64_t kMinProductRows = 2;
   Matrix storage;
   Rows view;
+  Rows product_rows;
 };
 
 // Fills `real` with the mask of rows first.. at step t.
@@ -171,7 +178,7 @@ class LstmSequenceOp : public OpKernel {
         if (t == 0) {
           z = x;
         } else {
-          z.noalias() = h * recurrent;
+          z_buffer.product_rows.noalias() = h_buffer.product_rows * recurrent;
           z += x;
         }
         auto input_gate = z.leftCols(units).array();
@@ -303,7 +310,8 @@ class LstmSequenceGradOp : public OpKernel {
           carry_grad = cell_total * forget_gate;
         }
         if (t > 0) {
-          recurrent_grad.noalias() = dz * recurrent.transpose();
+          recurrent_grad_buffer.product_rows.noalias() =
+              dz_buffer.product_rows * recurrent.transpose();
           if (masked) {
             recurrent_grad.array() += (real.array() > 0.5f).select(0.0f, hidden_total);
           }
@@ -432,7 +440,7 @@ class GruSequenceOp : public OpKernel {
         if (t == 0) {
           rec.rowwise() = bias;
         } else {
-          rec.noalias() = h * recurrent;
+          rec_buffer.product_rows.noalias() = h_buffer.product_rows * recurrent;
           rec.rowwise() += bias;
         }
         update = (x.leftCols(units).array() + rec.leftCols(units).array()).logistic();
@@ -548,7 +556,9 @@ class GruSequenceGradOp : public OpKernel {
         } else {
           carried.array() = d * update;
         }
-        if (t > 0) carried.noalias() += drec * recurrent.transpose();
+        if (t > 0) {
+          carried_buffer.product_rows.noalias() += drec_buffer.product_rows * recurrent.transpose();
+        }
         Rows(input_grad_data + (first * steps + t) * width, rows, width,
              Eigen::OuterStride<>(steps * width)) = dx;
         Rows(recurrent_grad_data + (first * steps + t) * width, rows, width,

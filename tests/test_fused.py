@@ -96,6 +96,27 @@ def test_fused_layer_matches_keras_layer_on_masked_steps(return_sequences, cell)
 
 @needs_kernels
 @cells
+@pytest.mark.parametrize("units", [17, 128])
+def test_a_row_computes_the_same_alone_and_in_a_batch(cell, units):
+    # A shard of one row took Eigen's matrix-vector product, which rounds
+    # differently; TensorFlow's sharding leaves one row alone at some thread
+    # counts (e.g. 26), so this broke batch independence there.
+    # (Outputs only: gradients pass through TensorFlow's own products, whose
+    # rounding may depend on the batch size, as with Keras's layers.)
+    _, fused_layer = _paired_layers(units, 3, None, True, cell)
+    x = np.random.default_rng(7).normal(size=(5, 6, 3)).astype("float32")
+    np.testing.assert_array_equal(fused_layer(x[:1])[0], fused_layer(x)[0])
+
+
+@needs_kernels
+@cells
+def test_an_empty_batch_gives_empty_outputs(cell):
+    keras_layer, fused_layer = _paired_layers(4, 2, None, True, cell)
+    assert tuple(fused_layer(np.zeros((0, 5, 2), "float32")).shape) == (0, 5, 4)
+
+
+@needs_kernels
+@cells
 def test_fused_layer_runs_inside_a_compiled_function_with_unknown_shapes(cell):
     keras_layer, fused_layer = _paired_layers(4, 2, None, True, cell)
     run = tf.function(fused_layer, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)])
