@@ -136,6 +136,7 @@ def test_fused_layer_runs_inside_a_compiled_function_with_unknown_shapes(cell):
                 "go-backwards",
                 "relu",
                 "zero-output-for-mask",
+                "gpu",
             )
         ),
         ("gru", "reset-before"),
@@ -146,6 +147,9 @@ def test_fused_layer_falls_back_to_keras_where_the_kernel_does_not_apply(cell, c
         raise AssertionError("the fused kernel must not run here")
 
     monkeypatch.setattr(_fused, f"fused_{cell}", refuse)
+    if case == "gpu":
+        # With a GPU visible the layer is Keras's own, which picks cuDNN there.
+        monkeypatch.setattr(_fused, "_has_gpu", lambda: True)
     kwargs = {
         "dropout-in-training": {"dropout": 0.3, "seed": 1},
         "float64": {"dtype": "float64"},
