@@ -195,6 +195,7 @@ def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
     # library in one process would register its kernels twice.
     monkeypatch.setattr(_fused, "_loaded", {})
     monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CXX", "g++")  # the compiler is part of the library's name
     damaged = _fused._library_path(["g++"])
     damaged.write_bytes(b"damaged")
     built = []
