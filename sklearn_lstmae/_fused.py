@@ -29,6 +29,7 @@ import logging
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,10 +107,11 @@ def _library_path(compiler):
 
 def _build(compiler, library):
     library.parent.mkdir(parents=True, exist_ok=True)
-    # Build next to the target and rename: concurrent builds never see a
-    # half-written library.
-    handle, partial = tempfile.mkstemp(suffix=".so.partial", dir=library.parent)
-    os.close(handle)
+    # Build in a private directory next to the target and rename: concurrent
+    # builds never see a half-written library. The compiler creates the file,
+    # so it gets the user's usual permissions (a shared cache stays readable).
+    build_dir = tempfile.mkdtemp(prefix=".build-", dir=library.parent)
+    partial = os.path.join(build_dir, library.name)
     logger.info("sklearn_lstmae: building the fused CPU LSTM/GRU kernels once, into %s", library)
     try:
         subprocess.run(
@@ -120,14 +122,9 @@ def _build(compiler, library):
             errors="replace",
             timeout=600,
         )
-        # mkstemp made it private (0600); a shared cache must be readable.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(partial, 0o755 & ~umask)
         os.replace(partial, library)
     finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+        shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def _compile():
@@ -169,7 +166,7 @@ def load_fused_kernels():
 
     Built on the first call on a machine (about 20 s), then loaded from the
     cache. Never raises: any failure is logged once per process and the
-    callers fall back to Keras's LSTM.
+    callers fall back to Keras's layers.
 
     Returns
     -------
@@ -189,7 +186,7 @@ def load_fused_kernels():
         if "kernels" not in _loaded:
             try:
                 _loaded["kernels"] = _compile()
-            except Exception as error:  # any failure at all means: use Keras's LSTM
+            except Exception as error:  # any failure at all means: use Keras's layers
                 detail = getattr(error, "stderr", "") or ""
                 logger.warning(
                     "sklearn_lstmae: the fused CPU LSTM/GRU kernels are unavailable (%s%s); "
