@@ -75,6 +75,28 @@ void MaskColumn(const float* mask, int64_t first, int64_t steps, int64_t t, Rows
   }
 }
 
+// Rows first.. (`rows` of them) of a [batch, steps, width] tensor at step t.
+Rows StepRows(float* data, int64_t first, int64_t rows, int64_t steps, int64_t t, int64_t width) {
+  return Rows(data + (first * steps + t) * width, rows, width, Eigen::OuterStride<>(steps * width));
+}
+ConstRows StepRows(const float* data, int64_t first, int64_t rows, int64_t steps, int64_t t,
+                   int64_t width) {
+  return ConstRows(data + (first * steps + t) * width, rows, width,
+                   Eigen::OuterStride<>(steps * width));
+}
+
+// Checks the ops share: the projection's steps (forward ops) and the mask (all four).
+absl::Status CheckSteps(int64_t input_steps, int64_t steps) {
+  if (steps >= 1 && (input_steps == 1 || input_steps == steps)) return absl::OkStatus();
+  return InvalidArgument("input_projection must have 1 or `timesteps` steps");
+}
+absl::Status CheckMask(const Tensor& mask, int64_t batch, int64_t steps) {
+  if (mask.NumElements() == 0 || mask.shape() == TensorShape({batch, steps})) {
+    return absl::OkStatus();
+  }
+  return InvalidArgument("mask must be [batch, timesteps] or empty");
+}
+
 // Runs work(first_row, end_row) over the batch rows, one shard per thread.
 template <typename Work>
 void ForEachRowShard(OpKernelContext* context, int64_t batch, int64_t cost_per_row, Work work) {
@@ -140,12 +162,10 @@ class LstmSequenceOp : public OpKernel {
                 InvalidArgument("recurrent_kernel must be [units, 4 * units]"));
     OP_REQUIRES(context, projection.dim_size(2) == width,
                 InvalidArgument("input_projection's last axis must be 4 * units"));
-    OP_REQUIRES(context, steps >= 1 && (input_steps == 1 || input_steps == steps),
-                InvalidArgument("input_projection must have 1 or `timesteps` steps"));
+    OP_REQUIRES_OK(context, CheckSteps(input_steps, steps));
 
+    OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
-    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
-                InvalidArgument("mask must be [batch, timesteps] or empty"));
 
     Tensor *hidden, *cell, *gates;
     OP_REQUIRES_OK(context,
@@ -159,7 +179,6 @@ class LstmSequenceOp : public OpKernel {
     float* cell_data = cell->flat<float>().data();
     float* gates_data = gates->flat<float>().data();
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
-    const int64_t projection_stride = input_steps * width;
     const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
 
     auto work = [&](int64_t first, int64_t end) {
@@ -173,8 +192,7 @@ class LstmSequenceOp : public OpKernel {
       c.setZero();
       for (int64_t t = 0; t < steps; ++t) {
         const int64_t projection_step = input_steps == 1 ? 0 : t;
-        ConstRows x(projection_data + first * projection_stride + projection_step * width, rows,
-                    width, Eigen::OuterStride<>(projection_stride));
+        ConstRows x = StepRows(projection_data, first, rows, input_steps, projection_step, width);
         if (t == 0) {
           z = x;
         } else {
@@ -203,12 +221,9 @@ class LstmSequenceOp : public OpKernel {
           c.array() = (real.array() > 0.5f).select(c.array(), previous_c.array());
           h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
         }
-        Rows(gates_data + (first * steps + t) * width, rows, width,
-             Eigen::OuterStride<>(steps * width)) = z;
-        Rows(cell_data + (first * steps + t) * units, rows, units,
-             Eigen::OuterStride<>(steps * units)) = c;
-        Rows(hidden_data + (first * steps + t) * units, rows, units,
-             Eigen::OuterStride<>(steps * units)) = h;
+        StepRows(gates_data, first, rows, steps, t, width) = z;
+        StepRows(cell_data, first, rows, steps, t, units) = c;
+        StepRows(hidden_data, first, rows, steps, t, units) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
@@ -238,9 +253,8 @@ class LstmSequenceGradOp : public OpKernel {
                     hidden_grad.shape() == cell.shape(),
                 InvalidArgument("inconsistent shapes"));
 
+    OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
-    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
-                InvalidArgument("mask must be [batch, timesteps] or empty"));
 
     Tensor* preactivation_grad;
     OP_REQUIRES_OK(context, context->allocate_output(0, gates.shape(), &preactivation_grad));
@@ -275,13 +289,10 @@ class LstmSequenceGradOp : public OpKernel {
       auto candidate = g.middleCols(2 * units, units).array();
       auto output_gate = g.rightCols(units).array();
       for (int64_t t = steps - 1; t >= 0; --t) {
-        g = ConstRows(gates_data + (first * steps + t) * width, rows, width,
-                      Eigen::OuterStride<>(steps * width));
-        c = ConstRows(cell_data + (first * steps + t) * units, rows, units,
-                      Eigen::OuterStride<>(steps * units));
+        g = StepRows(gates_data, first, rows, steps, t, width);
+        c = StepRows(cell_data, first, rows, steps, t, units);
         // hidden_total = the output's own gradient + the recurrent one.
-        hidden_total_buffer.view = ConstRows(hidden_grad_data + (first * steps + t) * units, rows,
-                                             units, Eigen::OuterStride<>(steps * units));
+        hidden_total_buffer.view = StepRows(hidden_grad_data, first, rows, steps, t, units);
         hidden_total += recurrent_grad.array();
         cell_tanh = c.array().tanh();
         cell_total = carry_grad + hidden_total * output_gate * (1.0f - cell_tanh.square());
@@ -291,8 +302,7 @@ class LstmSequenceGradOp : public OpKernel {
         dz.middleCols(2 * units, units).array() =
             cell_total * input_gate * (1.0f - candidate.square());
         if (t > 0) {
-          previous_c = ConstRows(cell_data + (first * steps + t - 1) * units, rows, units,
-                                 Eigen::OuterStride<>(steps * units));
+          previous_c = StepRows(cell_data, first, rows, steps, t - 1, units);
           dz.middleCols(units, units).array() =
               cell_total * previous_c.array() * forget_gate * (1.0f - forget_gate);
         } else {
@@ -316,8 +326,7 @@ class LstmSequenceGradOp : public OpKernel {
             recurrent_grad.array() += (real.array() > 0.5f).select(0.0f, hidden_total);
           }
         }
-        Rows(grad_data + (first * steps + t) * width, rows, width,
-             Eigen::OuterStride<>(steps * width)) = dz;
+        StepRows(grad_data, first, rows, steps, t, width) = dz;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 6, work);
@@ -400,11 +409,9 @@ class GruSequenceOp : public OpKernel {
                                 "recurrent_bias [3 * units]"));
     OP_REQUIRES(context, projection.dim_size(2) == width,
                 InvalidArgument("input_projection's last axis must be 3 * units"));
-    OP_REQUIRES(context, steps >= 1 && (input_steps == 1 || input_steps == steps),
-                InvalidArgument("input_projection must have 1 or `timesteps` steps"));
+    OP_REQUIRES_OK(context, CheckSteps(input_steps, steps));
+    OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
-    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
-                InvalidArgument("mask must be [batch, timesteps] or empty"));
 
     Tensor *hidden, *gates;
     OP_REQUIRES_OK(context,
@@ -419,7 +426,6 @@ class GruSequenceOp : public OpKernel {
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
     Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> bias(
         recurrent_bias.flat<float>().data(), width);
-    const int64_t projection_stride = input_steps * width;
     const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
 
     auto work = [&](int64_t first, int64_t end) {
@@ -435,8 +441,7 @@ class GruSequenceOp : public OpKernel {
       auto recurrent_candidate = g.rightCols(units).array();
       for (int64_t t = 0; t < steps; ++t) {
         const int64_t projection_step = input_steps == 1 ? 0 : t;
-        ConstRows x(projection_data + first * projection_stride + projection_step * width, rows,
-                    width, Eigen::OuterStride<>(projection_stride));
+        ConstRows x = StepRows(projection_data, first, rows, input_steps, projection_step, width);
         if (t == 0) {
           rec.rowwise() = bias;
         } else {
@@ -456,10 +461,8 @@ class GruSequenceOp : public OpKernel {
           MaskColumn(mask_data, first, steps, t, &real);
           h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
         }
-        Rows(gates_data + (first * steps + t) * 4 * units, rows, 4 * units,
-             Eigen::OuterStride<>(steps * 4 * units)) = g;
-        Rows(hidden_data + (first * steps + t) * units, rows, units,
-             Eigen::OuterStride<>(steps * units)) = h;
+        StepRows(gates_data, first, rows, steps, t, 4 * units) = g;
+        StepRows(hidden_data, first, rows, steps, t, units) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
@@ -489,9 +492,8 @@ class GruSequenceGradOp : public OpKernel {
                     hidden.shape() == TensorShape({batch, steps, units}) &&
                     hidden_grad.shape() == hidden.shape(),
                 InvalidArgument("inconsistent shapes"));
+    OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
-    OP_REQUIRES(context, !masked || mask.shape() == TensorShape({batch, steps}),
-                InvalidArgument("mask must be [batch, timesteps] or empty"));
 
     Tensor *input_grad, *recurrent_grad;
     const TensorShape grad_shape({batch, steps, width});
@@ -522,16 +524,13 @@ class GruSequenceGradOp : public OpKernel {
       auto candidate = g.middleCols(2 * units, units).array();
       auto recurrent_candidate = g.rightCols(units).array();
       for (int64_t t = steps - 1; t >= 0; --t) {
-        g = ConstRows(gates_data + (first * steps + t) * 4 * units, rows, 4 * units,
-                      Eigen::OuterStride<>(steps * 4 * units));
+        g = StepRows(gates_data, first, rows, steps, t, 4 * units);
         if (t > 0) {
-          previous_h = ConstRows(hidden_data + (first * steps + t - 1) * units, rows, units,
-                                 Eigen::OuterStride<>(steps * units));
+          previous_h = StepRows(hidden_data, first, rows, steps, t - 1, units);
         } else {
           previous_h.setZero();
         }
-        dh = ConstRows(hidden_grad_data + (first * steps + t) * units, rows, units,
-                       Eigen::OuterStride<>(steps * units));
+        dh = StepRows(hidden_grad_data, first, rows, steps, t, units);
         dh += carried;
         auto d = dh.array();
         // d(update preactivation), d(candidate preactivation), d(reset preactivation)
@@ -559,10 +558,8 @@ class GruSequenceGradOp : public OpKernel {
         if (t > 0) {
           carried_buffer.product_rows.noalias() += drec_buffer.product_rows * recurrent.transpose();
         }
-        Rows(input_grad_data + (first * steps + t) * width, rows, width,
-             Eigen::OuterStride<>(steps * width)) = dx;
-        Rows(recurrent_grad_data + (first * steps + t) * width, rows, width,
-             Eigen::OuterStride<>(steps * width)) = drec;
+        StepRows(input_grad_data, first, rows, steps, t, width) = dx;
+        StepRows(recurrent_grad_data, first, rows, steps, t, width) = drec;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 6, work);
