@@ -158,7 +158,7 @@ class _WindowRule(TransformerMixin, BaseEstimator):
         container = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
         if container == "default" or not self._names_out:
             return result
-        n_columns = math.ceil(self.n_timesteps_in_ / self.window_)
+        n_columns = len(self.get_feature_names_out())
         if not (
             isinstance(result, np.ndarray) and result.ndim == 2 and result.shape[1] == n_columns
         ):

@@ -274,6 +274,8 @@ def _recurrent_stack(
         name = f"{prefix}_{spec.cell}_{depth}"
         if bidirectional:
             # Explicit backward layer: its own seeds, not a copy of the forward one's.
+            # Always Keras's layers, never fused: Bidirectional reads backwards and
+            # zeroes masked outputs, which the fused kernels do not implement.
             layer = keras.layers.Bidirectional(
                 _recurrent_layer(
                     spec, n_units, seeds, return_sequences=return_sequences, name=f"{name}_forward"
@@ -402,7 +404,7 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True, fused
         seeds=seeds,
         prefix="encoder",
         bidirectional=spec.bidirectional,
-        fused=fused and not spec.bidirectional,
+        fused=fused,
     )
     if spec.code == "pooled":
         x = TemporalPooling(
