@@ -358,8 +358,6 @@ class _FusedRecurrence:
 
     def build(self, sequences_shape, initial_state_shape=None):
         super().build(self._sequence_shape(sequences_shape), initial_state_shape)
-        if self.repeats is not None:
-            self.input_spec = keras.layers.InputSpec(ndim=2)
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         return super().compute_output_shape(
