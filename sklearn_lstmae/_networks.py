@@ -162,6 +162,17 @@ class NetworkSpec:
         return cls(**data)
 
 
+def _sum_over_time(sequences):
+    """Sum ``[batch, time, units]`` over time, the same for a row wherever it is in the batch.
+
+    TensorFlow's CPU sum over the middle axis rounds differently with the
+    memory alignment of a row (units=17, for example), so a sequence's code
+    would change in its last bits with its place in the batch. Summing along
+    the last axis does not.
+    """
+    return keras.ops.sum(keras.ops.transpose(sequences, (0, 2, 1)), axis=-1)
+
+
 @keras.saving.register_keras_serializable(package="sklearn_lstmae")
 class TemporalPooling(keras.layers.Layer):
     """Final state, mean and maximum over the real (unmasked) timesteps, joined.
@@ -197,7 +208,7 @@ class TemporalPooling(keras.layers.Layer):
     def call(self, inputs, mask=None):
         if mask is None:
             last = inputs[:, -1]
-            mean = keras.ops.mean(inputs, axis=1)
+            mean = _sum_over_time(inputs) / keras.ops.cast(keras.ops.shape(inputs)[1], inputs.dtype)
             maximum = keras.ops.max(inputs, axis=1)
         else:
             real = keras.ops.cast(mask, inputs.dtype)[:, :, None]
@@ -206,8 +217,9 @@ class TemporalPooling(keras.layers.Layer):
             at_last = keras.ops.one_hot(
                 keras.ops.cast(count[:, 0], "int32") - 1, keras.ops.shape(inputs)[1]
             )
+            # One nonzero term per sum: exact in any order.
             last = keras.ops.sum(inputs * keras.ops.cast(at_last, inputs.dtype)[:, :, None], 1)
-            mean = keras.ops.sum(inputs * real, axis=1) / count
+            mean = _sum_over_time(inputs * real) / count
             lowest = keras.ops.min(inputs, axis=1, keepdims=True)
             maximum = keras.ops.max(keras.ops.where(real > 0, inputs, lowest), axis=1)
         if self.directions == 2:

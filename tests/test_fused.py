@@ -239,16 +239,19 @@ def test_kernel_refuses_inconsistent_shapes():
 
 @needs_kernels
 @cells
+@pytest.mark.parametrize("code", ["last", "pooled"])
 @pytest.mark.parametrize("padded", [False, True], ids=["unpadded", "padded"])
-def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded, cell):
+def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded, code, cell):
     # units=17 and 30 steps: rows of the kernel's [batch, time, 4 * units]
     # tensors start at addresses of every alignment; computing there made a
-    # row's last bits depend on its index.
+    # row's last bits depend on its index. The same held for the pooled
+    # code's mean over time.
     rng = np.random.default_rng(5)
     X = rng.normal(size=(300, 30, 2)).astype("float32")
     if padded:
         X[7, 21:] = np.nan
-    model = LSTMAutoencoderTransformer(units=17, cell=cell, epochs=1, random_state=0).fit(X)
+    model = LSTMAutoencoderTransformer(units=17, cell=cell, code=code, epochs=1, random_state=0)
+    model.fit(X)
     codes = model.transform(X)
     for start in (1, 2, 3, 5):
         np.testing.assert_array_equal(model.transform(X[start:]), codes[start:])
