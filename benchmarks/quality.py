@@ -14,7 +14,8 @@ For five datasets shipped in aeon's wheel (default train/test splits) one
 table gives, per dataset:
 
 ours        ``LSTMAutoencoderTransformer`` codes + the SVM above. One
-            configuration for every dataset (``ENCODER_PARAMS``, below), with
+            configuration for every dataset: the transformer's defaults
+            (``ENCODER_PARAMS``, below, sets only ``random_state``), with
             one shape-based preprocessing rule (``MAX_STEPS``), the library's
             ``TimestepPatches(max_timesteps=MAX_STEPS)`` in front of the
             encoder: every ``ceil(T / MAX_STEPS)`` consecutive steps are
@@ -103,25 +104,20 @@ PUBLISHED = {
     },
 }
 
-# The one configuration of the library used for every dataset.
-# Chosen by the mean cross-validated train accuracy over the five datasets,
-# first with a StandardScaler before the SVC (GRU 0.926, LSTM 0.922, library
-# defaults 0.861; with code="pooled" 0.948; with input_noise=0.5, a denoising
+# The one configuration of the library used for every dataset: the
+# transformer's defaults (GRU(128), code="pooled", input_noise=0.5, epochs=400,
+# tol=1e-6, n_iter_no_change=30), which were chosen here. Chosen by the mean
+# cross-validated train accuracy over the five datasets, first with a
+# StandardScaler before the SVC (GRU 0.926, LSTM 0.922, the classic model's
+# settings 0.861; with code="pooled" 0.948; with input_noise=0.5, a denoising
 # autoencoder, 0.973), then rechecked under the protocol above (input_noise=0.5
 # 0.948 and 0.948 for seeds 0 and 1; without noise 0.945 and 0.926). With
 # patches of at most 16 steps (MAX_STEPS), mean CV over seeds 0, 1 and 2: this
 # configuration 0.949; bidirectional 0.939; LSTM cells 0.939; input_noise 0.25
 # 0.948, 1.0 0.941. See quality_results.txt.
-ENCODER_PARAMS = dict(
-    units=128,
-    cell="gru",
-    code="pooled",
-    input_noise=0.5,
-    epochs=400,
-    tol=1e-6,
-    n_iter_no_change=30,
-    random_state=0,
-)
+ENCODER_PARAMS = dict(random_state=0)
+# The defaults that make the configuration, printed with the table.
+DEFAULTS_SHOWN = ("units", "cell", "code", "input_noise", "epochs", "tol", "n_iter_no_change")
 # Shape-based preprocessing rule: series longer than this are cut into
 # consecutive windows, each folded into one step (TimestepPatches), so that at
 # most MAX_STEPS steps remain. Chosen over three seeds (0, 1, 2) by the mean
@@ -321,7 +317,11 @@ def format_table(rows):
 def describe_configuration(quick=False):
     params = QUICK_PARAMS if quick else ENCODER_PARAMS
     text = "LSTMAutoencoderTransformer(" + ", ".join(f"{k}={v!r}" for k, v in params.items())
-    return text + f"); series folded into patches, at most {MAX_STEPS} steps"
+    text += f"); series folded into patches, at most {MAX_STEPS} steps"
+    if not quick:
+        defaults = make_encoder().get_params()
+        text += "\ndefaults: " + ", ".join(f"{k}={defaults[k]!r}" for k in DEFAULTS_SHOWN)
+    return text
 
 
 def main(argv=None):

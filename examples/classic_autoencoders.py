@@ -33,8 +33,20 @@ import numpy as np
 
 from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
 
-# The classic settings: 100 ReLU units, 300 epochs.
-CLASSIC_PARAMS = {"units": 100, "activation": "relu", "epochs": 300}
+# The classic settings: 100 ReLU units, 300 epochs; an LSTM whose code is its
+# final hidden state, trained without input noise (the transformer's defaults
+# are chosen for codes of real data instead: GRU, pooled code, noise), and the
+# stopping rule these figures were measured with.
+CLASSIC_PARAMS = {
+    "units": 100,
+    "activation": "relu",
+    "epochs": 300,
+    "cell": "lstm",
+    "code": "last",
+    "input_noise": 0.0,
+    "tol": 1e-4,
+    "n_iter_no_change": 10,
+}
 # Reconstruction MSE on CPU for random_state 0 to 7: 4.9e-5, 4.0e-5, 1.7e-5,
 # 3.9e-5, 1.6e-5, 2.3e-5, 7.7e-6, 1.8e-5. Seed 6 stays well below the limit.
 RANDOM_STATE = 6

@@ -67,13 +67,13 @@ def build_parser():
         "--epochs", type=_positive_int, help=f"training epochs (default {DEFAULTS['epochs']})"
     )
     parser.add_argument(
-        "--units", type=_positive_int, help=f"LSTM units (default {DEFAULTS['units']})"
+        "--units", type=_positive_int, help=f"recurrent units (default {DEFAULTS['units']})"
     )
     parser.add_argument(
         "--latent-dim",
         type=_latent_dim,
         help=(
-            "size of a Dense bottleneck, or 'none' for the LSTM's hidden state as the code "
+            "size of a Dense bottleneck, or 'none' for the pooled encoder outputs as the code "
             f"(default {DEFAULTS['latent_dim']})"
         ),
     )

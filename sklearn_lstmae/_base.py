@@ -9,6 +9,7 @@ Keras models picklable.
 import inspect
 import numbers
 import pathlib
+import string
 import sys
 import time
 import warnings
@@ -665,10 +666,14 @@ class _BaseLSTMAutoencoder(BaseEstimator):
 
     def __setstate__(self, state):
         state = dict(state)
-        # Estimators pickled by an older version lack newer parameters.
-        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
-            if name != "self" and parameter.default is not parameter.empty:
-                state.setdefault(name, parameter.default)
+        # Estimators pickled by an older version lack newer parameters. Each
+        # gets the value that does what that version did: the classic model's,
+        # this base class's default, not the estimator's own where it differs
+        # (the transformer's code="pooled" and input_noise=0.5).
+        for init in (_BaseLSTMAutoencoder.__init__, type(self).__init__):
+            for name, parameter in inspect.signature(init).parameters.items():
+                if name != "self" and parameter.default is not parameter.empty:
+                    state.setdefault(name, parameter.default)
         weights = state.pop("_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -732,12 +737,16 @@ class _Progress:
 
 
 # Numpydoc for the parameters both estimators share, placed into each class docstring.
+# The Parameters shared by both estimators. Each estimator has its own defaults
+# for some of them: ``$name`` stands for the default of ``name`` in that
+# estimator's signature, filled in by ``document_defaults``.
 COMMON_PARAMETERS_DOC = """\
 latent_dim : int or None, default=None
-        None: the code is the last encoder layer's final hidden state (size
-        ``units[-1]``, doubled when bidirectional), as in the classic model.
+        None: the code is read off the encoder as ``code`` says (with
+        ``code="last"``, the last encoder layer's final hidden state, size
+        ``units[-1]``, doubled when bidirectional, as in the classic model).
         An int adds a Dense bottleneck of that size.
-    cell : {"lstm", "gru"}, default="lstm"
+    cell : {"lstm", "gru"}, default=$cell
         Recurrent layer of the encoder and the decoders.
     bidirectional : bool, default=False
         Read each sequence both ways in the encoder; the code joins the final
@@ -760,13 +769,13 @@ latent_dim : int or None, default=None
         used). Updates follow Keras's formulas exactly.
     learning_rate : float, default=1e-3
         Learning rate of an optimizer given by name.
-    epochs : int, default=100
+    epochs : int, default=$epochs
         Most passes over the training data.
     batch_size : int, default=32
         Sequences per gradient step (clipped to the number of samples).
-    tol : float, default=1e-4
+    tol : float, default=$tol
         Improvement of the monitored loss that counts as progress.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=$n_iter_no_change
         Training stops once the monitored loss (the validation loss with
         ``early_stopping``, else the training loss) has not improved by
         ``tol`` for this many epochs. Reaching ``epochs`` first raises a
@@ -791,16 +800,16 @@ latent_dim : int or None, default=None
         units. The loss and :meth:`score` are in standardized units.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the networks (set on each layer, never globally).
-    code : {"last", "pooled"}, default="last"
+    code : {"last", "pooled"}, default=$code
         How the code is read off the encoder: its final hidden state (the
         classic model), or that joined with the mean and the maximum of its
         outputs over the real timesteps (three times as long; better
-        features for long sequences in benchmarks/quality.py). With
+        features for classification in benchmarks/quality.py). With
         ``bidirectional=True`` both forms start with each direction's final
         state (the backward one after reading back to the first step). The three
         parts differ in scale: before a distance-based model such as an RBF
         SVM, a ``StandardScaler`` is worth trying (chosen by cross-validation).
-    input_noise : float, default=0.0
+    input_noise : float, default=$input_noise
         Standard deviation of Gaussian noise added to the standardized inputs
         (to the raw inputs with ``standardize=False``) during training only:
         a denoising autoencoder (Vincent et al., 2008), whose codes must
@@ -814,6 +823,24 @@ latent_dim : int or None, default=None
     verbose : int, default=0
         0 silent, 1 one progress bar over the epochs with the loss, 2 one line
         per epoch."""
+
+
+def document_defaults(estimator_class):
+    """Fill the ``$name`` defaults of the shared Parameters section.
+
+    Class decorator: the defaults are read from ``estimator_class.__init__``'s
+    signature, so the documentation cannot drift from the code.
+    """
+    defaults = {
+        name: f'"{parameter.default}"'
+        if isinstance(parameter.default, str)
+        else repr(parameter.default)
+        for name, parameter in inspect.signature(estimator_class.__init__).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    estimator_class.__doc__ = string.Template(estimator_class.__doc__).substitute(defaults)
+    return estimator_class
+
 
 COMMON_ATTRIBUTES_DOC = """\
 loss_curve_ : list of float

@@ -10,6 +10,7 @@ from ._base import (
     COMMON_PARAMETERS_DOC,
     _BaseLSTMAutoencoder,
     _check_fraction,
+    document_defaults,
 )
 from ._sequences import (
     _DataSet,
@@ -20,6 +21,7 @@ from ._sequences import (
 )
 
 
+@document_defaults
 class CompositeLSTMRegressor(
     ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, _BaseLSTMAutoencoder
 ):

@@ -90,7 +90,7 @@ def test_a_pipeline_encodes_test_sequences_longer_than_the_training_ones(shorten
         LSTMAutoencoderTransformer(units=3, epochs=1, random_state=0),
     ).fit(train)
     assert pipe[-1].n_channels_in_ == channels_out  # windows of ceil(30 / 10) steps
-    assert pipe.transform(test).shape == (2, 3)
+    assert pipe.transform(test).shape == (2, 9)  # code="pooled": 3 x 3 units
 
 
 @pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
@@ -121,7 +121,7 @@ def test_in_front_of_the_autoencoder_in_a_pipeline():
         LSTMAutoencoderTransformer(units=4, epochs=2, random_state=0),
     ).fit(X)
     assert pipe[-1].n_timesteps_in_ == 15  # ceil(120 / 8)
-    assert pipe.transform(X).shape == (12, 4)
+    assert pipe.transform(X).shape == (12, 12)  # code="pooled": 3 x 4 units
 
 
 def test_feature_names_only_where_the_output_has_fixed_columns():
@@ -173,8 +173,8 @@ def test_a_pandas_pipeline_passes_sequences_through_and_names_the_codes(shortene
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         codes = pipe.fit(X).transform(X)
-    assert codes.shape == (6, 3)
-    assert list(codes.columns) == [f"lstmautoencodertransformer{i}" for i in range(3)]
+    assert codes.shape == (6, 9)  # code="pooled": 3 x 3 units
+    assert list(codes.columns) == [f"lstmautoencodertransformer{i}" for i in range(9)]
     np.testing.assert_allclose(codes.to_numpy(), pipe[-1].transform(pipe[0].transform(X)))
 
 

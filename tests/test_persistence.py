@@ -244,13 +244,17 @@ def test_loaded_estimator_refits_and_pickles(saved):
     np.testing.assert_array_equal(refit.transform(X), codes)  # same random_state
 
 
-def test_a_pickle_from_before_a_new_parameter_unpickles_with_its_default(fitted):
-    original = fitted["transformer_3d"][0]
+def test_a_pickle_from_before_a_new_parameter_unpickles_with_what_that_version_did():
+    # A version without `code` and `input_noise` read the last state and added
+    # no noise: the classic values, not the transformer's defaults today.
+    original = LSTMAutoencoderTransformer(
+        units=4, epochs=1, code="last", input_noise=0.0, random_state=0
+    ).fit(X)
     state = original.__getstate__()
-    del state["input_noise"]  # as pickled by a version without the parameter
+    del state["code"], state["input_noise"]  # as pickled by that version
     old = LSTMAutoencoderTransformer.__new__(LSTMAutoencoderTransformer)
     old.__setstate__(state)
-    assert old.get_params()["input_noise"] == 0.0
+    assert old.get_params()["code"] == "last" and old.get_params()["input_noise"] == 0.0
     np.testing.assert_array_equal(old.transform(X), original.transform(X))
     old.partial_fit(X)  # and it trains on
 

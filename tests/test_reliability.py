@@ -77,5 +77,5 @@ def test_transform_of_a_memory_map_streams_in_blocks(tmp_path):
         model = LSTMAutoencoderTransformer(units=8, epochs=1, random_state=0).fit(on_disk[:100])
     mapped = np.load(path, mmap_mode="r")
     codes = model.transform(mapped)
-    assert codes.shape == (5000, 8)
+    assert codes.shape == (5000, 24)  # code="pooled": 3 x 8 units
     np.testing.assert_array_equal(codes[:100], model.transform(np.asarray(mapped[:100])))

@@ -94,7 +94,7 @@ def test_outputs_come_back_at_each_sequence_length(fitted_on_ragged, ragged):
 def test_univariate_lists(ragged):
     univariate = [s[:, 0] for s in ragged]
     model = LSTMAutoencoderTransformer(**TINY).fit(univariate)
-    assert model.transform(univariate).shape == (len(univariate), 8)
+    assert model.transform(univariate).shape == (len(univariate), 24)  # 3 x 8 units, pooled
     assert [r.shape for r in model.reconstruct(univariate)] == [s.shape for s in univariate]
 
 
@@ -108,7 +108,7 @@ def test_composite_model_on_ragged_input(ragged):
 
 def test_longer_sequences_encode_but_are_not_rebuilt(fitted_on_ragged, ragged):
     longer = [np.tile(ragged[0], (5, 1))]
-    assert fitted_on_ragged.transform(longer).shape == (1, 8)
+    assert fitted_on_ragged.transform(longer).shape == (1, 24)
     with pytest.raises(ValueError, match="at most 15 timesteps"):
         fitted_on_ragged.reconstruct(longer)
 

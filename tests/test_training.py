@@ -192,9 +192,15 @@ def test_warm_start_continues_from_the_fitted_state():
     assert cold.n_iter_ == 3
 
 
+# The classic model (LSTM cells, last state, no noise): the options below are
+# changes from it. The transformer's own defaults are the first case.
+CLASSIC = {"cell": "lstm", "code": "last", "input_noise": 0.0}
+
+
 @pytest.mark.parametrize(
     "params, code_size",
     [
+        ({"cell": "gru", "code": "pooled", "input_noise": 0.5}, 24),  # the defaults
         ({"cell": "gru"}, 8),
         ({"bidirectional": True}, 16),
         ({"units": (8, 4), "bidirectional": True, "cell": "gru"}, 8),
@@ -213,7 +219,7 @@ def test_warm_start_continues_from_the_fitted_state():
     ],
 )
 def test_architecture_and_training_options(params, code_size):
-    model = LSTMAutoencoderTransformer(**{**TINY, **params})
+    model = LSTMAutoencoderTransformer(**{**TINY, **CLASSIC, **params})
     codes = model.fit(X).transform(X)
     assert codes.shape == (60, code_size)
     assert np.all(np.isfinite(model.loss_curve_))
@@ -226,7 +232,7 @@ def test_architecture_and_training_options(params, code_size):
 
 def test_input_noise_changes_training_but_not_inference():
     frozen = {**TINY, "epochs": 4, "learning_rate": 1e-12, "n_iter_no_change": 100}
-    plain = LSTMAutoencoderTransformer(**frozen).fit(X)
+    plain = LSTMAutoencoderTransformer(**frozen, input_noise=0.0).fit(X)
     denoising = LSTMAutoencoderTransformer(**frozen, input_noise=0.5).fit(X)
     # Turning the noise on keeps every initial weight (lr ~ 0: still the initial ones).
     for a, b in zip(plain.model_.trainable_weights, denoising.model_.trainable_weights):
@@ -252,7 +258,7 @@ def test_partial_fit_draws_new_noise_for_every_chunk():
 
 
 @pytest.mark.parametrize(
-    "change", [{"units": 16}, {"input_noise": 0.5}, {"cell": "gru"}, {"code": "pooled"}]
+    "change", [{"units": 16}, {"input_noise": 0.0}, {"cell": "lstm"}, {"code": "last"}]
 )
 def test_continuing_with_another_architecture_is_refused(change):
     model = LSTMAutoencoderTransformer(**TINY).fit(X)

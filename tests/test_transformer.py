@@ -19,7 +19,7 @@ def fitted_2d(sequences_2d):
 
 def test_transform_gives_one_code_per_sequence(fitted_3d, sequences_3d):
     codes = fitted_3d.transform(sequences_3d)
-    assert codes.shape == (len(sequences_3d), 8)
+    assert codes.shape == (len(sequences_3d), 24)  # code="pooled": last, mean, max of 8 units
     assert codes.dtype == np.float64
     assert np.all(np.isfinite(codes))
     assert fitted_3d.transform(sequences_3d.astype(np.float32)).dtype == np.float32
@@ -73,7 +73,10 @@ def test_reconstruction_improves_with_training(sequences_3d):
 
 def test_classic_single_sequence_is_rebuilt():
     sequence = np.linspace(0.1, 0.9, 9).reshape(1, 9)
-    model = LSTMAutoencoderTransformer(100, activation="relu", epochs=300, random_state=0)
+    model = LSTMAutoencoderTransformer(
+        100, cell="lstm", code="last", input_noise=0.0, activation="relu", epochs=300,
+        random_state=0,
+    )
     rebuilt = model.fit(sequence).inverse_transform(model.transform(sequence))
     assert np.mean((rebuilt - sequence) ** 2) <= 5e-5
 
@@ -132,7 +135,7 @@ def test_inputs_shaped_unlike_fit_are_refused(fitted_3d, bad_input, message):
 
 
 def test_inverse_transform_refuses_codes_of_the_wrong_size(fitted_3d):
-    with pytest.raises(ValueError, match="codes of this model have 8"):
+    with pytest.raises(ValueError, match="codes of this model have 24"):
         fitted_3d.inverse_transform(np.zeros((2, 5)))
 
 

@@ -1,5 +1,9 @@
 """The estimators used as scikit-learn users use them."""
 
+import ast
+import inspect
+import re
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -8,7 +12,12 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+from sklearn_lstmae import (
+    CompositeLSTMRegressor,
+    LSTMAutoencoderTransformer,
+    PiecewiseAggregate,
+    TimestepPatches,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +55,7 @@ def test_grid_search_with_the_default_score(two_kinds_of_sequences):
     # More units rebuild better: the default score (negative error) must see it.
     assert search.best_params_ == {"units": 16}
     assert search.best_score_ < 0
-    assert search.best_estimator_.transform(X).shape == (len(X), 16)
+    assert search.best_estimator_.transform(X).shape == (len(X), 48)  # pooled: 3 x 16
 
 
 def test_grid_search_over_transformer_parameters_inside_a_pipeline(two_kinds_of_sequences):
@@ -82,7 +91,7 @@ def test_feature_union_with_pca(two_kinds_of_sequences):
         ]
     )
     features = union.fit_transform(X)
-    assert features.shape == (len(X), 7)
+    assert features.shape == (len(X), 12 + 3)  # pooled codes of 4 units, then PCA
     names = union.get_feature_names_out()
     assert names[0] == "lstm__lstmautoencodertransformer0" and names[-1] == "pca__pca2"
 
@@ -107,3 +116,18 @@ def test_composite_codes_feed_a_downstream_model(two_kinds_of_sequences):
     codes = composite.fit(X[:, :17], X[:, 17:]).transform(X[:, :17])
     assert codes.shape == (len(X), 8)
     assert LogisticRegression().fit(codes, labels).score(codes, labels) > 0.5
+
+
+@pytest.mark.parametrize(
+    "estimator_class",
+    [LSTMAutoencoderTransformer, CompositeLSTMRegressor, PiecewiseAggregate, TimestepPatches],
+)
+def test_documented_defaults_are_the_signature_defaults(estimator_class):
+    # Each "name : type, default=VALUE" line of the class docstring against
+    # the default of ``name`` in the signature scikit-learn reads the
+    # parameters from.
+    signature = inspect.signature(estimator_class.__init__).parameters
+    documented = re.findall(r"^    (\w+) : [^\n]*default=([^\n]+)$", estimator_class.__doc__, re.M)
+    assert {name for name, _ in documented} == set(signature) - {"self"}
+    for name, value in documented:
+        assert ast.literal_eval(value) == signature[name].default, name
