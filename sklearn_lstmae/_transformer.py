@@ -30,6 +30,12 @@ class LSTMAutoencoderTransformer(
     features for any scikit-learn model, and :meth:`inverse_transform` decodes
     codes back into sequences.
 
+    The defaults are chosen for the codes (``benchmarks/quality.py``): GRU
+    cells, a code that joins the encoder's last state with the mean and the
+    maximum of its outputs over time, and a denoising objective. The classic
+    model is ``cell="lstm", code="last", input_noise=0``. For long sequences,
+    put :class:`TimestepPatches` in front (a Pipeline), as the benchmark does.
+
     Parameters
     ----------
     units : int or tuple of int, default=128
@@ -54,6 +60,7 @@ class LSTMAutoencoderTransformer(
     --------
     CompositeLSTMRegressor : Adds a decoder that predicts the future of each
         sequence.
+    TimestepPatches : Folds long sequences into at most 16 steps.
 
     Examples
     --------
