@@ -838,7 +838,8 @@ def document_defaults(estimator_class):
         for name, parameter in inspect.signature(estimator_class.__init__).parameters.items()
         if parameter.default is not inspect.Parameter.empty
     }
-    estimator_class.__doc__ = string.Template(estimator_class.__doc__).substitute(defaults)
+    if estimator_class.__doc__ is not None:  # None under python -OO
+        estimator_class.__doc__ = string.Template(estimator_class.__doc__).substitute(defaults)
     return estimator_class
 
 

@@ -24,16 +24,19 @@ def quality():
 
 
 def test_quick_run_gives_a_table_of_accuracies(quality, capsys):
-    rows = quality.main(["--quick"])
+    rows = quality.main(["--quick", "--seeds", "0,1"])
     assert [row["dataset"] for row in rows] == list(quality.QUICK_DATASETS)
+    columns = ("ours", "lowest", "highest", "cv", "+scaler", "raw", "minirocket", "T-Loss")
     for row in rows:
-        for column in ("ours", "cv", "+scaler", "raw", "minirocket", "T-Loss", "TS2Vec"):
+        for column in (*columns, "TS2Vec"):
             assert np.isfinite(row[column]) and 0.0 <= row[column] <= 1.0, (column, row)
+        assert row["lowest"] <= row["ours"] <= row["highest"]  # the mean of the two seeds
         assert row["fit s"] > 0
     printed = capsys.readouterr().out
+    assert "random_state 0, 1: ours, cv, +scaler, fit s are means" in printed
     table = quality.format_table(rows)
     assert table in printed
-    assert table.splitlines()[0].split()[:3] == ["dataset", "ours", "cv"]
+    assert table.splitlines()[0].split()[:4] == ["dataset", "ours", "lowest", "highest"]
     assert table.splitlines()[-1].startswith("mean")
 
 
