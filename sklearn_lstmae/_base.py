@@ -669,7 +669,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         # Estimators pickled by an older version lack newer parameters. Each
         # gets the value that does what that version did: the classic model's,
         # this base class's default, not the estimator's own where it differs
-        # (the transformer's code="pooled" and input_noise=0.5).
+        # (the transformer's code="pooled" and input_noise=0.25).
         for init in (_BaseLSTMAutoencoder.__init__, type(self).__init__):
             for name, parameter in inspect.signature(init).parameters.items():
                 if name != "self" and parameter.default is not parameter.empty:

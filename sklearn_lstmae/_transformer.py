@@ -104,7 +104,7 @@ class LSTMAutoencoderTransformer(
         standardize=True,
         dtype="float32",
         code="pooled",
-        input_noise=0.5,
+        input_noise=0.25,
         random_state=None,
         verbose=0,
     ):

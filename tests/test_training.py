@@ -200,7 +200,7 @@ CLASSIC = {"cell": "lstm", "code": "last", "input_noise": 0.0}
 @pytest.mark.parametrize(
     "params, code_size",
     [
-        ({"cell": "gru", "code": "pooled", "input_noise": 0.5}, 24),  # the defaults
+        ({"cell": "gru", "code": "pooled", "input_noise": 0.25}, 24),  # the defaults
         ({"cell": "gru"}, 8),
         ({"bidirectional": True}, 16),
         ({"units": (8, 4), "bidirectional": True, "cell": "gru"}, 8),
