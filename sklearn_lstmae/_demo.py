@@ -42,12 +42,12 @@ __all__ = [
 # pooled over all steps, then the bottleneck, input noise). Mean test accuracy
 # over three stratified splits (random_state 0, 1, 2): these settings 0.964
 # (0.960, 0.967, 0.964; 0.966 with input_noise=0.5); with the classic model's
-# LSTM, last state and no noise 0.962. Earlier, with the classic model: the same with 50 or 100 epochs
-# 0.964 (more time, no gain), units=64 with 100 epochs 0.962, units=32 with no
-# bottleneck (code 32) 0.958. Baselines: raw pixels 0.962, PCA with 32
-# components 0.951. A code wider than the image (units=128, no bottleneck:
-# code 128, 50 epochs) reached 0.976, but has no PCA of the same size to
-# compare with.
+# LSTM, last state and no noise 0.962. Earlier, with the classic model: the
+# same with 50 or 100 epochs 0.964 (more time, no gain), units=64 with 100
+# epochs 0.962, units=32 with no bottleneck (code 32) 0.958. Baselines: raw
+# pixels 0.962, PCA with 32 components 0.951. A code wider than the image
+# (units=128, no bottleneck: code 128, 50 epochs) reached 0.976, but has no
+# PCA of the same size to compare with.
 DEFAULTS = {
     "units": 128,
     "latent_dim": 32,
