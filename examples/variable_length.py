@@ -26,8 +26,8 @@ The data comes with aeon (it ships JapaneseVowels in its wheel). Run it with::
 
     pip install -e ".[datasets]" && python examples/variable_length.py
 
-The autoencoder's fit takes 15 to 40 seconds on a 2-core CPU (it stops once the
-loss plateaus, after about 65 of at most 200 epochs). With
+The autoencoder's fit takes about 7 seconds on a 2-core CPU with a C++ compiler
+(it stops once the loss plateaus, after about 65 of at most 200 epochs). With
 ``random_state`` set, the results are the same on every run on CPU.
 """
 
@@ -56,12 +56,21 @@ RANDOM_STATE = 0
 # (64, 32, 32) 0.989, (128, 64, 32) 0.989, (128, 64, 16) 0.995. Training
 # longer (n_iter_no_change=20, up to 300 epochs: 0.989) or stacking (64, 64)
 # (one seed: 0.967) did not help. All score 0.95 to 0.98 on the test set.
+# These were measured on the classic model (LSTM cells, the last state as the
+# code, no input noise, the stopping rule below), pinned here; the transformer's
+# defaults are chosen for codes instead (benchmarks/quality.py gives them 0.980
+# on this data set's own split).
 TRANSFORMER_PARAMS = {
     "units": 128,
     "latent_dim": 64,
     "epochs": 200,
     "batch_size": 16,
     "learning_rate": 3e-3,
+    "cell": "lstm",
+    "code": "last",
+    "input_noise": 0.0,
+    "tol": 1e-4,
+    "n_iter_no_change": 10,
 }
 # Grid for the RBF SVC, searched by cross-validation on the training set.
 SVC_GRID = {

@@ -7,7 +7,7 @@ from ._regressor import CompositeLSTMRegressor
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import LongFormatSequences, from_long_format, make_windows
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "CodeScatterDisplay",

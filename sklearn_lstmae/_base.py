@@ -664,16 +664,26 @@ class _BaseLSTMAutoencoder(BaseEstimator):
                 state.pop(attribute, None)
         return state
 
-    def __setstate__(self, state):
-        state = dict(state)
-        # Estimators pickled by an older version lack newer parameters. Each
-        # gets the value that does what that version did: the classic model's,
-        # this base class's default, not the estimator's own where it differs
-        # (the transformer's code="pooled" and input_noise=0.25).
-        for init in (_BaseLSTMAutoencoder.__init__, type(self).__init__):
+    @classmethod
+    def _with_missing_parameters(cls, params):
+        """``params`` plus every parameter it lacks, set to what a version without it did.
+
+        Pickles and saved files from an older version lack newer parameters.
+        Each gets the classic model's value, this base class's default, not
+        the estimator's own where it differs (the transformer's
+        ``code="pooled"`` and ``input_noise=0.25``): that is what the fitted
+        networks were built with.
+        """
+        defaults = {}
+        for init in (cls.__init__, _BaseLSTMAutoencoder.__init__):  # the base's win
             for name, parameter in inspect.signature(init).parameters.items():
                 if name != "self" and parameter.default is not parameter.empty:
-                    state.setdefault(name, parameter.default)
+                    defaults[name] = parameter.default
+        missing = {name: value for name, value in defaults.items() if name not in params}
+        return {**params, **missing}  # the given order first, as it was pickled
+
+    def __setstate__(self, state):
+        state = self._with_missing_parameters(state)
         weights = state.pop("_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -815,7 +825,10 @@ latent_dim : int or None, default=None
         a denoising autoencoder (Vincent et al., 2008), whose codes must
         capture the shape of a sequence rather than its noise. The noise is
         seeded by ``random_state``; ``transform`` and the networks at
-        inference never add it. 0 turns it off.
+        inference never add it. 0 turns it off. The training loss is then
+        noisy and keeps finding new lows by more than a small ``tol``, so
+        training often runs all ``epochs`` and warns; a larger ``tol`` stops
+        it earlier.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the shuffling. An int gives
         the same results on every run on CPU. No global random state
@@ -838,8 +851,13 @@ def document_defaults(estimator_class):
         for name, parameter in inspect.signature(estimator_class.__init__).parameters.items()
         if parameter.default is not inspect.Parameter.empty
     }
-    if estimator_class.__doc__ is not None:  # None under python -OO
-        estimator_class.__doc__ = string.Template(estimator_class.__doc__).substitute(defaults)
+    doc = estimator_class.__doc__
+    if doc is not None:  # None under python -OO
+        if COMMON_PARAMETERS_DOC not in doc:
+            raise ValueError(f"{estimator_class.__name__}'s docstring lacks the shared Parameters.")
+        # Only the shared section holds placeholders: a "$" elsewhere stays as written.
+        filled = string.Template(COMMON_PARAMETERS_DOC).substitute(defaults)
+        estimator_class.__doc__ = doc.replace(COMMON_PARAMETERS_DOC, filled)
     return estimator_class
 
 

@@ -658,7 +658,7 @@ def load(path):
     networks["model"].set_weights(weights)
 
     try:
-        estimator = cls(**params)
+        estimator = cls(**cls._with_missing_parameters(params))
     except TypeError as error:
         raise _invalid(f"parameters do not fit {class_name}: {error}") from None
     estimator.__dict__.update(state)

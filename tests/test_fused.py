@@ -263,7 +263,11 @@ def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded, code
 @needs_kernels
 @pytest.mark.parametrize(
     "params",
-    [{}, {"cell": "gru", "code": "pooled"}, {"cell": "gru", "units": (6, 4), "composite": True}],
+    [
+        {"cell": "lstm", "code": "last", "input_noise": 0.0},
+        {"cell": "gru", "code": "pooled"},  # with the transformer's default noise
+        {"cell": "gru", "units": (6, 4), "composite": True},
+    ],
     ids=["lstm", "gru-pooled", "gru-stacked-composite"],
 )
 def test_estimator_fits_the_same_with_and_without_the_kernel(params, monkeypatch):

@@ -244,16 +244,29 @@ def test_loaded_estimator_refits_and_pickles(saved):
     np.testing.assert_array_equal(refit.transform(X), codes)  # same random_state
 
 
-def test_a_pickle_from_before_a_new_parameter_unpickles_with_what_that_version_did():
+@pytest.mark.parametrize("through", ["pickle", "file"])
+def test_an_estimator_from_before_a_new_parameter_comes_back_as_that_version_made_it(
+    through, tmp_path
+):
     # A version without `code` and `input_noise` read the last state and added
     # no noise: the classic values, not the transformer's defaults today.
     original = LSTMAutoencoderTransformer(
         units=4, epochs=1, code="last", input_noise=0.0, random_state=0
     ).fit(X)
-    state = original.__getstate__()
-    del state["code"], state["input_noise"]  # as pickled by that version
-    old = LSTMAutoencoderTransformer.__new__(LSTMAutoencoderTransformer)
-    old.__setstate__(state)
+    if through == "pickle":
+        state = original.__getstate__()
+        del state["code"], state["input_noise"]  # as pickled by that version
+        old = LSTMAutoencoderTransformer.__new__(LSTMAutoencoderTransformer)
+        old.__setstate__(state)
+    else:
+        save_estimator(original, tmp_path / "model.lstmae")
+
+        def drop_new_parameters(document):
+            del document["params"]["code"], document["params"]["input_noise"]
+
+        old = load(
+            _rewrite(tmp_path / "model.lstmae", tmp_path / "old.lstmae", edit=drop_new_parameters)
+        )
     assert old.get_params()["code"] == "last" and old.get_params()["input_noise"] == 0.0
     np.testing.assert_array_equal(old.transform(X), original.transform(X))
     old.partial_fit(X)  # and it trains on

@@ -130,4 +130,5 @@ def test_documented_defaults_are_the_signature_defaults(estimator_class):
     documented = re.findall(r"^    (\w+) : [^\n]*default=([^\n]+)$", estimator_class.__doc__, re.M)
     assert {name for name, _ in documented} == set(signature) - {"self"}
     for name, value in documented:
-        assert ast.literal_eval(value) == signature[name].default, name
+        value, default = ast.literal_eval(value), signature[name].default
+        assert type(value) is type(default) and value == default, name
