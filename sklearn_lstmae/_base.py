@@ -176,6 +176,15 @@ def _check_sample_weight(sample_weight, n_samples):
     return sample_weight
 
 
+def _signature_defaults(function):
+    """``{name: default}`` of ``function``'s parameters that have one."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not parameter.empty
+    }
+
+
 class _BaseLSTMAutoencoder(BaseEstimator):
     """Parameters, validation and the one fit path of the LSTM autoencoders."""
 
@@ -674,11 +683,10 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         ``code="pooled"`` and ``input_noise=0.25``): that is what the fitted
         networks were built with.
         """
-        defaults = {}
-        for init in (cls.__init__, _BaseLSTMAutoencoder.__init__):  # the base's win
-            for name, parameter in inspect.signature(init).parameters.items():
-                if name != "self" and parameter.default is not parameter.empty:
-                    defaults[name] = parameter.default
+        defaults = {
+            **_signature_defaults(cls.__init__),
+            **_signature_defaults(_BaseLSTMAutoencoder.__init__),  # the base's win
+        }
         missing = {name: value for name, value in defaults.items() if name not in params}
         return {**params, **missing}  # the given order first, as it was pickled
 
@@ -845,11 +853,8 @@ def document_defaults(estimator_class):
     signature, so the documentation cannot drift from the code.
     """
     defaults = {
-        name: f'"{parameter.default}"'
-        if isinstance(parameter.default, str)
-        else repr(parameter.default)
-        for name, parameter in inspect.signature(estimator_class.__init__).parameters.items()
-        if parameter.default is not inspect.Parameter.empty
+        name: f'"{default}"' if isinstance(default, str) else repr(default)
+        for name, default in _signature_defaults(estimator_class.__init__).items()
     }
     doc = estimator_class.__doc__
     if doc is not None:  # None under python -OO
