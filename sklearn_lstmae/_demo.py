@@ -149,18 +149,7 @@ def make_lstm_pipeline(**transformer_params):
     )
 
 
-def _code_size(units, latent_dim):
-    """Values per code: the bottleneck size, else 3 x the last encoder layer's units.
-
-    The transformer's default ``code="pooled"`` joins the last state with the
-    mean and the maximum over time.
-    """
-    if latent_dim is not None:
-        return int(latent_dim)
-    return 3 * (int(units) if np.ndim(units) == 0 else int(units[-1]))
-
-
-def _fit_and_score(name, n_features, model, X_train, X_test, y_train, y_test):
+def _fit_and_score(name, model, X_train, X_test, y_train, y_test):
     start = time.perf_counter()
     with warnings.catch_warnings():
         # The demo trains for a fixed, short number of epochs on purpose: the
@@ -169,7 +158,8 @@ def _fit_and_score(name, n_features, model, X_train, X_test, y_train, y_test):
         model.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     accuracy = float(np.mean(model.predict(X_test) == y_test))
-    return Result(name, n_features, accuracy, fit_seconds, model)
+    # What the classifier, the pipeline's last step, was given per sample.
+    return Result(name, model[-1].n_features_in_, accuracy, fit_seconds, model)
 
 
 def run(
@@ -211,8 +201,15 @@ def run(
         "learning_rate": learning_rate,
         "random_state": random_state,
     }
-    lstm_pipeline = make_lstm_pipeline(**transformer_params)
-    code_size = _code_size(units, latent_dim)
+    # The codes first: the PCA baseline gets as many components as they have values.
+    codes = _fit_and_score(
+        "LSTM autoencoder codes",
+        make_lstm_pipeline(**transformer_params),
+        X_train,
+        X_test,
+        y_train,
+        y_test,
+    )
 
     results = []
     if baselines:
@@ -221,25 +218,15 @@ def run(
         X_test_flat = X_test.reshape(len(X_test), -1)
         flat_data = (X_train_flat, X_test_flat, y_train, y_test)
         raw = make_pipeline(StandardScaler(), _classifier())
-        results.append(_fit_and_score("raw pixels", X_train_flat.shape[1], raw, *flat_data))
-        n_components = min(code_size, X_train_flat.shape[1])
+        results.append(_fit_and_score("raw pixels", raw, *flat_data))
+        n_components = min(codes.n_features, X_train_flat.shape[1])
         pca = make_pipeline(
             StandardScaler(),
             PCA(n_components=n_components, random_state=random_state),
             _classifier(),
         )
-        results.append(_fit_and_score(f"PCA ({n_components})", n_components, pca, *flat_data))
-    results.append(
-        _fit_and_score(
-            "LSTM autoencoder codes",
-            code_size,
-            lstm_pipeline,
-            X_train,
-            X_test,
-            y_train,
-            y_test,
-        )
-    )
+        results.append(_fit_and_score(f"PCA ({n_components})", pca, *flat_data))
+    results.append(codes)
     return results
 
 
