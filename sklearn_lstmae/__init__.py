@@ -1,9 +1,11 @@
 """LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
 
 from ._aggregate import PiecewiseAggregate, TimestepPatches
+from ._detectors import LSTMAutoencoderOutlierDetector
 from ._persistence import load
 from ._plotting import CodeScatterDisplay, LossCurveDisplay, ReconstructionDisplay
 from ._regressor import CompositeLSTMRegressor
+from ._series_detector import LSTMAutoencoderSeriesDetector
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import LongFormatSequences, from_long_format, make_windows
 
@@ -12,6 +14,8 @@ __version__ = "0.3.0"
 __all__ = [
     "CodeScatterDisplay",
     "CompositeLSTMRegressor",
+    "LSTMAutoencoderOutlierDetector",
+    "LSTMAutoencoderSeriesDetector",
     "LSTMAutoencoderTransformer",
     "LossCurveDisplay",
     "LongFormatSequences",

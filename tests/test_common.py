@@ -4,6 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lstmae import (
     CompositeLSTMRegressor,
+    LSTMAutoencoderOutlierDetector,
     LSTMAutoencoderTransformer,
     PiecewiseAggregate,
     TimestepPatches,
@@ -36,6 +37,8 @@ def expected_failed_checks(estimator):
         LSTMAutoencoderTransformer(**FAST),
         LSTMAutoencoderTransformer(**FAST, input_noise=0.0),
         CompositeLSTMRegressor(**FAST),
+        # The outlier checks need no accurate model: fewer epochs keep the suite short.
+        LSTMAutoencoderOutlierDetector(**{**FAST, "epochs": 10}),
         PiecewiseAggregate(),
         PiecewiseAggregate(max_timesteps=3),
         TimestepPatches(),

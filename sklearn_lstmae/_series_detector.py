@@ -1,0 +1,554 @@
+"""LSTMAutoencoderSeriesDetector: one anomaly score per time point of one long series.
+
+The series is cut into windows by :func:`make_windows` (views, no copies);
+the autoencoder rebuilds each window, and each time point's score reduces the
+scores of the windows that cover it. Scoring runs over blocks of windows, so
+memory beyond the series and its scores stays flat however long the series.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _BaseLSTMAutoencoder
+from ._detectors import (
+    ANOMALY_SCORE_DOC,
+    DEFAULT_ANOMALY_SCORE,
+    ErrorModel,
+    NotATransformer,
+    check_anomaly_score,
+    check_contamination,
+    standardized_residuals,
+    step_scores,
+    threshold_for,
+)
+from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
+from ._persistence import register_estimator
+from ._transformer import LSTMAutoencoderTransformer
+from ._validation import InvalidParameterError, check_positive_int, is_int
+from ._windows import make_windows
+
+__all__ = ["LSTMAutoencoderSeriesDetector", "dominant_period", "windows_to_points"]
+
+REDUCTIONS = ("mean", "max", "min")
+SCORE_LEVELS = ("step", "window")
+# Values (windows x steps x features) rebuilt per block when scoring.
+_BLOCK_VALUES = 2**19
+# window_size="auto" when the series shows no period.
+_FALLBACK_WINDOW = 100
+
+
+def window_starts(n_points, window_size, stride):
+    """Starts of the windows: every ``stride`` steps, plus one ending at the last point."""
+    starts = np.arange(0, n_points - window_size + 1, stride)
+    if starts[-1] != n_points - window_size:
+        starts = np.append(starts, n_points - window_size)
+    return starts
+
+
+class _PointAccumulator:
+    """Reduces window scores into point scores, one block of windows at a time."""
+
+    def __init__(self, n_points, window_size, reduction):
+        self.n_points, self.window_size, self.reduction = n_points, window_size, reduction
+        if reduction == "mean":
+            self.values = np.zeros(n_points)
+            self._window_sums = np.zeros(n_points + 1)  # difference array of 1-D scores
+        else:
+            self.values = np.full(n_points, -np.inf if reduction == "max" else np.inf)
+        self.coverage = np.zeros(n_points + 1, dtype=np.int64)
+
+    def add(self, starts, scores):
+        """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``."""
+        starts = np.asarray(starts, dtype=np.int64)
+        np.add.at(self.coverage, starts, 1)
+        np.subtract.at(self.coverage, starts + self.window_size, 1)
+        if self.reduction == "mean" and scores.ndim == 1:
+            # O(T): each window adds its score at its start and removes it after its end.
+            np.add.at(self._window_sums, starts, scores)
+            np.subtract.at(self._window_sums, starts + self.window_size, scores)
+            return
+        combine = {"mean": np.add, "max": np.maximum, "min": np.minimum}[self.reduction]
+        for offset in range(self.window_size):
+            # Window starts are distinct, so each offset touches each point at most once.
+            column = scores if scores.ndim == 1 else scores[:, offset]
+            points = starts + offset
+            self.values[points] = combine(self.values[points], column)
+
+    def result(self):
+        coverage = np.cumsum(self.coverage)[: self.n_points]
+        if np.any(coverage == 0):
+            raise ValueError("Some points are covered by no window.")
+        if self.reduction == "mean":
+            sums = self.values + np.cumsum(self._window_sums)[: self.n_points]
+            return sums / coverage
+        return self.values
+
+
+def windows_to_points(window_scores, starts, window_size, n_points, reduction="mean"):
+    """Per-point scores from the scores of the windows that cover each point.
+
+    Parameters
+    ----------
+    window_scores : ndarray of shape (n_windows,) or (n_windows, window_size)
+        One score per window (it counts for every point of the window), or
+        one per step of each window (step ``j`` of the window starting at
+        ``s`` counts for point ``s + j``).
+    starts : array-like of int of shape (n_windows,)
+        Distinct start of each window.
+    window_size : int
+        Length of the windows.
+    n_points : int
+        Length of the series; every point must be covered by a window.
+    reduction : {"mean", "max", "min"}, default="mean"
+        How the scores that fall on one point are combined.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_points,)
+
+    Notes
+    -----
+    The number of windows covering each point, and the mean of one score
+    per window, come from cumulative sums of start and end markers: O(T +
+    n_windows), however much the windows overlap. Per-step scores and the
+    max and min are combined one window offset at a time, in O(n_windows *
+    window_size) vectorized work, which is the size of the scores
+    themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._series_detector import windows_to_points
+    >>> windows_to_points(np.array([1.0, 3.0]), starts=[0, 2], window_size=3, n_points=5)
+    array([1., 1., 2., 3., 3.])
+    >>> windows_to_points(np.array([1.0, 3.0]), [0, 2], 3, 5, reduction="max")
+    array([1., 1., 3., 3., 3.])
+    """
+    window_scores = np.asarray(window_scores, dtype=np.float64)
+    accumulator = _PointAccumulator(n_points, window_size, reduction)
+    accumulator.add(starts, window_scores)
+    return accumulator.result()
+
+
+def dominant_period(series, max_lag=1000):
+    """The lag of the highest autocorrelation peak, or None when there is none.
+
+    As TSB-UAD's ``find_length`` does: the autocorrelation (averaged over
+    channels, each standardized; at most the first 20,000 points) is searched
+    for local maxima between lags 3 and ``max_lag`` (at most a third of the
+    series); the highest wins if it is above 0.1.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_points,) or (n_points, n_features)
+    max_lag : int, default=1000
+
+    Returns
+    -------
+    period : int or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._series_detector import dominant_period
+    >>> dominant_period(np.sin(2 * np.pi * np.arange(2000) / 37))
+    37
+    """
+    values = np.asarray(series, dtype=np.float64)
+    values = values.reshape(len(values), -1)[:20_000]
+    scale = values.std(axis=0)
+    values = (values[:, scale > 0] - values[:, scale > 0].mean(axis=0)) / scale[scale > 0]
+    n_points = len(values)
+    max_lag = min(max_lag, n_points // 3)
+    if values.shape[1] == 0 or max_lag < 4:
+        return None
+    spectrum = np.fft.rfft(values, n=2 * n_points, axis=0)
+    autocorrelation = np.fft.irfft(spectrum * np.conj(spectrum), axis=0)[: max_lag + 1]
+    autocorrelation = (autocorrelation / autocorrelation[0]).mean(axis=1)
+    lags = np.arange(3, max_lag)
+    peaks = lags[
+        (autocorrelation[lags] > autocorrelation[lags - 1])
+        & (autocorrelation[lags] >= autocorrelation[lags + 1])
+    ]
+    if len(peaks) == 0:
+        return None
+    best = peaks[np.argmax(autocorrelation[peaks])]
+    return int(best) if autocorrelation[best] > 0.1 else None
+
+
+class _Series:
+    """A validated series: float ``(n_points, n_features)`` values and its pandas labels."""
+
+    def __init__(self, series, n_features=None):
+        self.index = None
+        self.columns = None
+        if isinstance(series, pd.DataFrame):
+            self.index, self.columns = series.index, series.columns
+            values = series.to_numpy()
+        elif isinstance(series, pd.Series):
+            self.index = series.index
+            values = series.to_numpy()
+        else:
+            values = np.asarray(series)
+        if values.dtype.kind not in "biuf":
+            raise ValueError(
+                f"series must hold real numbers, got dtype {values.dtype}. Pass a 1-D array "
+                "(n_points,), a 2-D array (n_points, n_features), a pandas Series or DataFrame."
+            )
+        if values.ndim not in (1, 2):
+            raise ValueError(
+                f"series must be one series: 1-D (n_points,) or 2-D (n_points, n_features), "
+                f"got shape {values.shape}. For a collection of sequences, use "
+                "LSTMAutoencoderOutlierDetector."
+            )
+        if values.dtype != np.float32:
+            values = values.astype(np.float64, copy=False)
+        self.values = values.reshape(len(values), -1)
+        if self.values.shape[1] == 0 or len(values) == 0:
+            raise ValueError(f"series has shape {values.shape}: it holds no values.")
+        if n_features is not None and self.values.shape[1] != n_features:
+            raise ValueError(
+                f"series has {self.values.shape[1]} features, but the detector was fitted on "
+                f"{n_features}."
+            )
+        low, high = self.values.min(), self.values.max()  # no temporary array
+        if not (np.isfinite(low) and np.isfinite(high)):
+            bad = np.flatnonzero(~np.isfinite(self.values).all(axis=1))[0]
+            raise ValueError(
+                f"series contains NaN or infinity (first at point {bad}): the detector "
+                "needs every value. Fill gaps first, for example with pandas' interpolate()."
+            )
+
+    def like(self, scores, name):
+        """``scores`` as a pandas Series on the input's index when the input was pandas."""
+        if self.index is None:
+            return scores
+        return pd.Series(scores, index=self.index, name=name)
+
+
+@register_estimator
+@document_defaults
+class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
+    __doc__ = f"""Score every time point of one long series by how badly it is rebuilt.
+
+    The series is cut into windows of ``window_size`` points, every
+    ``stride`` points; an LSTM autoencoder learns to rebuild them. Each step
+    of each window gets an anomaly score (as ``anomaly_score`` says), and
+    each time point's score reduces the scores it got from the windows that
+    cover it (``reduction``). Scores follow aeon's convention: one per time
+    point, higher is more anomalous. :meth:`predict` flags points above
+    ``threshold_``, which ``contamination`` sets from the training scores.
+
+    Fit on normal data and score new data (semi-supervised), or fit and score
+    the same series (unsupervised: :meth:`fit_predict`). Scoring runs over
+    blocks of windows, so memory beyond the series and its scores stays flat.
+
+    Parameters
+    ----------
+    window_size : int or "auto", default="auto"
+        Points per window. ``"auto"``: the series' dominant period, the
+        highest autocorrelation peak (as TSB-UAD and aeon estimate it), or
+        {_FALLBACK_WINDOW} when there is none; stored in ``window_size_``.
+    stride : int, default=1
+        Points between the starts of consecutive windows, in fit and in
+        scoring; a last window always ends at the last point. Larger strides
+        train and score faster.
+    reduction : {{"mean", "max", "min"}}, default="mean"
+        How a point's scores from the windows that cover it are combined.
+    score_level : {{"step", "window"}}, default="step"
+        ``"step"``: a point gets the score of its own step in each covering
+        window. ``"window"``: the mean over each window's steps counts for
+        every point of the window (aeon's ``reverse_windowing``).
+    units : int or tuple of int, default=64
+        Units of the encoder's recurrent layer; a tuple stacks layers.
+    {ANOMALY_SCORE_DOC}
+    {COMMON_PARAMETERS_DOC}
+
+    Attributes
+    ----------
+    window_size_ : int
+        Points per window.
+    threshold_ : float
+        Points scoring above it are anomalies.
+    n_features_in_ : int
+        Features (channels) of the series.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame series with string column names.
+    model_, encoder_, decoder_ : keras.Model
+        The autoencoder of the windows, its encoder and its decoder.
+    {COMMON_ATTRIBUTES_DOC.split("n_features_in_")[0].rstrip()}
+    n_timesteps_in_ : int
+        Equal to ``window_size_``.
+    n_channels_in_ : int
+        Equal to ``n_features_in_``.
+
+    See Also
+    --------
+    LSTMAutoencoderOutlierDetector : Unusual sequences in a collection.
+    sklearn_lstmae.make_windows : The windows, as views of the series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+    >>> series = np.sin(2 * np.pi * np.arange(600) / 20)
+    >>> detector = LSTMAutoencoderSeriesDetector(stride=5, units=8, epochs=20, random_state=0)
+    >>> detector = detector.fit(series)
+    >>> detector.window_size_
+    20
+    >>> test = series.copy()
+    >>> test[300:305] += 2.0
+    >>> scores = detector.score_timesteps(test)
+    >>> scores.shape
+    (600,)
+    >>> bool(290 <= np.argmax(scores) < 315)
+    True
+    """
+
+    def __init__(
+        self,
+        window_size="auto",
+        *,
+        stride=1,
+        reduction="mean",
+        score_level="step",
+        anomaly_score=DEFAULT_ANOMALY_SCORE,
+        contamination="auto",
+        units=64,
+        latent_dim=None,
+        cell="gru",
+        bidirectional=False,
+        activation="tanh",
+        latent_activation="linear",
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        loss="mse",
+        optimizer="adam",
+        learning_rate=1e-3,
+        epochs=100,
+        batch_size=32,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        callbacks=None,
+        standardize=True,
+        dtype="float32",
+        code="pooled",
+        input_noise=0.0,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            units,
+            latent_dim=latent_dim,
+            cell=cell,
+            bidirectional=bidirectional,
+            activation=activation,
+            latent_activation=latent_activation,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            loss=loss,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            standardize=standardize,
+            dtype=dtype,
+            code=code,
+            input_noise=input_noise,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.window_size = window_size
+        self.stride = stride
+        self.reduction = reduction
+        self.score_level = score_level
+        self.anomaly_score = anomaly_score
+        self.contamination = contamination
+
+    # The network learns what the transformer's does: to rebuild its input (the windows).
+    _validate_training_data = LSTMAutoencoderTransformer._validate_training_data
+    _targets = LSTMAutoencoderTransformer._targets
+    _validation_set = LSTMAutoencoderTransformer._validation_set
+
+    def _fitted_extras(self, sequences, y, spec):
+        return {}
+
+    def _check_params(self):
+        super()._check_params()
+        if not (isinstance(self.window_size, str) and self.window_size == "auto"):
+            if not is_int(self.window_size) or self.window_size < 2:
+                raise InvalidParameterError(
+                    f"window_size must be 'auto' or an integer >= 2, got {self.window_size!r}."
+                )
+        check_positive_int("stride", self.stride)
+        if self.reduction not in REDUCTIONS:
+            raise InvalidParameterError(
+                f"reduction must be one of {list(REDUCTIONS)}, got {self.reduction!r}."
+            )
+        if self.score_level not in SCORE_LEVELS:
+            raise InvalidParameterError(
+                f"score_level must be one of {list(SCORE_LEVELS)}, got {self.score_level!r}."
+            )
+        check_anomaly_score(self.anomaly_score)
+        check_contamination(self.contamination)
+
+    def _resolve_window_size(self, values):
+        n_points = len(values)
+        if self.window_size == "auto":
+            window_size = dominant_period(values) or _FALLBACK_WINDOW
+            if window_size > n_points:
+                raise ValueError(
+                    f"series has {n_points} points, fewer than window_size='auto' needs "
+                    f"({window_size}, the fallback when the series shows no period); pass a "
+                    "smaller integer window_size."
+                )
+            return window_size
+        if self.window_size > n_points:
+            raise ValueError(
+                f"window_size={self.window_size} is larger than the series ({n_points} "
+                "points): choose a window_size of at most the series' length."
+            )
+        return int(self.window_size)
+
+    def fit(self, series, y=None):
+        """Train on the windows of ``series`` and set ``threshold_`` from its scores.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            One series ordered in time (a pandas index is kept for the
+            outputs, not used), normal data or the series to be scored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMAutoencoderSeriesDetector
+            The fitted detector.
+        """
+        self._fit_series(series)
+        return self
+
+    def _fit_series(self, series):
+        """Fit; return the training series' point scores."""
+        self._check_params()
+        values = _Series(series).values
+        window_size = self._resolve_window_size(values)
+        windows = make_windows(values, window_size, stride=self.stride)
+        self._fit(windows, None, None, None, incremental=False)
+        self.window_size_ = window_size
+        self.n_features_in_ = values.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        if isinstance(series, pd.DataFrame):
+            names = np.asarray(series.columns, dtype=object)
+            if all(isinstance(name, str) for name in names):
+                self.feature_names_in_ = names
+        starts = window_starts(len(values), window_size, self.stride)
+        if self.anomaly_score == "mahalanobis":
+            model = ErrorModel(values.shape[1])
+            for block in self._blocks(values, starts):
+                model.add(standardized_residuals(self, block[1]))
+            self._error_mean, self._error_precision = model.finish()
+        else:
+            self._error_mean = self._error_precision = None
+        scores = self._score_points(values, starts)
+        self.threshold_ = threshold_for(scores, self.contamination)
+        return scores
+
+    def _blocks(self, values, starts):
+        """``(starts, windows)`` blocks: contiguous copies of a bounded number of windows."""
+        windows = make_windows(values, self.window_size_)  # a view: every start
+        per_block = max(1, _BLOCK_VALUES // (self.window_size_ * values.shape[1]))
+        for first in range(0, len(starts), per_block):
+            block_starts = starts[first : first + per_block]
+            yield block_starts, np.ascontiguousarray(windows[block_starts])
+
+    def _score_points(self, values, starts):
+        accumulator = _PointAccumulator(len(values), self.window_size_, self.reduction)
+        for block_starts, block in self._blocks(values, starts):
+            residuals = standardized_residuals(self, block)
+            scores = step_scores(
+                residuals, self.anomaly_score, self._error_mean, self._error_precision
+            )
+            if self.score_level == "window":
+                scores = scores.mean(axis=1)
+            accumulator.add(block_starts, scores)
+        return accumulator.result()
+
+    def _validated(self, series):
+        check_is_fitted(self)
+        validated = _Series(series, self.n_features_in_)
+        n_points = len(validated.values)
+        if n_points < self.window_size_:
+            raise ValueError(
+                f"series has {n_points} points, fewer than one window of window_size_="
+                f"{self.window_size_}: score a longer series."
+            )
+        return validated
+
+    def score_timesteps(self, series):
+        """One anomaly score per time point: the higher, the more anomalous.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            At least ``window_size_`` points with the features seen in fit.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_points,) or pandas Series
+            float64; a pandas Series on the input's index for pandas input.
+        """
+        validated = self._validated(series)
+        n_points = len(validated.values)
+        starts = window_starts(n_points, self.window_size_, self.stride)
+        return validated.like(self._score_points(validated.values, starts), "anomaly_score")
+
+    def predict(self, series):
+        """+1 for a normal time point, -1 for an anomalous one (score above ``threshold_``).
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            At least ``window_size_`` points with the features seen in fit.
+
+        Returns
+        -------
+        labels : ndarray of int of shape (n_points,) or pandas Series
+            A pandas Series on the input's index for pandas input.
+        """
+        validated = self._validated(series)
+        starts = window_starts(len(validated.values), self.window_size_, self.stride)
+        scores = self._score_points(validated.values, starts)
+        return validated.like(np.where(scores > self.threshold_, -1, 1), "label")
+
+    def fit_predict(self, series, y=None):
+        """Fit on ``series`` and label its points (+1 normal, -1 anomalous).
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            The series to fit and label.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        labels : ndarray of int of shape (n_points,) or pandas Series
+        """
+        scores = self._fit_series(series)
+        return _Series(series).like(np.where(scores > self.threshold_, -1, 1), "label")

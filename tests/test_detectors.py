@@ -1,0 +1,379 @@
+"""The anomaly detectors: LSTMAutoencoderOutlierDetector and LSTMAutoencoderSeriesDetector."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import f1_score, make_scorer
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+import sklearn_lstmae
+from sklearn_lstmae import LSTMAutoencoderOutlierDetector, LSTMAutoencoderSeriesDetector
+from sklearn_lstmae._detectors import (
+    ErrorModel,
+    standardized_residuals,
+    step_scores,
+    threshold_for,
+)
+from sklearn_lstmae._series_detector import (
+    dominant_period,
+    window_starts,
+    windows_to_points,
+)
+
+from ._helpers import TINY, make_sequences
+
+SPIKE = 6.0
+
+
+def with_spike(X, step):
+    """``X`` with a large spike at ``step`` of every sequence (every feature)."""
+    X = np.array(X, dtype=np.float64)
+    X[:, step] += SPIKE
+    return X
+
+
+@pytest.fixture(scope="module")
+def normal():
+    return make_sequences(n_samples=40, n_timesteps=12, n_features=2)
+
+
+@pytest.fixture(scope="module")
+def detector(normal):
+    return LSTMAutoencoderOutlierDetector(**{**TINY, "epochs": 30}).fit(normal)
+
+
+@pytest.fixture(scope="module")
+def mahalanobis_detector(normal):
+    return LSTMAutoencoderOutlierDetector(**TINY, anomaly_score="mahalanobis").fit(normal)
+
+
+def make_series(n_points=400, seed=0):
+    """Two channels with shared periodic structure (period 20), a little noise."""
+    rng = np.random.RandomState(seed)
+    time = np.arange(n_points)
+    base = np.sin(2 * np.pi * time / 20)
+    noise = 0.05 * rng.standard_normal((n_points, 2))
+    return np.stack([base, 0.5 * base + np.cos(2 * np.pi * time / 20)], axis=1) + noise
+
+
+@pytest.fixture(scope="module")
+def series():
+    return make_series()
+
+
+@pytest.fixture(scope="module")
+def series_detector(series):
+    return LSTMAutoencoderSeriesDetector(window_size=10, stride=3, **{**TINY, "epochs": 30}).fit(
+        series
+    )
+
+
+# -- the collection detector -------------------------------------------------------
+def test_score_direction(detector, normal):
+    odd = with_spike(normal[:5], step=6)
+    assert detector.score_samples(odd).max() < detector.score_samples(normal[:5]).min()
+    assert (detector.predict(odd) == -1).all()
+    np.testing.assert_allclose(
+        detector.decision_function(odd), detector.score_samples(odd) - detector.offset_
+    )
+
+
+def test_mahalanobis_score_direction(mahalanobis_detector, normal):
+    odd = with_spike(normal[:5], step=3)
+    scores = mahalanobis_detector.score_samples(odd)
+    assert scores.max() < mahalanobis_detector.score_samples(normal[:5]).min()
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.1, 0.25, 0.5])
+def test_contamination_sets_the_share_flagged_on_training_data(
+    detector, mahalanobis_detector, normal, contamination
+):
+    for fitted in (detector, mahalanobis_detector):
+        anomaly = -fitted.score_samples(normal)
+        # What fit does with these training scores, for each contamination.
+        offset = -threshold_for(anomaly, contamination)
+        flagged = np.mean(fitted.score_samples(normal) - offset < 0)
+        assert abs(flagged - contamination) <= 1 / len(normal)
+
+
+def test_contamination_through_fit(normal):
+    fitted = LSTMAutoencoderOutlierDetector(**TINY, contamination=0.2).fit(normal)
+    assert abs(np.mean(fitted.predict(normal) == -1) - 0.2) <= 1 / len(normal)
+    labels = clone(fitted).fit_predict(normal)
+    np.testing.assert_array_equal(labels, fitted.predict(normal))
+
+
+def test_auto_contamination_is_tukeys_fence(detector, normal):
+    anomaly = -detector.score_samples(normal)
+    q1, q3 = np.percentile(anomaly, [25, 75], method="inverted_cdf")
+    assert detector.offset_ == pytest.approx(-(q3 + 1.5 * (q3 - q1)))
+
+
+def test_threshold_weights_act_as_repetitions():
+    rng = np.random.RandomState(0)
+    scores = rng.standard_normal(30)
+    weights = rng.randint(1, 4, size=30)
+    for contamination in (0.1, 0.3, "auto"):
+        weighted = threshold_for(scores, contamination, weights.astype(float))
+        repeated = threshold_for(np.repeat(scores, weights), contamination)
+        assert weighted == pytest.approx(repeated)
+
+
+def test_error_model_is_the_gaussian_of_the_absolute_errors():
+    rng = np.random.RandomState(0)
+    residuals = rng.standard_normal((6, 5, 3)) * [1.0, 2.0, 0.5]
+    residuals[0, 3:] = np.nan  # padding counts for nothing
+    mean, precision = ErrorModel(3).add(residuals[:4]).add(residuals[4:]).finish()
+    errors = np.abs(residuals).reshape(-1, 3)
+    errors = errors[~np.isnan(errors).any(axis=1)]
+    np.testing.assert_allclose(mean, errors.mean(axis=0))
+    covariance = np.cov(errors, rowvar=False, bias=True)
+    np.testing.assert_allclose(np.linalg.inv(precision), covariance, rtol=1e-4, atol=1e-8)
+    scores = step_scores(residuals, "mahalanobis", mean, precision)
+    assert scores.shape == (6, 5) and np.isnan(scores[0, 3:]).all()
+    deviation = np.abs(residuals[1, 2]) - mean
+    expected = deviation @ np.linalg.inv(covariance) @ deviation
+    assert scores[1, 2] == pytest.approx(expected, rel=1e-4)  # a 1e-6 ridge
+
+
+def test_reconstruction_error_per_step_and_feature(detector, normal):
+    errors = detector.reconstruction_error(normal[:3])
+    assert errors.shape == (3, 12, 2) and (errors >= 0).all()
+    rebuilt = detector.reconstruct(normal[:3])
+    np.testing.assert_allclose(errors, np.abs(normal[:3] - rebuilt), rtol=1e-5, atol=1e-6)
+    standardized = detector.reconstruction_error(normal[:3], standardized=True)
+    np.testing.assert_allclose(standardized * detector._scales[0], errors, rtol=1e-6)
+    # The error of the spike is where the spike is.
+    spiked = detector.reconstruction_error(with_spike(normal[:3], step=6))
+    assert (spiked.sum(axis=2).argmax(axis=1) == 6).all()
+
+
+def test_ragged_and_nan_padded_collections(detector, normal):
+    lengths = [12, 7, 9, 4]
+    ragged = [sequence[:length] for sequence, length in zip(normal[:4], lengths)]
+    padded = np.full((4, 12, 2), np.nan)
+    for row, sequence in enumerate(ragged):
+        padded[row, : len(sequence)] = sequence
+    from_list = detector.score_samples(ragged)
+    np.testing.assert_allclose(detector.score_samples(padded), from_list)
+    # A sequence's score does not depend on the others or on the padding.
+    alone = [detector.score_samples([sequence])[0] for sequence in ragged]
+    np.testing.assert_allclose(from_list, alone, rtol=1e-5)
+    errors = detector.reconstruction_error(ragged)
+    assert [len(e) for e in errors] == lengths
+    padded_errors = detector.reconstruction_error(padded)
+    assert np.isnan(padded_errors[1, 7:]).all() and not np.isnan(padded_errors[1, :7]).any()
+    assert detector.predict(ragged).shape == (4,)
+
+
+def test_dataframe_of_univariate_sequences():
+    frame = pd.DataFrame(
+        make_sequences(n_samples=30, n_features=1)[:, :, 0],
+        columns=[f"t{i}" for i in range(12)],
+    )
+    fitted = LSTMAutoencoderOutlierDetector(**TINY).fit(frame)
+    assert list(fitted.feature_names_in_) == list(frame.columns)
+    assert fitted.score_samples(frame).shape == (30,)
+    assert fitted.reconstruction_error(frame).shape == (30, 12)
+
+
+def test_grid_search_with_a_scorer_on_labelled_data(normal):
+    X = np.concatenate([normal, with_spike(normal[:8], step=5)])
+    y = np.r_[np.ones(len(normal)), -np.ones(8)].astype(int)
+    search = GridSearchCV(
+        LSTMAutoencoderOutlierDetector(**TINY),
+        {"contamination": [0.05, 0.3]},
+        scoring=make_scorer(f1_score, pos_label=-1),
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
+    ).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert search.best_score_ == scores.max() > 0.5
+    assert search.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("make_detector", ["detector", "mahalanobis_detector"])
+def test_collection_detector_save_load_pickle_clone(make_detector, normal, tmp_path, request):
+    fitted = request.getfixturevalue(make_detector)
+    odd = with_spike(normal[:4], step=2)
+    loaded = sklearn_lstmae.load(fitted.save(tmp_path / "detector.lstmae"))
+    unpickled = pickle.loads(pickle.dumps(fitted))
+    for copy in (loaded, unpickled):
+        assert type(copy) is LSTMAutoencoderOutlierDetector
+        assert copy.offset_ == fitted.offset_
+        np.testing.assert_array_equal(copy.score_samples(odd), fitted.score_samples(odd))
+    assert clone(fitted).get_params() == fitted.get_params()
+
+
+@pytest.mark.parametrize("contamination", [0, 0.6, -0.1, 1.0, "often", None, True])
+def test_contamination_out_of_range(contamination, normal, series):
+    with pytest.raises(ValueError, match=r"contamination must be 'auto' or a number in \(0, 0.5\]"):
+        LSTMAutoencoderOutlierDetector(**TINY, contamination=contamination).fit(normal)
+    with pytest.raises(ValueError, match="contamination must be"):
+        LSTMAutoencoderSeriesDetector(10, **TINY, contamination=contamination).fit(series)
+
+
+def test_bad_anomaly_score(normal):
+    with pytest.raises(ValueError, match="anomaly_score must be one of"):
+        LSTMAutoencoderOutlierDetector(anomaly_score="mse").fit(normal)
+
+
+# -- the series detector ----------------------------------------------------------
+def test_one_score_per_time_point(series_detector, series):
+    for n_points in (10, 11, 57, 400, 401):  # window 10, stride 3: some leave a tail
+        longer = np.resize(series, (n_points, 2))
+        scores = series_detector.score_timesteps(longer)
+        assert scores.shape == (n_points,) and np.isfinite(scores).all()
+        assert series_detector.predict(longer).shape == (n_points,)
+
+
+def loop_reference(window_scores, starts, window_size, n_points, reduction):
+    """Each point's scores collected window by window, then reduced: the slow, plain way."""
+    collected = [[] for _ in range(n_points)]
+    for start, scores in zip(starts, window_scores):
+        for offset in range(window_size):
+            score = scores if np.ndim(scores) == 0 else scores[offset]
+            collected[start + offset].append(score)
+    reduce = {"mean": np.mean, "max": np.max, "min": np.min}[reduction]
+    return np.array([reduce(values) for values in collected])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "max", "min"])
+@pytest.mark.parametrize("per_step", [False, True])
+@pytest.mark.parametrize(
+    ("n_points", "window_size", "stride"), [(50, 7, 1), (53, 10, 4), (9, 9, 2)]
+)
+def test_window_to_point_mapping_against_a_loop(reduction, per_step, n_points, window_size, stride):
+    starts = window_starts(n_points, window_size, stride)
+    rng = np.random.RandomState(n_points + window_size)
+    shape = (len(starts), window_size) if per_step else (len(starts),)
+    scores = rng.standard_normal(shape)
+    expected = loop_reference(scores, starts, window_size, n_points, reduction)
+    got = windows_to_points(scores, starts, window_size, n_points, reduction)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_series_scores_against_a_loop_over_windows(series_detector, series):
+    test = series[:100].copy()
+    test[50] += 3.0
+    scores = series_detector.score_timesteps(test)
+    starts = window_starts(100, 10, 3)
+    window_errors = [
+        step_scores(standardized_residuals(series_detector, test[None, s : s + 10]), "error")[0]
+        for s in starts
+    ]
+    expected = loop_reference(window_errors, starts, 10, 100, "mean")
+    np.testing.assert_allclose(scores, expected, rtol=1e-5)
+    assert 45 <= np.argmax(scores) <= 55
+
+
+def test_series_contamination_share_flagged_on_training_data(series):
+    for contamination in (0.01, 0.1):
+        fitted = LSTMAutoencoderSeriesDetector(
+            10, stride=5, contamination=contamination, **TINY
+        ).fit(series)
+        flagged = np.mean(fitted.predict(series) == -1)
+        assert abs(flagged - contamination) <= 1 / len(series)
+    labels = clone(fitted).fit_predict(series)
+    np.testing.assert_array_equal(labels, fitted.predict(series))
+
+
+def test_series_score_level_and_reduction(series_detector, series):
+    params = series_detector.get_params()
+    for extra in ({"score_level": "window"}, {"reduction": "max"}, {"reduction": "min"}):
+        # Same network: these parameters only change how scores are put together.
+        other = pickle.loads(pickle.dumps(series_detector)).set_params(**extra)
+        scores = other.score_timesteps(series[:60])
+        assert scores.shape == (60,) and np.isfinite(scores).all()
+    assert series_detector.get_params() == params
+    low = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="min")
+    high = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max")
+    assert (low.score_timesteps(series) <= high.score_timesteps(series) + 1e-12).all()
+
+
+def test_pandas_in_and_out(series_detector, series):
+    index = pd.date_range("2026-01-01", periods=len(series), freq="min")
+    frame = pd.DataFrame(series, index=index, columns=["pressure", "flow"])
+    scores = series_detector.score_timesteps(frame)
+    assert isinstance(scores, pd.Series) and scores.index.equals(index)
+    np.testing.assert_allclose(scores.to_numpy(), series_detector.score_timesteps(series))
+    labels = series_detector.predict(frame)
+    assert isinstance(labels, pd.Series) and labels.index.equals(index)
+    fitted = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)
+    assert list(fitted.feature_names_in_) == ["pressure", "flow"]
+    assert fitted.n_features_in_ == 2
+    univariate = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame["flow"])
+    out = univariate.score_timesteps(frame["flow"])
+    assert isinstance(out, pd.Series) and out.index.equals(index)
+
+
+def test_auto_window_size_is_the_dominant_period():
+    assert dominant_period(np.sin(2 * np.pi * np.arange(3000) / 37)) == 37
+    assert dominant_period(np.random.RandomState(0).standard_normal(3000)) is None
+    fitted = LSTMAutoencoderSeriesDetector(stride=10, **TINY).fit(make_series())
+    assert fitted.window_size_ == 20
+
+
+def test_series_detector_save_load_pickle(series_detector, series, tmp_path):
+    loaded = sklearn_lstmae.load(series_detector.save(tmp_path / "series.lstmae"))
+    unpickled = pickle.loads(pickle.dumps(series_detector))
+    for copy in (loaded, unpickled):
+        assert type(copy) is LSTMAutoencoderSeriesDetector
+        assert (copy.window_size_, copy.threshold_) == (10, series_detector.threshold_)
+        np.testing.assert_array_equal(
+            copy.score_timesteps(series), series_detector.score_timesteps(series)
+        )
+
+
+def test_series_mahalanobis_save_load(series, tmp_path):
+    fitted = LSTMAutoencoderSeriesDetector(10, stride=5, anomaly_score="mahalanobis", **TINY).fit(
+        series
+    )
+    loaded = sklearn_lstmae.load(fitted.save(tmp_path / "series.lstmae"))
+    np.testing.assert_array_equal(loaded.score_timesteps(series), fitted.score_timesteps(series))
+    test = series.copy()
+    test[200:204, 1] *= -1  # breaks the link between the channels
+    scores = fitted.score_timesteps(test)
+    assert 190 <= np.argmax(scores) <= 213
+
+
+def test_series_shorter_than_the_window(series_detector, series):
+    with pytest.raises(ValueError, match="fewer than one window of window_size_=10"):
+        series_detector.score_timesteps(series[:9])
+
+
+def test_window_size_larger_than_the_series(series):
+    with pytest.raises(ValueError, match="window_size=500 is larger than the series"):
+        LSTMAutoencoderSeriesDetector(500, **TINY).fit(series)
+
+
+def test_nan_inside_the_series(series_detector, series):
+    gappy = series.copy()
+    gappy[17, 1] = np.nan
+    for call in (LSTMAutoencoderSeriesDetector(10, **TINY).fit, series_detector.score_timesteps):
+        with pytest.raises(ValueError, match=r"contains NaN or infinity \(first at point 17"):
+            call(gappy)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"window_size": 1}, "window_size must be 'auto' or an integer >= 2"),
+        ({"window_size": "long"}, "window_size must be 'auto'"),
+        ({"stride": 0}, "stride must be a positive integer"),
+        ({"reduction": "median"}, "reduction must be one of"),
+        ({"score_level": "point"}, "score_level must be one of"),
+    ],
+)
+def test_bad_series_parameters(params, message, series):
+    with pytest.raises(ValueError, match=message):
+        LSTMAutoencoderSeriesDetector(**{**TINY, **params}).fit(series)
+
+
+def test_bad_series_shapes(series_detector, series):
+    with pytest.raises(ValueError, match="series has 3 features, but the detector was fitted on 2"):
+        series_detector.score_timesteps(np.ones((50, 3)))
+    with pytest.raises(ValueError, match="must be one series"):
+        series_detector.score_timesteps(np.ones((5, 50, 2)))
