@@ -7,9 +7,8 @@ from ._plotting import CodeScatterDisplay, LossCurveDisplay, ReconstructionDispl
 from ._regressor import CompositeLSTMRegressor
 from ._series_detector import LSTMAutoencoderSeriesDetector
 from ._transformer import LSTMAutoencoderTransformer
+from ._version import __version__
 from ._windows import LongFormatSequences, from_long_format, make_windows
-
-__version__ = "0.3.0"
 
 __all__ = [
     "CodeScatterDisplay",

@@ -8,8 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _check_positive_int
 from ._sequences import validate_sequences
+from ._validation import check_positive_int
 
 __all__ = ["PiecewiseAggregate", "TimestepPatches"]
 
@@ -74,7 +74,7 @@ class _WindowRule(TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        _check_positive_int("max_timesteps", self.max_timesteps)
+        check_positive_int("max_timesteps", self.max_timesteps)
         sequences = validate_sequences(self, X, reset=True)
         self.n_timesteps_in_ = sequences.values.shape[1]
         self.n_channels_in_ = sequences.values.shape[2]
@@ -192,9 +192,7 @@ class PiecewiseAggregate(_WindowRule):
     every step, and most of the steps of a long, smooth series say little
     the neighbouring ones do not. Put this step in front of
     :class:`LSTMAutoencoderTransformer` in a Pipeline. :class:`TimestepPatches`
-    shortens by the same rule without averaging anything away; it is the
-    rule of ``benchmarks/quality.py``, where it tied averaging by
-    cross-validation and took about 40% less time to fit.
+    shortens by the same rule without averaging anything away.
 
     Takes every input layout the autoencoders take (2-D univariate, 3-D,
     NaN-padded, lists of variable-length sequences). A list of sequences of
@@ -288,8 +286,7 @@ class TimestepPatches(_WindowRule):
     Like :class:`PiecewiseAggregate` it shortens what the recurrent encoder
     has to read, so fits get faster and gradients cross fewer steps; unlike
     averaging it loses nothing: the detail inside each window reaches the
-    encoder as features. In ``benchmarks/quality.py`` it is the long-sequence
-    rule in front of :class:`LSTMAutoencoderTransformer`.
+    encoder as features.
 
     Takes every input layout the autoencoders take (2-D univariate, 3-D,
     NaN-padded, lists of variable-length sequences). A list of sequences of

@@ -1,192 +1,37 @@
-"""The estimator shared by the transformer and the regressor.
+"""The estimator that every LSTM autoencoder of the library builds on.
 
-It holds the parameters, validates them, runs the one fit path (``fit``,
-warm starts and ``partial_fit`` alike), seeds every random choice from
-``random_state`` without touching global random state, and keeps the fitted
-Keras models picklable.
+It holds the parameters, runs the one fit path (``fit``, warm starts and
+``partial_fit`` alike) that commits a new fitted state only when all of it
+succeeded, applies the fitted networks, and keeps them picklable. What a
+subclass learns is said by its hooks, the abstract methods below.
 """
 
-import inspect
-import numbers
 import pathlib
-import string
-import sys
-import time
-import warnings
+from abc import ABCMeta, abstractmethod
 
-import keras
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ._engine import LOSSES, OptimizerConfig, get_engine
-from ._networks import RECURRENT_LAYERS, NetworkSpec, build_networks
-from ._sequences import check_representable, pad_to
+from ._engine import get_engine
+from ._networks import NetworkSpec, build_networks
+from ._parameters import check_parameters, optimizer_config, units_tuple
+from ._persistence import (
+    KERAS_ATTRIBUTES,
+    keras_attributes,
+    save_estimator,
+    with_legacy_parameters,
+)
+from ._sequences import check_representable, like_input, pad_to, validate_sequences
+from ._training import draw_seed, run_epochs, set_standardization, standardization, validation_split
+from ._validation import check_sample_weight
 
-# Fitted attributes that hold Keras objects: rebuilt from weights on unpickling.
-_KERAS_ATTRIBUTES = ("model_", "encoder_", "decoder_", "predictor_")
 # Attributes validate_data sets on the estimator: restored if a fit fails.
 _VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
-_OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "sgd": keras.optimizers.SGD,
-    "rmsprop": keras.optimizers.RMSprop,
-}
 
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_positive_int(name, value):
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
-def _check_fraction(name, value, *, low_open=False, high_open=False):
-    ok = _is_real(value) and np.isfinite(value)
-    ok = ok and (value > 0 if low_open else value >= 0) and (value < 1 if high_open else value <= 1)
-    if not ok:
-        interval = ("(" if low_open else "[") + "0, 1" + (")" if high_open else "]")
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}.")
-
-
-def _check_activation(name, value):
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be the name of a Keras activation, got {value!r}.")
-    try:
-        keras.activations.get(value)
-    except ValueError:
-        raise ValueError(
-            f"{name}={value!r} is not a Keras activation; use for example 'tanh', "
-            "'relu', 'sigmoid' or 'linear'."
-        ) from None
-
-
-def _optimizer_config(optimizer, learning_rate):
-    """Resolve the ``optimizer`` parameter into the engine's update rule."""
-    if isinstance(optimizer, str):
-        if optimizer.lower() not in _OPTIMIZERS:
-            raise ValueError(
-                f"optimizer={optimizer!r} is not supported; use one of "
-                f"{sorted(_OPTIMIZERS)} or an instance of those Keras optimizers."
-            )
-        optimizer = _OPTIMIZERS[optimizer.lower()](learning_rate=learning_rate)
-    supported = tuple(_OPTIMIZERS.values())
-    if type(optimizer) not in supported:
-        raise ValueError(
-            f"optimizer must be one of {sorted(_OPTIMIZERS)} or an instance of "
-            f"keras.optimizers.Adam, AdamW, SGD or RMSprop; got {optimizer!r}."
-        )
-    config = optimizer.get_config()
-    unsupported = {
-        "clipnorm": None,
-        "clipvalue": None,
-        "global_clipnorm": None,
-        "use_ema": False,
-        "loss_scale_factor": None,
-        "gradient_accumulation_steps": None,
-        "amsgrad": False,
-        "centered": False,
-    }
-    for key, plain in unsupported.items():
-        if config.get(key, plain) not in (plain, None, False):
-            raise ValueError(
-                f"optimizer option {key}={config[key]!r} is not supported by the "
-                "compiled training loop; remove it."
-            )
-    if not _is_real(config["learning_rate"]):
-        raise ValueError(
-            "optimizer learning-rate schedules are not supported; pass a number as "
-            "the optimizer's learning_rate."
-        )
-    name = {"adamw": "adam"}.get(type(optimizer).__name__.lower(), type(optimizer).__name__.lower())
-    fields = ("beta_1", "beta_2", "epsilon", "momentum", "nesterov", "rho")
-    return OptimizerConfig(
-        name=name,
-        learning_rate=float(config["learning_rate"]),
-        weight_decay=float(config.get("weight_decay") or 0.0),
-        **{field: config[field] for field in fields if field in config},
-    )
-
-
-def _draw_seed(random_state):
-    """One integer seed from ``random_state``: it seeds the weights and the shuffling.
-
-    ``None`` draws fresh entropy from the operating system rather than from
-    numpy's global generator, so that fitting never moves the user's global
-    random state.
-    """
-    if random_state is None:
-        rng = np.random.RandomState(np.random.SeedSequence().generate_state(1))
-    elif isinstance(random_state, np.random.RandomState):
-        rng = random_state
-    else:
-        rng = np.random.RandomState(random_state)
-    return int(rng.randint(0, 2**31 - 2**16))
-
-
-def _standardization(values, standardize, sample_weight=None):
-    """Per-feature mean and standard deviation over samples and real timesteps.
-
-    Weighted by ``sample_weight``, so that a weight of 2 equals repeating the
-    sequence.
-    """
-    n_samples, n_timesteps, n_features = values.shape
-    if not standardize:
-        return np.zeros(n_features), np.ones(n_features)
-    flat = values.reshape(-1, n_features)
-    weights = np.ones(n_samples) if sample_weight is None else sample_weight
-    weights = np.repeat(weights, n_timesteps)
-    is_real = ~np.isnan(flat).all(axis=1)  # drop padding
-    flat, weights = flat[is_real].astype(np.float64), weights[is_real]
-    mean = np.average(flat, axis=0, weights=weights)
-    scale = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=weights))
-    # Constant features: divide by 1 rather than by ~0, as StandardScaler does.
-    scale[scale <= 1e-7 * np.maximum(np.abs(mean), 1.0)] = 1.0
-    return mean, scale
-
-
-def _set_standardization(layer, mean, scale):
-    layer.set_weights([mean, scale])
-
-
-def _check_sample_weight(sample_weight, n_samples):
-    if sample_weight is None:
-        return None
-    sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
-    )
-    if sample_weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight must have shape ({n_samples},), one weight per sequence; got "
-            f"{sample_weight.shape}."
-        )
-    if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    if not np.any(sample_weight > 0):
-        raise ValueError("sample_weight are all zero: at least one weight must be positive.")
-    return sample_weight
-
-
-def _signature_defaults(function):
-    """``{name: default}`` of ``function``'s parameters that have one."""
-    return {
-        name: parameter.default
-        for name, parameter in inspect.signature(function).parameters.items()
-        if parameter.default is not parameter.empty
-    }
-
-
-class _BaseLSTMAutoencoder(BaseEstimator):
-    """Parameters, validation and the one fit path of the LSTM autoencoders."""
+class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
+    """Parameters, the one fit path and the fitted networks of the LSTM autoencoders."""
 
     def __init__(
         self,
@@ -243,85 +88,41 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # -- parameters ----------------------------------------------------------
-    def _units_tuple(self):
-        units = (self.units,) if _is_int(self.units) else self.units
-        if not isinstance(units, (tuple, list)) or len(units) == 0:
-            raise ValueError(
-                "units must be a positive integer or a non-empty tuple of positive "
-                f"integers (one per stacked layer), got {self.units!r}."
-            )
-        for n_units in units:
-            _check_positive_int("each entry of units", n_units)
-        return tuple(int(n) for n in units)
+    # -- what a subclass says: how data is validated and what the networks learn ----
+    @abstractmethod
+    def _validate_training_data(self, X, y, reset):
+        """Validate training data: ``(Sequences, y or None)``; ``reset`` as in ``validate_data``."""
 
-    def _validate_params(self):
-        """Check every parameter; raise before anything is fitted or changed."""
-        self._units_tuple()
-        if self.latent_dim is not None:
-            _check_positive_int("latent_dim", self.latent_dim)
-        if self.cell not in RECURRENT_LAYERS:
-            raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, got {self.cell!r}.")
-        for name in ("bidirectional", "early_stopping", "warm_start", "standardize"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
-        _check_activation("activation", self.activation)
-        _check_activation("latent_activation", self.latent_activation)
-        _check_fraction("dropout", self.dropout, high_open=True)
-        _check_fraction("recurrent_dropout", self.recurrent_dropout, high_open=True)
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}.")
-        if (
-            not _is_real(self.learning_rate)
-            or not np.isfinite(self.learning_rate)
-            or (self.learning_rate <= 0)
-        ):
-            raise ValueError(
-                f"learning_rate must be a positive number, got {self.learning_rate!r}."
-            )
-        _optimizer_config(self.optimizer, self.learning_rate)
-        _check_positive_int("epochs", self.epochs)
-        _check_positive_int("batch_size", self.batch_size)
-        if not _is_real(self.tol) or not self.tol >= 0:
-            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}.")
-        _check_positive_int("n_iter_no_change", self.n_iter_no_change)
-        _check_fraction(
-            "validation_fraction", self.validation_fraction, low_open=True, high_open=True
-        )
-        if self.callbacks is not None and (
-            not isinstance(self.callbacks, (list, tuple))
-            or not all(isinstance(c, keras.callbacks.Callback) for c in self.callbacks)
-        ):
-            raise ValueError(
-                f"callbacks must be None or a list of keras.callbacks.Callback, got "
-                f"{self.callbacks!r}."
-            )
-        if self.code not in ("last", "pooled"):
-            raise ValueError(f"code must be 'last' or 'pooled', got {self.code!r}.")
-        if not _is_real(self.input_noise) or not 0 <= self.input_noise < np.inf:
-            raise ValueError(
-                "input_noise must be a non-negative number (the standard deviation of the "
-                f"training noise), got {self.input_noise!r}."
-            )
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
-        if not _is_int(self.verbose) or self.verbose < 0:
-            raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}.")
-        if not (
-            self.random_state is None
-            or _is_int(self.random_state)
-            or isinstance(self.random_state, np.random.RandomState)
-        ):
-            raise ValueError(
-                "random_state must be None, an integer or a numpy RandomState, got "
-                f"{self.random_state!r}."
-            )
+    @abstractmethod
+    def _targets(self, sequences, y):
+        """``(targets, loss_weights, n_future, n_targets)``: what the networks learn to output.
+
+        ``targets[0]`` is the reconstruction target (the inputs themselves);
+        a second entry, the prediction target, adds the prediction decoder.
+        """
+
+    @abstractmethod
+    def _validation_set(self, validation_data):
+        """Validate ``validation_data`` given to fit: ``(Sequences, y or None)``."""
+
+    @abstractmethod
+    def _fitted_extras(self, sequences, y, spec):
+        """The subclass's own fitted attributes, as a dict, after a first fit."""
+
+    # -- parameters ----------------------------------------------------------
+    def _check_params(self):
+        """Check every parameter; raise before anything is fitted or changed.
+
+        (Not scikit-learn's ``_validate_params``, which checks a class's
+        ``_parameter_constraints``; subclasses extend this one.)
+        """
+        check_parameters(self)
 
     def _network_spec(self, sequences, n_future, n_targets):
         return NetworkSpec(
             n_timesteps=sequences.values.shape[1],
             n_features=sequences.values.shape[2],
-            units=self._units_tuple(),
+            units=units_tuple(self.units),
             latent_dim=self.latent_dim,
             activation=self.activation,
             latent_activation=self.latent_activation,
@@ -354,12 +155,6 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             )
 
     # -- the one fit path -----------------------------------------------------
-    # Subclasses say how data is validated and what the networks learn:
-    #   _validate_training_data(X, y, reset) -> (Sequences, y or None)
-    #   _targets(sequences, y) -> (targets, loss_weights, n_future, n_targets)
-    #   _validation_set(validation_data) -> (Sequences, y or None)
-    #   _fitted_extras(sequences, y, spec) -> dict of fitted attributes
-
     def _fit(self, X, y, sample_weight, validation_data, *, incremental):
         """Validate, then train; commit the fitted state only if all succeeded.
 
@@ -370,10 +165,10 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             name: self.__dict__[name] for name in _VALIDATION_ATTRIBUTES if name in self.__dict__
         }
         try:
-            self._validate_params()
+            self._check_params()
             continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
-            sample_weight = _check_sample_weight(sample_weight, len(sequences.values))
+            sample_weight = check_sample_weight(sample_weight, len(sequences.values))
             fitted = self._train(
                 sequences,
                 y,
@@ -387,7 +182,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
                 self.__dict__.pop(name, None)
             self.__dict__.update(saved)
             raise
-        for attribute in _KERAS_ATTRIBUTES:
+        for attribute in KERAS_ATTRIBUTES:
             self.__dict__.pop(attribute, None)
         self.__dict__.update(fitted)
         return self
@@ -420,7 +215,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             history = {key: list(value) for key, value in self.history_.items()}
         else:
             spec = self._network_spec(sequences, n_future, n_targets)
-            seed = _draw_seed(self.random_state)
+            seed = draw_seed(self.random_state)
             shuffle_rng = np.random.RandomState(seed)
             networks = build_networks(spec, seed=seed)
             optimizer_state = None
@@ -433,7 +228,9 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         if validation_data is not None:
             validation = self._validation_targets(validation_data, spec)
         elif self.early_stopping and not incremental:
-            train_index, validation_index = self._validation_split(n_samples, shuffle_rng)
+            train_index, validation_index = validation_split(
+                self.validation_fraction, n_samples, shuffle_rng
+            )
             validation = (
                 targets[0][validation_index],
                 [t[validation_index] for t in targets],
@@ -445,7 +242,7 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         trainer = get_engine(spec).trainer(
             model,
             loss=self.loss,
-            optimizer=_optimizer_config(self.optimizer, self.learning_rate),
+            optimizer=optimizer_config(self.optimizer, self.learning_rate),
             scales=scales,
             loss_weights=loss_weights,
             state=optimizer_state,
@@ -457,7 +254,8 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         )
         validation_data = None if validation is None else trainer.data(*validation)
         epochs = 1 if incremental else self.epochs
-        self._run_epochs(
+        run_epochs(
+            self,
             trainer,
             model,
             train_data,
@@ -483,35 +281,21 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         monitored = fitted["validation_loss_curve_"] if self.early_stopping and validation else None
         fitted["best_loss_"] = float(np.min(monitored or fitted["loss_curve_"]))
         fitted.update(self._fitted_extras(sequences, y, spec) if not continuing else {})
-        fitted.update(self._keras_attributes(networks))
+        fitted.update(keras_attributes(networks))
         return fitted
 
     def _learn_standardization(self, networks, targets, sample_weight):
-        mean, scale = _standardization(targets[0], self.standardize, sample_weight)
-        _set_standardization(networks["encoder"].get_layer("input_scale"), mean, scale)
-        _set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), mean, scale)
+        mean, scale = standardization(targets[0], self.standardize, sample_weight)
+        set_standardization(networks["encoder"].get_layer("input_scale"), mean, scale)
+        set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), mean, scale)
         scales = [scale]
         if len(targets) > 1:
-            target_mean, target_scale = _standardization(
-                targets[1], self.standardize, sample_weight
-            )
-            _set_standardization(
+            target_mean, target_scale = standardization(targets[1], self.standardize, sample_weight)
+            set_standardization(
                 networks["predictor"].get_layer("prediction_unscale"), target_mean, target_scale
             )
             scales.append(target_scale)
         return scales
-
-    def _validation_split(self, n_samples, rng):
-        n_validation = int(round(self.validation_fraction * n_samples))
-        if n_validation < 1 or n_validation >= n_samples:
-            raise ValueError(
-                f"early_stopping needs a validation set: validation_fraction="
-                f"{self.validation_fraction} of {n_samples} sequences leaves "
-                f"{n_validation} for validation and {n_samples - n_validation} for "
-                "training. Raise validation_fraction, pass validation_data, or add data."
-            )
-        order = rng.permutation(n_samples)
-        return np.sort(order[n_validation:]), np.sort(order[:n_validation])
 
     def _validation_targets(self, validation_data, spec):
         sequences, y = self._validation_set(validation_data)
@@ -525,72 +309,6 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             raise ValueError("validation_data's y is shaped unlike y.")
         targets[0] = pad_to(targets[0], spec.n_timesteps, "validate on")
         return targets[0], targets, None
-
-    def _run_epochs(
-        self, trainer, model, train_data, validation_data, epochs, rng, history, *, stop_early
-    ):
-        """The epoch loop: stopping rules, callbacks, progress, divergence."""
-        callbacks = keras.callbacks.CallbackList(
-            list(self.callbacks or []), model=model, epochs=epochs, verbose=0
-        )
-        progress = _Progress(epochs, self.verbose)
-        monitor_validation = self.early_stopping and validation_data is not None
-        best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
-        n_train = int(train_data[0].shape[0])
-        batch_size = min(self.batch_size, n_train)
-        model.stop_training = False
-        callbacks.on_train_begin()
-        stopped = False
-        for epoch in range(epochs):
-            callbacks.on_epoch_begin(epoch)
-            loss = trainer.run_epoch(train_data, rng.permutation(n_train), batch_size)
-            if not np.isfinite(loss) or not trainer.weights_are_finite():
-                callbacks.on_train_end()
-                raise ValueError(
-                    f"Training diverged: the loss became {loss} at epoch {epoch + 1}. "
-                    "Lower learning_rate, keep standardize=True, or check X for extreme "
-                    "values. The estimator was left as it was before this fit."
-                )
-            logs = {"loss": loss}
-            history["loss"].append(loss)
-            if validation_data is not None:
-                logs["val_loss"] = trainer.evaluate(validation_data)
-                history["val_loss"].append(logs["val_loss"])
-            monitored = logs["val_loss"] if monitor_validation else loss
-            if monitored < best_loss - self.tol:
-                epochs_without_improvement = 0
-            else:
-                epochs_without_improvement += 1
-            if monitored < best_loss:
-                best_loss = monitored
-                if monitor_validation:
-                    best_weights = trainer.snapshot()
-            if self.callbacks:
-                trainer.write_to(model)
-                callbacks.on_epoch_end(epoch, logs)
-                trainer.read_from(model)  # a callback may have changed the weights
-            progress.update(epoch, logs, last=epoch + 1 == epochs)
-            if model.stop_training or (
-                stop_early and epochs_without_improvement >= self.n_iter_no_change
-            ):
-                stopped = True
-                break
-        progress.close()
-        if best_weights is not None:
-            trainer.restore(best_weights)
-        trainer.write_to(model)
-        callbacks.on_train_end()
-        trainer.read_from(model)
-        for callback in self.callbacks or []:
-            callback.set_model(None)  # keep the estimator picklable and clonable
-        if stop_early and not stopped:
-            warnings.warn(
-                f"{type(self).__name__} ran its {epochs} epochs without converging (the loss "
-                f"still improved by more than tol={self.tol} within the last "
-                f"{self.n_iter_no_change} epochs); raise epochs to train further.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
 
     # -- using the fitted networks ----------------------------------------------
     def __sklearn_is_fitted__(self):
@@ -622,7 +340,44 @@ class _BaseLSTMAutoencoder(BaseEstimator):
             )
         return self._apply("decoder", codes)[:, :n_steps]
 
-    # -- tags and persistence ---------------------------------------------------------
+    def transform(self, X):
+        """Encode sequences into codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            Sequences shaped as in fit (any length for a list or NaN padding).
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, code_size)
+            float32 for float32 input, float64 otherwise.
+        """
+        check_is_fitted(self)
+        sequences = validate_sequences(self, X, reset=False)
+        return self._encode(sequences.values).astype(sequences.dtype, copy=False)
+
+    def reconstruct(self, X):
+        """Encode then decode sequences: each comes back at its own length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+            Sequences as accepted by :meth:`transform`, no longer than the
+            longest seen in fit.
+
+        Returns
+        -------
+        X_rebuilt : ndarray or list of ndarray
+            Shaped like ``X`` (a list for a list of sequences, NaN where ``X``
+            was padding), in the input's units.
+        """
+        check_is_fitted(self)
+        sequences = validate_sequences(self, X, reset=False)
+        codes = self._encode(sequences.values)
+        return like_input(self._decode(codes, sequences.values.shape[1]), sequences)
+
+    # -- tags and persistence ---------------------------------------------------
     def save(self, path):
         """Save the fitted estimator to one file that loading cannot turn into code.
 
@@ -642,8 +397,6 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         path : pathlib.Path
             The file written.
         """
-        from ._persistence import save_estimator
-
         save_estimator(self, path)
         return pathlib.Path(path)
 
@@ -653,236 +406,20 @@ class _BaseLSTMAutoencoder(BaseEstimator):
         tags.non_deterministic = self.random_state is None
         return tags
 
-    @staticmethod
-    def _keras_attributes(networks):
-        attributes = {
-            "model_": networks["model"],
-            "encoder_": networks["encoder"],
-            "decoder_": networks["decoder"],
-        }
-        if "predictor" in networks:
-            attributes["predictor_"] = networks["predictor"]
-        return attributes
-
     def __getstate__(self):
         state = super().__getstate__()
         if "model_" in state:
             state = dict(state)
             state["_weights"] = state["model_"].get_weights()
-            for attribute in _KERAS_ATTRIBUTES:
+            for attribute in KERAS_ATTRIBUTES:
                 state.pop(attribute, None)
         return state
 
-    @classmethod
-    def _with_missing_parameters(cls, params):
-        """``params`` plus every parameter it lacks, set to what a version without it did.
-
-        Pickles and saved files from an older version lack newer parameters.
-        Each gets the classic model's value, this base class's default, not
-        the estimator's own where it differs (the transformer's
-        ``code="pooled"`` and ``input_noise=0.25``): that is what the fitted
-        networks were built with.
-        """
-        defaults = {
-            **_signature_defaults(cls.__init__),
-            **_signature_defaults(_BaseLSTMAutoencoder.__init__),  # the base's win
-        }
-        missing = {name: value for name, value in defaults.items() if name not in params}
-        return {**params, **missing}  # the given order first, as it was pickled
-
     def __setstate__(self, state):
-        state = self._with_missing_parameters(state)
+        state = with_legacy_parameters(type(self), state)
         weights = state.pop("_weights", None)
         super().__setstate__(state)
         if weights is not None:
             networks = build_networks(self._spec)
             networks["model"].set_weights(weights)
-            self.__dict__.update(self._keras_attributes(networks))
-
-
-class _Progress:
-    """Training progress on standard output.
-
-    ``verbose=1``: in a terminal, one bar over the epochs redrawn in place;
-    in a log file (not a terminal), a line at every tenth of the epochs and
-    at the end, so that logs stay short and free of control characters.
-    ``verbose>=2``: one line per epoch.
-    """
-
-    def __init__(self, epochs, verbose, stream=None):
-        self.epochs = epochs
-        self.verbose = verbose
-        self.stream = stream or sys.stdout
-        self.interactive = verbose == 1 and getattr(self.stream, "isatty", lambda: False)()
-        self._every = max(1, epochs // 10) if verbose == 1 else 1
-        self._start = time.perf_counter()
-        self._last = None
-
-    def _line(self, epoch, logs):
-        values = " - ".join(f"{key}: {value:.4g}" for key, value in logs.items())
-        seconds = (time.perf_counter() - self._start) / epoch
-        if self.verbose == 1:
-            done = int(20 * epoch / self.epochs)
-            bar = "[" + "=" * done + ">" * (done < 20) + " " * (19 - done) + "]"
-            return f"Epoch {epoch}/{self.epochs} {bar} {seconds:.3g}s/epoch - {values}"
-        return f"Epoch {epoch}/{self.epochs} - {seconds:.3g}s/epoch - {values}"
-
-    def update(self, epoch, logs, last):
-        if not self.verbose:
-            return
-        self._last = (epoch + 1, dict(logs))
-        line = self._line(epoch + 1, logs)
-        if self.interactive:
-            # Pad over the previous, possibly longer, line.
-            padded = line.ljust(getattr(self, "_width", 0))
-            self._width = len(line)
-            self.stream.write("\r" + padded + ("\n" if last else ""))
-            self.stream.flush()
-        elif last or self.verbose >= 2 or (epoch + 1) % self._every == 0:
-            print(line, file=self.stream, flush=True)
-            self._last = None
-
-    def close(self):
-        """End the output on the last epoch run, when training stopped early."""
-        if self._last is None:
-            return
-        if self.interactive:
-            self.stream.write("\n")
-        else:
-            print(self._line(*self._last), file=self.stream, flush=True)
-        self.stream.flush()
-        self._last = None
-
-
-# Numpydoc for the parameters both estimators share, placed into each class docstring.
-# The Parameters shared by both estimators. Each estimator has its own defaults
-# for some of them: ``$name`` stands for the default of ``name`` in that
-# estimator's signature, filled in by ``document_defaults``.
-COMMON_PARAMETERS_DOC = """\
-latent_dim : int or None, default=None
-        None: the code is read off the encoder as ``code`` says (with
-        ``code="last"``, the last encoder layer's final hidden state, size
-        ``units[-1]``, doubled when bidirectional, as in the classic model).
-        An int adds a Dense bottleneck of that size.
-    cell : {"lstm", "gru"}, default=$cell
-        Recurrent layer of the encoder and the decoders.
-    bidirectional : bool, default=False
-        Read each sequence both ways in the encoder; the code joins the final
-        states of both directions.
-    activation : str, default="tanh"
-        Activation of the recurrent cells (any Keras activation name).
-    latent_activation : str, default="linear"
-        Activation of the Dense bottleneck (only with ``latent_dim``).
-    dropout : float, default=0.0
-        Dropout on the inputs of every recurrent layer, in training only.
-    recurrent_dropout : float, default=0.0
-        Dropout on the recurrent state, in training only. Any value above 0
-        leaves Keras's cuDNN kernel on a GPU, as does an activation other
-        than ``"tanh"``; the defaults keep it.
-    loss : {"mse", "mae", "huber"}, default="mse"
-        Error measured on standardized values (Huber with delta 1).
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``, or an instance of
-        those Keras optimizers (its own learning rate and settings are then
-        used). Updates follow Keras's formulas exactly.
-    learning_rate : float, default=1e-3
-        Learning rate of an optimizer given by name.
-    epochs : int, default=$epochs
-        Most passes over the training data.
-    batch_size : int, default=32
-        Sequences per gradient step (clipped to the number of samples).
-    tol : float, default=$tol
-        Improvement of the monitored loss that counts as progress.
-    n_iter_no_change : int, default=$n_iter_no_change
-        Training stops once the monitored loss (the validation loss with
-        ``early_stopping``, else the training loss) has not improved by
-        ``tol`` for this many epochs. Reaching ``epochs`` first raises a
-        ``ConvergenceWarning``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training sequences (or use
-        ``validation_data`` given to fit), stop when their loss stops
-        improving, and restore the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the training sequences held out for early stopping.
-    warm_start : bool, default=False
-        When fitted already, ``fit`` continues from the current weights,
-        standardization and optimizer state instead of starting anew.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks called during training with ``model_`` as their
-        model and the epoch's ``loss`` (and ``val_loss``) in the logs;
-        ``model.stop_training = True`` stops training.
-    standardize : bool, default=True
-        Standardize each feature (mean and standard deviation over samples
-        and real timesteps, learned in the first fit) inside the Keras graph:
-        ``encoder_`` takes raw sequences and outputs come back in the data's
-        units. The loss and :meth:`score` are in standardized units.
-    dtype : {"float32", "float64"}, default="float32"
-        Precision of the networks (set on each layer, never globally).
-    code : {"last", "pooled"}, default=$code
-        How the code is read off the encoder: its final hidden state (the
-        classic model), or that joined with the mean and the maximum of its
-        outputs over the real timesteps (three times as long; better
-        features for classification in benchmarks/quality.py). With
-        ``bidirectional=True`` both forms start with each direction's final
-        state (the backward one after reading back to the first step). The three
-        parts differ in scale: before a distance-based model such as an RBF
-        SVM, a ``StandardScaler`` is worth trying (chosen by cross-validation).
-    input_noise : float, default=$input_noise
-        Standard deviation of Gaussian noise added to the standardized inputs
-        (to the raw inputs with ``standardize=False``) during training only:
-        a denoising autoencoder (Vincent et al., 2008), whose codes must
-        capture the shape of a sequence rather than its noise. The noise is
-        seeded by ``random_state``; ``transform`` and the networks at
-        inference never add it. 0 turns it off. The training loss is then
-        noisy and keeps finding new lows by more than a small ``tol``, so
-        training often runs all ``epochs`` and warns; a larger ``tol`` stops
-        it earlier.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, dropout and the shuffling. An int gives
-        the same results on every run on CPU. No global random state
-        (numpy's, Python's, TensorFlow's, Keras's) is read or changed.
-    verbose : int, default=0
-        0 silent, 1 one progress bar over the epochs with the loss, 2 one line
-        per epoch."""
-
-
-def document_defaults(estimator_class):
-    """Fill the ``$name`` defaults of the shared Parameters section.
-
-    Class decorator: the defaults are read from ``estimator_class.__init__``'s
-    signature, so the documentation cannot drift from the code.
-    """
-    defaults = {
-        name: f'"{default}"' if isinstance(default, str) else repr(default)
-        for name, default in _signature_defaults(estimator_class.__init__).items()
-    }
-    doc = estimator_class.__doc__
-    if doc is not None:  # None under python -OO
-        if COMMON_PARAMETERS_DOC not in doc:
-            raise ValueError(f"{estimator_class.__name__}'s docstring lacks the shared Parameters.")
-        # Only the shared section holds placeholders: a "$" elsewhere stays as written.
-        filled = string.Template(COMMON_PARAMETERS_DOC).substitute(defaults)
-        estimator_class.__doc__ = doc.replace(COMMON_PARAMETERS_DOC, filled)
-    return estimator_class
-
-
-COMMON_ATTRIBUTES_DOC = """\
-loss_curve_ : list of float
-        Mean training loss of each epoch (over all fits when warm-started).
-    validation_loss_curve_ : list of float or None
-        Validation loss of each epoch, when validating.
-    best_loss_ : float
-        Lowest monitored loss (validation loss with early stopping).
-    history_ : dict of str to list of float
-        Keras-style history: ``"loss"`` and, when validating, ``"val_loss"``.
-    n_iter_ : int
-        Epochs run (over all fits when warm-started or with partial_fit).
-    n_features_in_ : int
-        Columns of ``X`` seen in fit as scikit-learn counts them: the
-        (padded) number of timesteps.
-    feature_names_in_ : ndarray of str
-        Column names, when ``X`` was a DataFrame with string column names.
-    n_timesteps_in_ : int
-        Timesteps of the longest training sequence: what the decoder rebuilds.
-    n_channels_in_ : int
-        Features per timestep of the training sequences (1 for univariate)."""
+            self.__dict__.update(keras_attributes(networks))

@@ -50,8 +50,16 @@ import tensorflow as tf
 from sklearn.utils.validation import check_is_fitted
 
 from ._networks import NetworkSpec, build_networks
+from ._version import __version__
 
-__all__ = ["load", "save_estimator"]
+__all__ = [
+    "KERAS_ATTRIBUTES",
+    "keras_attributes",
+    "load",
+    "register_estimator",
+    "save_estimator",
+    "with_legacy_parameters",
+]
 
 FORMAT_NAME = "sklearn_lstmae"
 FORMAT_VERSION = 1
@@ -81,26 +89,54 @@ _PICKLE_HINT = (
 )
 
 
-# -- helpers that import the estimators lazily (they will import this module) --
-def _estimator_classes():
-    from ._regressor import CompositeLSTMRegressor
-    from ._transformer import LSTMAutoencoderTransformer
+# -- what the estimators tell this module (it imports none of them) ---------------
+# Fitted attributes that hold Keras networks: stored as one Keras model, rebuilt on loading.
+KERAS_ATTRIBUTES = ("model_", "encoder_", "decoder_", "predictor_")
 
-    return {
-        "LSTMAutoencoderTransformer": LSTMAutoencoderTransformer,
-        "CompositeLSTMRegressor": CompositeLSTMRegressor,
-    }
+# The value each parameter had before it existed, for files and pickles written
+# by a version without it: that is what their fitted networks were built with.
+# Never the estimator's current default, which may change between versions.
+LEGACY_PARAMETER_VALUES = {
+    "code": "last",  # added in 0.2.0; the final state was the code before
+    "input_noise": 0.0,  # added in 0.2.0; no noise before
+}
+
+_ESTIMATOR_CLASSES = {}
 
 
-def _keras_attribute_names():
-    from ._base import _KERAS_ATTRIBUTES
+def register_estimator(cls):
+    """Class decorator: let :func:`save_estimator` write and :func:`load` read ``cls``."""
+    _ESTIMATOR_CLASSES[cls.__name__] = cls
+    return cls
 
-    return frozenset(_KERAS_ATTRIBUTES)
+
+def keras_attributes(networks):
+    """The fitted attributes (``model_``, ``encoder_``...) of built ``networks``."""
+    return {name + "_": network for name, network in networks.items()}
+
+
+def with_legacy_parameters(cls, params):
+    """``params`` plus the legacy value of each parameter of ``cls`` it lacks.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is missing that has no legacy value: the file or
+        pickle is damaged, not merely old.
+    """
+    expected = cls._get_param_names()
+    missing = [name for name in expected if name not in params]
+    unknown = [name for name in missing if name not in LEGACY_PARAMETER_VALUES]
+    if unknown:
+        raise ValueError(
+            f"The saved {cls.__name__} lacks the parameters {unknown}, which no version "
+            "of sklearn_lstmae went without: the file or pickle is damaged."
+        )
+    # The given order first, as it was saved.
+    return {**params, **{name: LEGACY_PARAMETER_VALUES[name] for name in missing}}
 
 
 def _running_versions():
-    from . import __version__
-
     return {
         "library_version": __version__,
         "keras_version": keras.__version__,
@@ -273,8 +309,9 @@ def _decode_array(obj):
         if not isinstance(data, list) or not all(type(item) is str for item in data):
             raise _invalid("string array data is not a list of strings.")
         if len(data) != size:
-            raise _invalid(f"string array holds {len(data)} items; shape {tuple(shape)} "
-                           f"needs {size}.")
+            raise _invalid(
+                f"string array holds {len(data)} items; shape {tuple(shape)} needs {size}."
+            )
         if dtype.kind == "U" and any(len(item) > dtype.itemsize // 4 for item in data):
             raise _invalid(f"a string is longer than its dtype {dtype_name} holds.")
         array = np.empty(size, dtype=dtype)
@@ -443,7 +480,7 @@ def save_estimator(estimator, path):
     >>> bool(np.array_equal(loaded.transform(X), encoder.transform(X)))
     True
     """
-    classes = _estimator_classes()
+    classes = _ESTIMATOR_CLASSES
     name = type(estimator).__name__
     if classes.get(name) is not type(estimator):
         raise TypeError(
@@ -452,11 +489,11 @@ def save_estimator(estimator, path):
         )
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
-    keras_attributes = _keras_attribute_names()
+    keras_names = frozenset(KERAS_ATTRIBUTES)
     state = {
         key: value
         for key, value in estimator.__dict__.items()
-        if key not in params and key not in keras_attributes
+        if key not in params and key not in keras_names
     }
     document = {
         "format": FORMAT_NAME,
@@ -551,11 +588,10 @@ def _read_archive(archive):
     names = archive.namelist()
     if sorted(names) != sorted({JSON_MEMBER, MODEL_MEMBER}):
         raise _invalid(
-            f"the archive holds {sorted(names)}, expected exactly "
-            f"{[JSON_MEMBER, MODEL_MEMBER]}."
+            f"the archive holds {sorted(names)}, expected exactly {[JSON_MEMBER, MODEL_MEMBER]}."
         )
     document = _read_document(archive)
-    classes = _estimator_classes()
+    classes = _ESTIMATOR_CLASSES
     class_name = document["estimator_class"]
     if class_name not in classes:
         raise ValueError(
@@ -658,17 +694,17 @@ def load(path):
     networks["model"].set_weights(weights)
 
     try:
-        estimator = cls(**cls._with_missing_parameters(params))
+        estimator = cls(**with_legacy_parameters(cls, params))
     except TypeError as error:
         raise _invalid(f"parameters do not fit {class_name}: {error}") from None
     estimator.__dict__.update(state)
-    estimator.__dict__.update(cls._keras_attributes(networks))
+    estimator.__dict__.update(keras_attributes(networks))
     return estimator
 
 
 def _check_state_names(cls, params, state):
     """Refuse fitted-state names that could shadow methods or Keras attributes."""
-    keras_attributes = _keras_attribute_names()
+    keras_names = frozenset(KERAS_ATTRIBUTES)
     for name in state:
         class_attribute = getattr(cls, name, None)
         if (
@@ -676,7 +712,7 @@ def _check_state_names(cls, params, state):
             or not (name.endswith("_") or name.startswith("_"))
             or (name.startswith("__") and name.endswith("__"))
             or name in params
-            or name in keras_attributes
+            or name in keras_names
             or callable(class_attribute)
             or isinstance(class_attribute, property)
         ):

@@ -5,22 +5,19 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin, Transf
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    _BaseLSTMAutoencoder,
-    _check_fraction,
-    document_defaults,
-)
+from ._base import _BaseLSTMAutoencoder
+from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
+from ._persistence import register_estimator
 from ._sequences import (
     _DataSet,
-    like_input,
     targets_to_3d,
     validate_sequences,
     validate_sequences_and_targets,
 )
+from ._validation import check_fraction
 
 
+@register_estimator
 @document_defaults
 class CompositeLSTMRegressor(
     ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, _BaseLSTMAutoencoder
@@ -135,9 +132,9 @@ class CompositeLSTMRegressor(
         )
         self.reconstruction_weight = reconstruction_weight
 
-    def _validate_params(self):
-        super()._validate_params()
-        _check_fraction("reconstruction_weight", self.reconstruction_weight)
+    def _check_params(self):
+        super()._check_params()
+        check_fraction("reconstruction_weight", self.reconstruction_weight)
 
     def fit(self, X, y, sample_weight=None, validation_data=None):
         """Train the encoder and both decoders.
@@ -230,40 +227,8 @@ class CompositeLSTMRegressor(
         prediction = prediction.reshape(len(prediction), *self._target_shape)
         return prediction.astype(sequences.dtype, copy=False)
 
-    def transform(self, X):
-        """Encode sequences into codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Input sequences shaped as in fit.
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, code_size)
-        """
-        check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        return self._encode(sequences.values).astype(sequences.dtype, copy=False)
-
-    def reconstruct(self, X):
-        """Rebuild the input sequences through the reconstruction decoder.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Input sequences shaped as in fit.
-
-        Returns
-        -------
-        X_rebuilt : ndarray or list of ndarray
-            Shaped like ``X`` (a list for a list of sequences, NaN where ``X``
-            was padding), in the input's units.
-        """
-        check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        codes = self._encode(sequences.values)
-        return like_input(self._decode(codes, sequences.values.shape[1]), sequences)
+    # Named in the class itself: scikit-learn's set_output wraps only such methods.
+    transform = _BaseLSTMAutoencoder.transform
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 of the predictions.

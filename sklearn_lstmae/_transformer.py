@@ -4,20 +4,17 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
-    COMMON_ATTRIBUTES_DOC,
-    COMMON_PARAMETERS_DOC,
-    _BaseLSTMAutoencoder,
-    document_defaults,
-)
+from ._base import _BaseLSTMAutoencoder
+from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
+from ._persistence import register_estimator
 from ._sequences import (
-    like_input,
     sequences_without_estimator,
     validate_codes,
     validate_sequences,
 )
 
 
+@register_estimator
 @document_defaults
 class LSTMAutoencoderTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseLSTMAutoencoder
@@ -200,22 +197,8 @@ class LSTMAutoencoderTransformer(
     def _fitted_extras(self, sequences, y, spec):
         return {"_n_features_out": spec.code_size, "_output_ndim": sequences.ndim}
 
-    def transform(self, X):
-        """Encode sequences into codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences shaped as in fit.
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, code_size)
-            float32 for float32 input, float64 otherwise.
-        """
-        check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        return self._encode(sequences.values).astype(sequences.dtype, copy=False)
+    # Named in the class itself: scikit-learn's set_output wraps only such methods.
+    transform = _BaseLSTMAutoencoder.transform
 
     def inverse_transform(self, X, lengths=None):
         """Decode codes back into sequences.
@@ -256,25 +239,6 @@ class LSTMAutoencoderTransformer(
                 "sequence seen in fit)."
             )
         return [sequence[:length] for sequence, length in zip(decoded, lengths)]
-
-    def reconstruct(self, X):
-        """Encode then decode sequences: each comes back at its own length.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences as accepted by :meth:`transform`, no longer than the
-            longest seen in fit.
-
-        Returns
-        -------
-        X_rebuilt : ndarray or list of ndarray
-            Shaped like ``X``: a list for a list, NaN where ``X`` was padding.
-        """
-        check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        codes = self._encode(sequences.values)
-        return like_input(self._decode(codes, sequences.values.shape[1]), sequences)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).

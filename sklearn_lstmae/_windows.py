@@ -6,26 +6,18 @@ Nothing here knows Keras. :func:`make_windows` cuts one long series into
 (id, time) into one array per id.
 """
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._validation import check_int
+
 __all__ = ["LongFormatSequences", "from_long_format", "make_windows"]
 
 # Only real numbers (and booleans, as 0/1) make sense as LSTM inputs.
 _NUMERIC_KINDS = "buif"
-
-
-def _check_int(value, name, minimum):
-    """Return ``value`` as a Python int, checking its type and lower bound."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _frame_to_numpy(frame):
@@ -166,18 +158,16 @@ def make_windows(series, n_timesteps, n_future=0, stride=1):
            [ 5., -5.],
            [ 6., -6.]])
     """
-    n_timesteps = _check_int(n_timesteps, "n_timesteps", 1)
-    n_future = _check_int(n_future, "n_future", 0)
-    stride = _check_int(stride, "stride", 1)
+    n_timesteps = check_int(n_timesteps, "n_timesteps", 1)
+    n_future = check_int(n_future, "n_future", 0)
+    stride = check_int(stride, "stride", 1)
 
     if isinstance(series, (pd.DataFrame, pd.Series)):
         values = _frame_to_numpy(series)
     else:
         values = np.asarray(series)
         if values.dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(
-                f"series must hold real numbers, got an array of dtype {values.dtype}."
-            )
+            raise TypeError(f"series must hold real numbers, got an array of dtype {values.dtype}.")
     if values.ndim not in (1, 2):
         raise ValueError(
             f"series must be 1-D (time,) or 2-D (time, features), got a {values.ndim}-D "
@@ -399,7 +389,8 @@ def from_long_format(df, id_column=None, time_column=None, value_columns=None):
         )
     if not selected:
         raise ValueError(
-            "df has no numeric value column besides the id and time" + where
+            "df has no numeric value column besides the id and time"
+            + where
             + " Pass value_columns."
         )
     bad = [label for label in selected if not _is_real_numeric(df[label].dtype)]

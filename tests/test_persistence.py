@@ -23,7 +23,8 @@ import sklearn_lstmae
 from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
 from sklearn_lstmae._persistence import _decode, _encode, load, save_estimator
 
-TINY = {"units": 8, "epochs": 3, "random_state": 0}
+from ._helpers import TINY
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERAS_ATTRIBUTES = ("model_", "encoder_", "decoder_", "predictor_")
 
@@ -181,7 +182,10 @@ def _run_python(code, log_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, stdout=log,
+            [sys.executable, "-c", code],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
             stderr=subprocess.STDOUT,
         )
     process.log_path = log_path
@@ -356,8 +360,11 @@ def test_refuses_model_with_executable_code(saved, tmp_path):
     evil_path = tmp_path / "evil.keras"
     evil.save(evil_path)  # Keras saves lambdas as bytecode
     marker.unlink()
-    path = _rewrite(saved["transformer_3d"], tmp_path / "evil.lstmae",
-                    members={"model.keras": evil_path.read_bytes()})
+    path = _rewrite(
+        saved["transformer_3d"],
+        tmp_path / "evil.lstmae",
+        members={"model.keras": evil_path.read_bytes()},
+    )
 
     with pytest.raises(ValueError, match="(?i)carries code.*unsafe") as error:
         load(path)
@@ -382,8 +389,11 @@ def _set(path, value):
         (_set(["estimator_class"], "Pipeline"), None, "estimator class 'Pipeline'"),
         (_set(["format_version"], 2), None, "format version 2"),
         (_set(["format"], "other"), None, "does not describe"),
-        (_set(["state", "n_iter_"], {"__type__": "pickle", "data": "gAR9lC4="}), None,
-         "unknown type marker 'pickle'"),
+        (
+            _set(["state", "n_iter_"], {"__type__": "pickle", "data": "gAR9lC4="}),
+            None,
+            "unknown type marker 'pickle'",
+        ),
         (_set(["params", "units"], {"units": 8}), None, "unknown type marker None"),
         (_set(["state", "_spec", "__type__"], "Spec"), None, "unknown type marker 'Spec'"),
         (_set(["state", "predict"], 1), None, "'predict' is not a fitted attribute"),
@@ -449,8 +459,11 @@ def test_random_state_instance_cannot_be_saved(tmp_path):
 @pytest.mark.parametrize(
     "name, value, match",
     [
-        ("callbacks", [keras.callbacks.Callback()],
-         r"'callbacks': callbacks\[0\] holds a keras.*callbacks=None"),
+        (
+            "callbacks",
+            [keras.callbacks.Callback()],
+            r"'callbacks': callbacks\[0\] holds a keras.*callbacks=None",
+        ),
         ("optimizer", keras.optimizers.Adam(), "'optimizer'.*Keras optimizer.*by name"),
         ("loss", len, "'loss'.*functions"),
     ],
@@ -482,9 +495,23 @@ def test_unsaveable_fitted_state_and_other_estimators(fitted, tmp_path):
 @pytest.mark.parametrize(
     "value",
     [
-        None, True, 0, -(2**70), 0.1, float("nan"), float("-inf"), "é", [], (), {},
+        None,
+        True,
+        0,
+        -(2**70),
+        0.1,
+        float("nan"),
+        float("-inf"),
+        "é",
+        [],
+        (),
+        {},
         [1, (2, [3.5, None]), {"a": (), 4: "b", (1, 2): [True]}],
-        np.float32(0.1), np.int64(-3), np.bool_(True), np.str_("name"), np.float64("nan"),
+        np.float32(0.1),
+        np.int64(-3),
+        np.bool_(True),
+        np.str_("name"),
+        np.float64("nan"),
         np.arange(6, dtype=np.int16).reshape(2, 3),
         np.asfortranarray(np.random.RandomState(0).rand(3, 4)),
         np.array([1.5, np.nan, -0.0, np.inf], dtype=">f8"),
@@ -509,8 +536,14 @@ def test_value_encoding_round_trips_exactly(value):
 @pytest.mark.parametrize(
     "value",
     [
-        {1, 2}, object(), np.array([1, "a"], dtype=object), np.ma.array([1.0]),
-        np.zeros(2, dtype=[("a", "f8")]), pd.Series([1.0]), b"bytes", len,
+        {1, 2},
+        object(),
+        np.array([1, "a"], dtype=object),
+        np.ma.array([1.0]),
+        np.zeros(2, dtype=[("a", "f8")]),
+        pd.Series([1.0]),
+        b"bytes",
+        len,
     ],
 )
 def test_value_encoding_refuses_other_objects(value):
@@ -521,21 +554,57 @@ def test_value_encoding_refuses_other_objects(value):
 @pytest.mark.parametrize(
     "document, match",
     [
-        ({"__type__": "ndarray", "dtype": "<f8", "shape": [3], "encoding": "base64",
-          "data": "AAAAAAAA8D8="}, "need 24"),
-        ({"__type__": "ndarray", "dtype": "|O", "shape": [1], "encoding": "base64",
-          "data": ""}, "not allowed"),
-        ({"__type__": "ndarray", "dtype": "<f8", "shape": [1], "encoding": "str",
-          "data": ["1.0"]}, "does not fit"),
-        ({"__type__": "ndarray", "dtype": "<U1", "shape": [1], "encoding": "str",
-          "data": ["ab"]}, "longer"),
-        ({"__type__": "ndarray", "dtype": "<f8", "shape": [-1], "encoding": "base64",
-          "data": ""}, "non-negative"),
+        (
+            {
+                "__type__": "ndarray",
+                "dtype": "<f8",
+                "shape": [3],
+                "encoding": "base64",
+                "data": "AAAAAAAA8D8=",
+            },
+            "need 24",
+        ),
+        (
+            {"__type__": "ndarray", "dtype": "|O", "shape": [1], "encoding": "base64", "data": ""},
+            "not allowed",
+        ),
+        (
+            {
+                "__type__": "ndarray",
+                "dtype": "<f8",
+                "shape": [1],
+                "encoding": "str",
+                "data": ["1.0"],
+            },
+            "does not fit",
+        ),
+        (
+            {
+                "__type__": "ndarray",
+                "dtype": "<U1",
+                "shape": [1],
+                "encoding": "str",
+                "data": ["ab"],
+            },
+            "longer",
+        ),
+        (
+            {
+                "__type__": "ndarray",
+                "dtype": "<f8",
+                "shape": [-1],
+                "encoding": "base64",
+                "data": "",
+            },
+            "non-negative",
+        ),
         ({"__type__": "tuple", "items": [], "extra": 1}, "keys"),
         ({"__type__": "float", "value": "1e400"}, "not nan"),
         ({"__type__": "dict", "items": [[[1], 2]]}, "not hashable"),
-        ({"__type__": "NetworkSpec", "value": {"__type__": "dict", "items": [["x", 1]]}},
-         "bad NetworkSpec"),
+        (
+            {"__type__": "NetworkSpec", "value": {"__type__": "dict", "items": [["x", 1]]}},
+            "bad NetworkSpec",
+        ),
         ({"no": "marker"}, "unknown type marker None"),
     ],
 )

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
-from sklearn_lstmae._base import _Progress
+from sklearn_lstmae._training import Progress
 
 from ._helpers import TINY, make_sequences
 
@@ -145,7 +145,7 @@ def test_verbose_one_redraws_one_line_in_a_terminal():
             return True
 
     terminal = Terminal()
-    progress = _Progress(3, 1, stream=terminal)
+    progress = Progress(3, 1, stream=terminal)
     for epoch in range(3):
         progress.update(epoch, {"loss": 1.0 / (epoch + 1)}, last=epoch == 2)
     output = terminal.getvalue()

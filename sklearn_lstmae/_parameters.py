@@ -1,0 +1,168 @@
+"""The estimators' hyperparameters: the checks that need Keras, and one check of them all.
+
+``check_parameters`` raises before anything is fitted or changed, with a
+message that names the parameter and the values it can take.
+"""
+
+import keras
+import numpy as np
+
+from ._engine import LOSSES, OptimizerConfig
+from ._networks import RECURRENT_LAYERS
+from ._validation import (
+    InvalidParameterError,
+    check_bool,
+    check_fraction,
+    check_positive_int,
+    is_int,
+    is_real,
+)
+
+__all__ = ["check_parameters", "optimizer_config", "units_tuple"]
+
+_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "sgd": keras.optimizers.SGD,
+    "rmsprop": keras.optimizers.RMSprop,
+}
+
+
+def check_activation(name, value):
+    if not isinstance(value, str):
+        raise InvalidParameterError(
+            f"{name} must be the name of a Keras activation, got {value!r}."
+        )
+    try:
+        keras.activations.get(value)
+    except ValueError:
+        raise InvalidParameterError(
+            f"{name}={value!r} is not a Keras activation; use for example 'tanh', "
+            "'relu', 'sigmoid' or 'linear'."
+        ) from None
+
+
+def optimizer_config(optimizer, learning_rate):
+    """Resolve the ``optimizer`` parameter into the engine's update rule."""
+    if isinstance(optimizer, str):
+        if optimizer.lower() not in _OPTIMIZERS:
+            raise InvalidParameterError(
+                f"optimizer={optimizer!r} is not supported; use one of "
+                f"{sorted(_OPTIMIZERS)} or an instance of those Keras optimizers."
+            )
+        optimizer = _OPTIMIZERS[optimizer.lower()](learning_rate=learning_rate)
+    supported = tuple(_OPTIMIZERS.values())
+    if type(optimizer) not in supported:
+        raise InvalidParameterError(
+            f"optimizer must be one of {sorted(_OPTIMIZERS)} or an instance of "
+            f"keras.optimizers.Adam, AdamW, SGD or RMSprop; got {optimizer!r}."
+        )
+    config = optimizer.get_config()
+    unsupported = {
+        "clipnorm": None,
+        "clipvalue": None,
+        "global_clipnorm": None,
+        "use_ema": False,
+        "loss_scale_factor": None,
+        "gradient_accumulation_steps": None,
+        "amsgrad": False,
+        "centered": False,
+    }
+    for key, plain in unsupported.items():
+        if config.get(key, plain) not in (plain, None, False):
+            raise InvalidParameterError(
+                f"optimizer option {key}={config[key]!r} is not supported by the "
+                "compiled training loop; remove it."
+            )
+    if not is_real(config["learning_rate"]):
+        raise InvalidParameterError(
+            "optimizer learning-rate schedules are not supported; pass a number as "
+            "the optimizer's learning_rate."
+        )
+    name = {"adamw": "adam"}.get(type(optimizer).__name__.lower(), type(optimizer).__name__.lower())
+    fields = ("beta_1", "beta_2", "epsilon", "momentum", "nesterov", "rho")
+    return OptimizerConfig(
+        name=name,
+        learning_rate=float(config["learning_rate"]),
+        weight_decay=float(config.get("weight_decay") or 0.0),
+        **{field: config[field] for field in fields if field in config},
+    )
+
+
+def units_tuple(units):
+    """``units`` (an int or a sequence of ints, one per stacked layer) as a tuple."""
+    layers = (units,) if is_int(units) else units
+    if not isinstance(layers, (tuple, list)) or len(layers) == 0:
+        raise InvalidParameterError(
+            "units must be a positive integer or a non-empty tuple of positive "
+            f"integers (one per stacked layer), got {units!r}."
+        )
+    for n_units in layers:
+        check_positive_int("each entry of units", n_units)
+    return tuple(int(n) for n in layers)
+
+
+def check_parameters(estimator):
+    """Check the parameters every LSTM autoencoder shares; raise before anything changes."""
+    units_tuple(estimator.units)
+    if estimator.latent_dim is not None:
+        check_positive_int("latent_dim", estimator.latent_dim)
+    if estimator.cell not in RECURRENT_LAYERS:
+        raise InvalidParameterError(
+            f"cell must be one of {sorted(RECURRENT_LAYERS)}, got {estimator.cell!r}."
+        )
+    for name in ("bidirectional", "early_stopping", "warm_start", "standardize"):
+        check_bool(name, getattr(estimator, name))
+    check_activation("activation", estimator.activation)
+    check_activation("latent_activation", estimator.latent_activation)
+    check_fraction("dropout", estimator.dropout, high_open=True)
+    check_fraction("recurrent_dropout", estimator.recurrent_dropout, high_open=True)
+    if estimator.loss not in LOSSES:
+        raise InvalidParameterError(f"loss must be one of {list(LOSSES)}, got {estimator.loss!r}.")
+    if (
+        not is_real(estimator.learning_rate)
+        or not np.isfinite(estimator.learning_rate)
+        or (estimator.learning_rate <= 0)
+    ):
+        raise InvalidParameterError(
+            f"learning_rate must be a positive number, got {estimator.learning_rate!r}."
+        )
+    optimizer_config(estimator.optimizer, estimator.learning_rate)
+    check_positive_int("epochs", estimator.epochs)
+    check_positive_int("batch_size", estimator.batch_size)
+    if not is_real(estimator.tol) or not estimator.tol >= 0:
+        raise InvalidParameterError(f"tol must be a non-negative number, got {estimator.tol!r}.")
+    check_positive_int("n_iter_no_change", estimator.n_iter_no_change)
+    check_fraction(
+        "validation_fraction", estimator.validation_fraction, low_open=True, high_open=True
+    )
+    if estimator.callbacks is not None and (
+        not isinstance(estimator.callbacks, (list, tuple))
+        or not all(isinstance(c, keras.callbacks.Callback) for c in estimator.callbacks)
+    ):
+        raise InvalidParameterError(
+            f"callbacks must be None or a list of keras.callbacks.Callback, got "
+            f"{estimator.callbacks!r}."
+        )
+    if estimator.code not in ("last", "pooled"):
+        raise InvalidParameterError(f"code must be 'last' or 'pooled', got {estimator.code!r}.")
+    if not is_real(estimator.input_noise) or not 0 <= estimator.input_noise < np.inf:
+        raise InvalidParameterError(
+            "input_noise must be a non-negative number (the standard deviation of the "
+            f"training noise), got {estimator.input_noise!r}."
+        )
+    if estimator.dtype not in ("float32", "float64"):
+        raise InvalidParameterError(
+            f"dtype must be 'float32' or 'float64', got {estimator.dtype!r}."
+        )
+    if not is_int(estimator.verbose) or estimator.verbose < 0:
+        raise InvalidParameterError(f"verbose must be 0, 1 or 2, got {estimator.verbose!r}.")
+    if not (
+        estimator.random_state is None
+        or is_int(estimator.random_state)
+        or isinstance(estimator.random_state, np.random.RandomState)
+    ):
+        raise InvalidParameterError(
+            "random_state must be None, an integer or a numpy RandomState, got "
+            f"{estimator.random_state!r}."
+        )

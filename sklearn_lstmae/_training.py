@@ -1,0 +1,191 @@
+"""Training: the epoch loop with its stopping rules, callbacks and progress.
+
+Also the pieces of a fit that are not Keras's job: one seed drawn from
+``random_state``, the per-feature standardization, the validation split.
+"""
+
+import sys
+import time
+import warnings
+
+import keras
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["Progress", "draw_seed", "run_epochs", "standardization", "validation_split"]
+
+
+def draw_seed(random_state):
+    """One integer seed from ``random_state``: it seeds the weights and the shuffling.
+
+    ``None`` draws fresh entropy from the operating system rather than from
+    numpy's global generator, so that fitting never moves the user's global
+    random state.
+    """
+    if random_state is None:
+        rng = np.random.RandomState(np.random.SeedSequence().generate_state(1))
+    elif isinstance(random_state, np.random.RandomState):
+        rng = random_state
+    else:
+        rng = np.random.RandomState(random_state)
+    return int(rng.randint(0, 2**31 - 2**16))
+
+
+def standardization(values, standardize, sample_weight=None):
+    """Per-feature mean and standard deviation over samples and real timesteps.
+
+    Weighted by ``sample_weight``, so that a weight of 2 equals repeating the
+    sequence.
+    """
+    n_samples, n_timesteps, n_features = values.shape
+    if not standardize:
+        return np.zeros(n_features), np.ones(n_features)
+    flat = values.reshape(-1, n_features)
+    weights = np.ones(n_samples) if sample_weight is None else sample_weight
+    weights = np.repeat(weights, n_timesteps)
+    is_real = ~np.isnan(flat).all(axis=1)  # drop padding
+    flat, weights = flat[is_real].astype(np.float64), weights[is_real]
+    mean = np.average(flat, axis=0, weights=weights)
+    scale = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=weights))
+    # Constant features: divide by 1 rather than by ~0, as StandardScaler does.
+    scale[scale <= 1e-7 * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return mean, scale
+
+
+def set_standardization(layer, mean, scale):
+    layer.set_weights([mean, scale])
+
+
+def validation_split(validation_fraction, n_samples, rng):
+    """Indices of the training and of the held-out sequences for early stopping."""
+    n_validation = int(round(validation_fraction * n_samples))
+    if n_validation < 1 or n_validation >= n_samples:
+        raise ValueError(
+            f"early_stopping needs a validation set: validation_fraction="
+            f"{validation_fraction} of {n_samples} sequences leaves "
+            f"{n_validation} for validation and {n_samples - n_validation} for "
+            "training. Raise validation_fraction, pass validation_data, or add data."
+        )
+    order = rng.permutation(n_samples)
+    return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+
+
+def run_epochs(
+    estimator, trainer, model, train_data, validation_data, epochs, rng, history, *, stop_early
+):
+    """The epoch loop: stopping rules, callbacks, progress, divergence."""
+    callbacks = keras.callbacks.CallbackList(
+        list(estimator.callbacks or []), model=model, epochs=epochs, verbose=0
+    )
+    progress = Progress(epochs, estimator.verbose)
+    monitor_validation = estimator.early_stopping and validation_data is not None
+    best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
+    n_train = int(train_data[0].shape[0])
+    batch_size = min(estimator.batch_size, n_train)
+    model.stop_training = False
+    callbacks.on_train_begin()
+    stopped = False
+    for epoch in range(epochs):
+        callbacks.on_epoch_begin(epoch)
+        loss = trainer.run_epoch(train_data, rng.permutation(n_train), batch_size)
+        if not np.isfinite(loss) or not trainer.weights_are_finite():
+            callbacks.on_train_end()
+            raise ValueError(
+                f"Training diverged: the loss became {loss} at epoch {epoch + 1}. "
+                "Lower learning_rate, keep standardize=True, or check X for extreme "
+                "values. The estimator was left as it was before this fit."
+            )
+        logs = {"loss": loss}
+        history["loss"].append(loss)
+        if validation_data is not None:
+            logs["val_loss"] = trainer.evaluate(validation_data)
+            history["val_loss"].append(logs["val_loss"])
+        monitored = logs["val_loss"] if monitor_validation else loss
+        if monitored < best_loss - estimator.tol:
+            epochs_without_improvement = 0
+        else:
+            epochs_without_improvement += 1
+        if monitored < best_loss:
+            best_loss = monitored
+            if monitor_validation:
+                best_weights = trainer.snapshot()
+        if estimator.callbacks:
+            trainer.write_to(model)
+            callbacks.on_epoch_end(epoch, logs)
+            trainer.read_from(model)  # a callback may have changed the weights
+        progress.update(epoch, logs, last=epoch + 1 == epochs)
+        if model.stop_training or (
+            stop_early and epochs_without_improvement >= estimator.n_iter_no_change
+        ):
+            stopped = True
+            break
+    progress.close()
+    if best_weights is not None:
+        trainer.restore(best_weights)
+    trainer.write_to(model)
+    callbacks.on_train_end()
+    trainer.read_from(model)
+    for callback in estimator.callbacks or []:
+        callback.set_model(None)  # keep the estimator picklable and clonable
+    if stop_early and not stopped:
+        warnings.warn(
+            f"{type(estimator).__name__} ran its {epochs} epochs without converging (the loss "
+            f"still improved by more than tol={estimator.tol} within the last "
+            f"{estimator.n_iter_no_change} epochs); raise epochs to train further.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+class Progress:
+    """Training progress on standard output.
+
+    ``verbose=1``: in a terminal, one bar over the epochs redrawn in place;
+    in a log file (not a terminal), a line at every tenth of the epochs and
+    at the end, so that logs stay short and free of control characters.
+    ``verbose>=2``: one line per epoch.
+    """
+
+    def __init__(self, epochs, verbose, stream=None):
+        self.epochs = epochs
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+        self.interactive = verbose == 1 and getattr(self.stream, "isatty", lambda: False)()
+        self._every = max(1, epochs // 10) if verbose == 1 else 1
+        self._start = time.perf_counter()
+        self._last = None
+
+    def _line(self, epoch, logs):
+        values = " - ".join(f"{key}: {value:.4g}" for key, value in logs.items())
+        seconds = (time.perf_counter() - self._start) / epoch
+        if self.verbose == 1:
+            done = int(20 * epoch / self.epochs)
+            bar = "[" + "=" * done + ">" * (done < 20) + " " * (19 - done) + "]"
+            return f"Epoch {epoch}/{self.epochs} {bar} {seconds:.3g}s/epoch - {values}"
+        return f"Epoch {epoch}/{self.epochs} - {seconds:.3g}s/epoch - {values}"
+
+    def update(self, epoch, logs, last):
+        if not self.verbose:
+            return
+        self._last = (epoch + 1, dict(logs))
+        line = self._line(epoch + 1, logs)
+        if self.interactive:
+            # Pad over the previous, possibly longer, line.
+            padded = line.ljust(getattr(self, "_width", 0))
+            self._width = len(line)
+            self.stream.write("\r" + padded + ("\n" if last else ""))
+            self.stream.flush()
+        elif last or self.verbose >= 2 or (epoch + 1) % self._every == 0:
+            print(line, file=self.stream, flush=True)
+            self._last = None
+
+    def close(self):
+        """End the output on the last epoch run, when training stopped early."""
+        if self._last is None:
+            return
+        if self.interactive:
+            self.stream.write("\n")
+        else:
+            print(self._line(*self._last), file=self.stream, flush=True)
+        self.stream.flush()
+        self._last = None
