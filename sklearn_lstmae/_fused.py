@@ -13,7 +13,9 @@ arithmetic, is most of a training step. :class:`FusedLSTM` and
 
 The kernels are compiled with the system's C++ compiler on first use, against
 the installed TensorFlow, and cached (``SKLEARN_LSTMAE_CACHE_DIR``, by default
-``~/.cache/sklearn_lstmae``). Wherever they cannot be used, the layer is
+``~/.cache/sklearn_lstmae``; see ``_kernel_build``). They sum in another order
+than Keras's loop, so whole fits with and without them agree to about 1e-4
+(relative), not bit for bit. Wherever they cannot be used, the layer is
 Keras's own: no compiler or a failed build, a GPU (where Keras picks cuDNN),
 float64, dropout in training, other activations, reading backwards, a GRU
 with ``reset_after=False``, or ``SKLEARN_LSTMAE_FUSED_KERNELS=0`` in the
@@ -23,180 +25,13 @@ Only the engine's template networks use them; the networks users see are
 built from Keras's own layers and share the same weights.
 """
 
-import contextlib
-import hashlib
-import logging
-import os
-import platform
-import shlex
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
-from pathlib import Path
-
 import keras
 import tensorflow as tf
 from keras import tree
 
+from ._kernel_build import load_fused_kernels
+
 __all__ = ["FusedGRU", "FusedLSTM", "fused_gru", "fused_lstm", "load_fused_kernels"]
-
-logger = logging.getLogger(__name__)
-
-SOURCE = Path(__file__).with_name("_recurrent_kernels.cc")
-DISABLE_VARIABLE = "SKLEARN_LSTMAE_FUSED_KERNELS"
-CACHE_VARIABLE = "SKLEARN_LSTMAE_CACHE_DIR"
-
-_lock = threading.Lock()
-_loaded = {}
-
-
-def _cache_dir():
-    configured = os.environ.get(CACHE_VARIABLE)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sklearn_lstmae"
-
-
-def _cpu_signature():
-    # The build uses -march=native: a cache shared between machines must not
-    # hand one CPU's binary to another.
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith(("flags", "Features")):
-                    return line
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _build_command(compiler, output):
-    return [
-        *compiler,
-        "-shared",
-        "-fPIC",
-        "-O3",
-        "-march=native",
-        "-DNDEBUG",
-        "-w",
-        str(SOURCE),
-        "-o",
-        str(output),
-        *tf.sysconfig.get_compile_flags(),
-        *tf.sysconfig.get_link_flags(),
-    ]
-
-
-def _library_path(compiler):
-    key = hashlib.sha256(
-        b"\0".join(
-            [
-                SOURCE.read_bytes(),
-                tf.__version__.encode(),
-                " ".join(_build_command(compiler, "")).encode(),
-                _cpu_signature().encode(),
-                sys.platform.encode(),
-            ]
-        )
-    ).hexdigest()[:16]
-    return _cache_dir() / f"recurrent_kernels_{key}.so"
-
-
-def _build(compiler, library):
-    library.parent.mkdir(parents=True, exist_ok=True)
-    # Build in a private directory next to the target and rename: concurrent
-    # builds never see a half-written library. The compiler creates the file,
-    # so it gets the user's usual permissions (a shared cache stays readable).
-    build_dir = tempfile.mkdtemp(prefix=".build-", dir=library.parent)
-    partial = os.path.join(build_dir, library.name)
-    logger.info("sklearn_lstmae: building the fused CPU LSTM/GRU kernels once, into %s", library)
-    try:
-        subprocess.run(
-            _build_command(compiler, partial),
-            check=True,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=600,
-        )
-        os.replace(partial, library)
-    finally:
-        shutil.rmtree(build_dir, ignore_errors=True)
-
-
-def _compile():
-    compiler = shlex.split(os.environ.get("CXX", "g++"))
-    library = _library_path(compiler)
-    if library.exists():
-        try:
-            return tf.load_op_library(str(library))
-        except tf.errors.OpError:
-            # A damaged cached file: build it again once.
-            logger.info("sklearn_lstmae: rebuilding the unloadable %s", library)
-            library.unlink(missing_ok=True)
-    with _build_lock(library):
-        # Processes started together (a parallel grid search on a fresh
-        # machine) build once: the others wait, then find the library.
-        if not library.exists():
-            _build(compiler, library)
-    return tf.load_op_library(str(library))
-
-
-@contextlib.contextmanager
-def _build_lock(library):
-    library.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: concurrent builds are still safe, only repeated
-        yield
-        return
-    with open(library.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def load_fused_kernels():
-    """The compiled fused LSTM and GRU ops, or None where they cannot be used.
-
-    Built on the first call on a machine (about 20 s), then loaded from the
-    cache. Never raises: any failure is logged once per process and the
-    callers fall back to Keras's layers.
-
-    Returns
-    -------
-    module or None
-        The op library of ``tf.load_op_library``.
-
-    Examples
-    --------
-    >>> from sklearn_lstmae._fused import load_fused_kernels
-    >>> kernels = load_fused_kernels()  # None without a C++ compiler
-    >>> kernels is None or hasattr(kernels, "sklearn_lstmae_lstm_sequence")
-    True
-    """
-    if os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
-        return None
-    with _lock:
-        if "kernels" not in _loaded:
-            try:
-                _loaded["kernels"] = _compile()
-            except Exception as error:  # any failure at all means: use Keras's layers
-                detail = getattr(error, "stderr", "") or ""
-                logger.warning(
-                    "sklearn_lstmae: the fused CPU LSTM/GRU kernels are unavailable (%s%s); "
-                    "training uses Keras's layers, which are slower on CPU but compute "
-                    "the same functions.",
-                    error,
-                    f": {detail[-2000:]}" if detail else "",
-                )
-                _loaded["kernels"] = None
-        return _loaded["kernels"]
 
 
 def _project(inputs, kernel, bias, repeats):

@@ -34,10 +34,14 @@ using tensorflow::OpKernelConstruction;
 using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
-using tensorflow::errors::InvalidArgument;
 using tensorflow::shape_inference::DimensionHandle;
 using tensorflow::shape_inference::InferenceContext;
 using tensorflow::shape_inference::ShapeHandle;
+
+// tensorflow::errors::InvalidArgument is deprecated in favour of absl's own.
+inline absl::Status InvalidArgument(const char* message) {
+  return absl::InvalidArgumentError(message);
+}
 
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 // A block of rows of a [batch, time, width] tensor at one time step.

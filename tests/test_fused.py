@@ -1,14 +1,23 @@
 """The fused CPU LSTM and GRU compute Keras's layers: outputs, gradients, fallbacks."""
 
 import logging
+import os
+import subprocess
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer, _engine, _fused
-from sklearn_lstmae._fused import FusedGRU, FusedLSTM, load_fused_kernels
+from sklearn_lstmae import (
+    CompositeLSTMRegressor,
+    LSTMAutoencoderTransformer,
+    _engine,
+    _fused,
+    _kernel_build,
+)
+from sklearn_lstmae._fused import FusedGRU, FusedLSTM
+from sklearn_lstmae._kernel_build import load_fused_kernels
 
 needs_kernels = pytest.mark.skipif(
     load_fused_kernels() is None,
@@ -177,10 +186,10 @@ def test_fused_layer_falls_back_to_keras_where_the_kernel_does_not_apply(cell, c
 def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
     tmp_path, monkeypatch, caplog
 ):
-    monkeypatch.setattr(_fused, "_loaded", {})
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
     monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
-    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._fused"):
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
         assert load_fused_kernels() is None
         assert load_fused_kernels() is None
     assert len(caplog.records) == 1
@@ -193,10 +202,10 @@ def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
 def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
     # Loading and building are stood in for: a second real load of the
     # library in one process would register its kernels twice.
-    monkeypatch.setattr(_fused, "_loaded", {})
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
     monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("CXX", "g++")  # the compiler is part of the library's name
-    damaged = _fused._library_path(["g++"])
+    damaged = _kernel_build._library_path(["g++"])
     damaged.write_bytes(b"damaged")
     built = []
 
@@ -209,10 +218,87 @@ def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
             raise tf.errors.NotFoundError(None, None, f"{path}: file too short")
         return "kernels"
 
-    monkeypatch.setattr(_fused, "_build", build)
-    monkeypatch.setattr(_fused.tf, "load_op_library", load)
+    monkeypatch.setattr(_kernel_build, "_build", build)
+    monkeypatch.setattr(_kernel_build.tf, "load_op_library", load)
     assert load_fused_kernels() == "kernels"
     assert built == [damaged]
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    ["library writable by others", "directory writable by others", "library of another user"],
+)
+def test_a_cached_kernel_that_others_could_have_written_is_never_loaded(
+    tampered, tmp_path, monkeypatch, caplog
+):
+    # Loading a library runs its code: the cache must be the user's own.
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o755)
+    cache.chmod(0o755)
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("CXX", "g++")
+    library = _kernel_build._library_path(["g++"])
+    library.write_bytes(b"planted")
+    library.chmod(0o644)
+    if tampered == "library writable by others":
+        library.chmod(0o666)
+    elif tampered == "directory writable by others":
+        cache.chmod(0o777)
+    else:
+        owner = library.stat().st_uid
+        monkeypatch.setattr(_kernel_build.os, "getuid", lambda: owner + 1)
+    loaded, built = [], []
+    monkeypatch.setattr(_kernel_build.tf, "load_op_library", loaded.append)
+    monkeypatch.setattr(_kernel_build, "_build", lambda *args: built.append(args))
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
+        assert load_fused_kernels() is None
+    assert loaded == []  # never loaded, hence never run
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert "is not loaded" in message and "SKLEARN_LSTMAE_CACHE_DIR" in message
+    assert ("another user" in tampered) == ("belongs to user id" in message)
+
+
+def test_a_cached_kernel_of_the_user_alone_is_loaded(tmp_path, monkeypatch):
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o755)
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("CXX", "g++")
+    library = _kernel_build._library_path(["g++"])
+    library.write_bytes(b"built")
+    library.chmod(0o755)
+    monkeypatch.setattr(_kernel_build.tf, "load_op_library", lambda path: ("kernels", path))
+    assert load_fused_kernels() == ("kernels", str(library))
+
+
+def test_a_built_kernel_is_writable_by_its_owner_alone(tmp_path, monkeypatch):
+    # Whatever the umask, the library written into the cache cannot be
+    # replaced by another user, so the next load accepts it.
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path / "cache"))
+    library = _kernel_build._library_path(["g++"])
+
+    def fake_compiler(command, **kwargs):
+        output = command[command.index("-o") + 1]
+        with open(output, "wb") as file:
+            file.write(b"built")
+        os.chmod(output, 0o777)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(_kernel_build.subprocess, "run", fake_compiler)
+    _kernel_build._build(["g++"], library)
+    assert library.read_bytes() == b"built"
+    assert library.stat().st_mode & 0o022 == 0
+    assert library.parent.stat().st_mode & 0o022 == 0
+
+
+def test_the_build_shows_warnings_about_our_source():
+    # No -w: TensorFlow's headers are system headers, our source is not.
+    command = _kernel_build._build_command(["g++"], "out.so")
+    assert "-w" not in command and "-Wall" in command
+    assert not any(flag.startswith("-I") for flag in command)
 
 
 def test_environment_variable_turns_the_kernel_off(monkeypatch):

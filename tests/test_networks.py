@@ -83,7 +83,8 @@ def test_training_template_computes_the_users_network(spec, mask_padding, monkey
     import tensorflow as tf
 
     import sklearn_lstmae._fused as fused_module
-    from sklearn_lstmae._fused import FusedGRU, FusedLSTM, load_fused_kernels
+    from sklearn_lstmae._fused import FusedGRU, FusedLSTM
+    from sklearn_lstmae._kernel_build import load_fused_kernels
 
     users = build_networks(spec, seed=3)["model"]
     template = build_networks(

@@ -1,0 +1,235 @@
+"""Building, caching and loading the fused kernels' compiled library.
+
+The kernels (``_recurrent_kernels.cc``) are compiled with the system's C++
+compiler on first use, against the installed TensorFlow, and cached in
+``$SKLEARN_LSTMAE_CACHE_DIR`` (by default ``~/.cache/sklearn_lstmae``), one
+file per source, TensorFlow version, compiler command and CPU. Loading a
+library runs its code, so a cached library is loaded only when it and its
+directory belong to the current user and nobody else can write to them.
+"""
+
+import contextlib
+import hashlib
+import logging
+import os
+import platform
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import tensorflow as tf
+
+__all__ = ["load_fused_kernels"]
+
+logger = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("_recurrent_kernels.cc")
+DISABLE_VARIABLE = "SKLEARN_LSTMAE_FUSED_KERNELS"
+CACHE_VARIABLE = "SKLEARN_LSTMAE_CACHE_DIR"
+
+_lock = threading.Lock()
+_loaded = {}
+
+
+def _cache_dir():
+    configured = os.environ.get(CACHE_VARIABLE)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "sklearn_lstmae"
+
+
+def _cpu_signature():
+    # The build uses -march=native: a cache shared between machines must not
+    # hand one CPU's binary to another.
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith(("flags", "Features")):
+                    return line
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _build_command(compiler, output):
+    # TensorFlow's headers as system headers: their own deprecation warnings
+    # are not ours, while every warning about our source stays visible.
+    compile_flags = [
+        "-isystem" + flag[2:] if flag.startswith("-I") else flag
+        for flag in tf.sysconfig.get_compile_flags()
+    ]
+    return [
+        *compiler,
+        "-shared",
+        "-fPIC",
+        "-O3",
+        "-march=native",
+        "-DNDEBUG",
+        "-Wall",
+        # GCC's own AVX-512 intrinsics initialise a register from itself on
+        # purpose (_mm512_undefined_ps), which -Wall reports hundreds of times
+        # wherever Eigen's vectorised tanh and max are inlined.
+        "-Wno-maybe-uninitialized",
+        str(SOURCE),
+        "-o",
+        str(output),
+        *compile_flags,
+        *tf.sysconfig.get_link_flags(),
+    ]
+
+
+def _library_path(compiler):
+    key = hashlib.sha256(
+        b"\0".join(
+            [
+                SOURCE.read_bytes(),
+                tf.__version__.encode(),
+                " ".join(_build_command(compiler, "")).encode(),
+                _cpu_signature().encode(),
+                sys.platform.encode(),
+            ]
+        )
+    ).hexdigest()[:16]
+    return _cache_dir() / f"recurrent_kernels_{key}.so"
+
+
+def _make_cache_dir(directory):
+    # Created private to the user's group at most; an existing one is checked before loading.
+    directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+
+
+def _build(compiler, library):
+    _make_cache_dir(library.parent)
+    # Build in a private directory next to the target and rename: concurrent
+    # builds never see a half-written library. The compiler creates the file,
+    # so it gets the user's usual permissions (a shared cache stays readable).
+    build_dir = tempfile.mkdtemp(prefix=".build-", dir=library.parent)
+    partial = os.path.join(build_dir, library.name)
+    logger.info("sklearn_lstmae: building the fused CPU LSTM/GRU kernels once, into %s", library)
+    try:
+        result = subprocess.run(
+            _build_command(compiler, partial),
+            check=True,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=600,
+        )
+        if result.stderr.strip():
+            logger.warning("sklearn_lstmae: the C++ compiler warned:\n%s", result.stderr[-4000:])
+        # Readable by others (a shared cache), writable by no one else whatever the umask.
+        mode = os.stat(partial).st_mode
+        os.chmod(partial, stat.S_IMODE(mode) & ~(stat.S_IWGRP | stat.S_IWOTH))
+        os.replace(partial, library)
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
+
+
+class UntrustedCacheError(RuntimeError):
+    """A cached library, or its directory, that another user could have written."""
+
+
+def _check_trusted(path):
+    """Refuse ``path`` unless the current user owns it and no one else can write to it.
+
+    Loading a library runs its code: a file another user could replace is
+    never loaded. (POSIX only: elsewhere file modes say nothing of the kind.)
+    """
+    if os.name != "posix":
+        return
+    info = os.stat(path)
+    kind = "directory" if stat.S_ISDIR(info.st_mode) else "library"
+    if info.st_uid != os.getuid():
+        problem = f"belongs to user id {info.st_uid}, not to you ({os.getuid()})"
+    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        problem = f"can be written by other users (mode {stat.filemode(info.st_mode)})"
+    else:
+        return
+    raise UntrustedCacheError(
+        f"the cached kernel {kind} {path} {problem}, so it is not loaded. Remove it, or "
+        f"`chmod go-w` it, or point {CACHE_VARIABLE} at a directory of your own"
+    )
+
+
+def _load(library):
+    _check_trusted(library.parent)
+    _check_trusted(library)
+    return tf.load_op_library(str(library))
+
+
+def _compile():
+    compiler = shlex.split(os.environ.get("CXX", "g++"))
+    library = _library_path(compiler)
+    if library.exists():
+        try:
+            return _load(library)
+        except tf.errors.OpError:
+            # A damaged cached file: build it again once.
+            logger.info("sklearn_lstmae: rebuilding the unloadable %s", library)
+            library.unlink(missing_ok=True)
+    with _build_lock(library):
+        # Processes started together (a parallel grid search on a fresh
+        # machine) build once: the others wait, then find the library.
+        if not library.exists():
+            _build(compiler, library)
+    return _load(library)
+
+
+@contextlib.contextmanager
+def _build_lock(library):
+    _make_cache_dir(library.parent)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: concurrent builds are still safe, only repeated
+        yield
+        return
+    with open(library.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def load_fused_kernels():
+    """The compiled fused LSTM and GRU ops, or None where they cannot be used.
+
+    Built on the first call on a machine (about 20 s), then loaded from the
+    cache. Never raises: any failure is logged once per process and the
+    callers fall back to Keras's layers.
+
+    Returns
+    -------
+    module or None
+        The op library of ``tf.load_op_library``.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._kernel_build import load_fused_kernels
+    >>> kernels = load_fused_kernels()  # None without a C++ compiler
+    >>> kernels is None or hasattr(kernels, "sklearn_lstmae_lstm_sequence")
+    True
+    """
+    if os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    with _lock:
+        if "kernels" not in _loaded:
+            try:
+                _loaded["kernels"] = _compile()
+            except Exception as error:  # any failure at all means: use Keras's layers
+                detail = getattr(error, "stderr", "") or ""
+                logger.warning(
+                    "sklearn_lstmae: the fused CPU LSTM/GRU kernels are unavailable (%s%s); "
+                    "training uses Keras's layers, which are slower on CPU but compute "
+                    "the same functions.",
+                    error,
+                    f": {detail[-2000:]}" if detail else "",
+                )
+                _loaded["kernels"] = None
+        return _loaded["kernels"]
