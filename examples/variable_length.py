@@ -99,7 +99,7 @@ def load_japanese_vowels(split):
     except ImportError as error:
         raise ImportError(
             "This example needs aeon for the JapaneseVowels data. Install it with "
-            "`pip install -e \".[datasets]\"` (or `pip install aeon`)."
+            '`pip install -e ".[datasets]"` (or `pip install aeon`).'
         ) from error
     X, y = load_classification(DATASET, split=split)
     return [np.asarray(sequence, dtype=np.float64).T for sequence in X], np.asarray(y)
@@ -263,13 +263,20 @@ def run(n_train=None, random_state=RANDOM_STATE, cv=CV_FOLDS, baselines=True, **
     if baselines:
         n_timesteps = max(len(sequence) for sequence in X_train)
         results["Per-channel mean + std"] = evaluate(
-            summary_features(X_train), y_train, summary_features(X_test), y_test,
-            random_state=random_state, cv=cv,
+            summary_features(X_train),
+            y_train,
+            summary_features(X_test),
+            y_test,
+            random_state=random_state,
+            cv=cv,
         )
         results["Raw frames, zero-padded"] = evaluate(
-            zero_padded_features(X_train, n_timesteps), y_train,
-            zero_padded_features(X_test, n_timesteps), y_test,
-            random_state=random_state, cv=cv,
+            zero_padded_features(X_train, n_timesteps),
+            y_train,
+            zero_padded_features(X_test, n_timesteps),
+            y_test,
+            random_state=random_state,
+            cv=cv,
         )
     return results
 

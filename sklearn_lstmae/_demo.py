@@ -37,17 +37,8 @@ __all__ = [
     "split_digit_sequences",
 ]
 
-# Settings of the transformer, chosen for test accuracy within a short fit on
-# a 2-core CPU; the rest are the transformer's defaults (GRU cells, the code
-# pooled over all steps, then the bottleneck, input noise). Mean test accuracy
-# over three stratified splits (random_state 0, 1, 2): these settings 0.964
-# (0.960, 0.967, 0.964; 0.966 with input_noise=0.5); with the classic model's
-# LSTM, last state and no noise 0.962. Earlier, with the classic model: the
-# same with 50 or 100 epochs 0.964 (more time, no gain), units=64 with 100
-# epochs 0.962, units=32 with no bottleneck (code 32) 0.958. Baselines: raw
-# pixels 0.962, PCA with 32 components 0.951. A code wider than the image
-# (units=128, no bottleneck: code 128, 50 epochs) reached 0.976, but has no
-# PCA of the same size to compare with.
+# Settings of the transformer for a short fit on a 2-core CPU (see CHANGELOG.md for
+# how they were chosen); the rest are the transformer's defaults.
 DEFAULTS = {
     "units": 128,
     "latent_dim": 32,

@@ -345,9 +345,7 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed, fu
     if time_distributed:
         x = keras.layers.TimeDistributed(dense, dtype=spec.dtype, name=f"{prefix}_per_step")(x)
     else:
-        # Dense acts on the last axis of any rank: the same function and
-        # weights without TimeDistributed's vectorized_map, whose gradient
-        # took a third of a training step (W2 in benchmarks/run.py).
+        # Dense acts on the last axis of any rank (see time_distributed below).
         x = dense(x)
     return Standardization(invert=True, dtype=spec.dtype, name=f"{prefix}_unscale")(x)
 
@@ -371,8 +369,8 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True, fused
     time_distributed : bool, default=True
         Wrap the decoders' output Dense in ``TimeDistributed``, the classic
         layout users see. The engine's templates apply the Dense to the whole
-        sequence instead: the same function and weights, a third faster to
-        train.
+        sequence instead: the same function and weights, without the cost of
+        TimeDistributed's ``vectorized_map`` gradient in training.
     fused : bool, default=False
         Build recurrent layers as :class:`~sklearn_lstmae._fused.FusedLSTM`
         or :class:`~sklearn_lstmae._fused.FusedGRU`, and

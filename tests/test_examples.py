@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs benchmark or example scripts (subprocesses, real data): the slow tier.
+pytestmark = pytest.mark.slow
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 CLASSIC_EXAMPLE = REPOSITORY / "examples" / "classic_autoencoders.py"
 # Generous: a run takes seconds, but a loaded CI machine can be slow.

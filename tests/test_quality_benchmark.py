@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Runs benchmark or example scripts (subprocesses, real data): the slow tier.
+pytestmark = pytest.mark.slow
+
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
 
 

@@ -22,6 +22,7 @@ def _resident_mb():
     pytest.skip("needs /proc/self/status")
 
 
+@pytest.mark.slow
 def test_a_hundred_fits_neither_leak_nor_retrace():
     settings = {"units": 8, "epochs": 2, "random_state": 0}
     with warnings.catch_warnings():

@@ -74,7 +74,12 @@ def test_reconstruction_improves_with_training(sequences_3d):
 def test_classic_single_sequence_is_rebuilt():
     sequence = np.linspace(0.1, 0.9, 9).reshape(1, 9)
     model = LSTMAutoencoderTransformer(
-        100, cell="lstm", code="last", input_noise=0.0, activation="relu", epochs=300,
+        100,
+        cell="lstm",
+        code="last",
+        input_noise=0.0,
+        activation="relu",
+        epochs=300,
         random_state=0,
     )
     rebuilt = model.fit(sequence).inverse_transform(model.transform(sequence))

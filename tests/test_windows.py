@@ -60,11 +60,13 @@ def test_make_windows_matches_the_reference(kind, n_timesteps, n_future, stride)
         X = result
     else:
         X, y = result
-        assert y.shape == ((n_windows, n_future) if kind in ("1d", "series")
-                           else (n_windows, n_future, 3))
+        assert y.shape == (
+            (n_windows, n_future) if kind in ("1d", "series") else (n_windows, n_future, 3)
+        )
         np.testing.assert_array_equal(y, expected_y)
-    assert X.shape == ((n_windows, n_timesteps) if kind in ("1d", "series")
-                       else (n_windows, n_timesteps, 3))
+    assert X.shape == (
+        (n_windows, n_timesteps) if kind in ("1d", "series") else (n_windows, n_timesteps, 3)
+    )
     np.testing.assert_array_equal(X, expected_X)
 
 
@@ -335,13 +337,26 @@ def test_datetime_times_and_missing_values_are_kept():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        (("unit", "when"), {}, ValueError, r"Columns \['when'\] are not in df; its columns are "
-         r"\['label', 'unit', 'speed', 'time', 'load'\]"),
+        (
+            ("unit", "when"),
+            {},
+            ValueError,
+            r"Columns \['when'\] are not in df; its columns are "
+            r"\['label', 'unit', 'speed', 'time', 'load'\]",
+        ),
         (("id", "time"), {}, ValueError, r"Columns \['id'\] are not in df"),
-        (("unit", "time", ["speed", "torque", "rpm"]), {}, ValueError,
-         r"Columns \['torque', 'rpm'\] are not in df"),
-        (("unit", "time", ["speed", "label"]), {}, TypeError,
-         r"must be numeric, but columns \['label'\]"),
+        (
+            ("unit", "time", ["speed", "torque", "rpm"]),
+            {},
+            ValueError,
+            r"Columns \['torque', 'rpm'\] are not in df",
+        ),
+        (
+            ("unit", "time", ["speed", "label"]),
+            {},
+            TypeError,
+            r"must be numeric, but columns \['label'\]",
+        ),
         (("unit", "time", "label"), {}, TypeError, r"columns \['label'\]"),
         (("unit", "time", []), {}, ValueError, r"no numeric value column"),
         (("unit", "time", ["speed", "speed"]), {}, ValueError, r"repeated"),
