@@ -3,7 +3,12 @@
 from ._aggregate import PiecewiseAggregate, TimestepPatches
 from ._detectors import LSTMAutoencoderOutlierDetector
 from ._persistence import load
-from ._plotting import CodeScatterDisplay, LossCurveDisplay, ReconstructionDisplay
+from ._plotting import (
+    AnomalyScoreDisplay,
+    CodeScatterDisplay,
+    LossCurveDisplay,
+    ReconstructionDisplay,
+)
 from ._regressor import CompositeLSTMRegressor
 from ._series_detector import LSTMAutoencoderSeriesDetector
 from ._transformer import LSTMAutoencoderTransformer
@@ -11,6 +16,7 @@ from ._version import __version__
 from ._windows import LongFormatSequences, from_long_format, make_windows
 
 __all__ = [
+    "AnomalyScoreDisplay",
     "CodeScatterDisplay",
     "CompositeLSTMRegressor",
     "LSTMAutoencoderOutlierDetector",

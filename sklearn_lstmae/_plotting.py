@@ -17,7 +17,12 @@ from sklearn.manifold import TSNE
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CodeScatterDisplay", "LossCurveDisplay", "ReconstructionDisplay"]
+__all__ = [
+    "AnomalyScoreDisplay",
+    "CodeScatterDisplay",
+    "LossCurveDisplay",
+    "ReconstructionDisplay",
+]
 
 _INSTALL_HINT = 'pip install "sklearn-lstmae[plot]"'
 
@@ -676,3 +681,224 @@ def _class_colors(n_classes):
     if name == "tab20":
         return [colormap(i) for i in range(n_classes)]
     return [colormap(i / (n_classes - 1)) for i in range(n_classes)]
+
+
+def _runs(mask):
+    """``(start, stop)`` of each run of True in a boolean array."""
+    edges = np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+class AnomalyScoreDisplay:
+    """A series with its anomaly score at every time point, the threshold and known anomalies.
+
+    The series (one line per feature) is drawn on the Axes; the scores on a
+    second y axis that shares its time axis (``score_ax_``), with the
+    threshold as a horizontal line and the points above it marked. Known
+    anomalies, when given, are shaded.
+
+    Build it with :meth:`from_estimator` from a fitted
+    :class:`~sklearn_lstmae.LSTMAutoencoderSeriesDetector`, with
+    :meth:`from_scores` from any detector's per-point scores, or directly.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_points,) or (n_points, n_features)
+        The series; a pandas index is used as the time axis.
+    scores : array-like of shape (n_points,)
+        Anomaly score of each point, higher is more anomalous.
+    threshold : float, default=None
+        Points scoring above it are flagged.
+    labels : array-like of shape (n_points,), default=None
+        Known anomalies: nonzero (or True) where a point is anomalous.
+    feature_names : list of str, default=None
+        Names of the features in the legend (a DataFrame's columns by default).
+
+    Attributes
+    ----------
+    series_lines_ : list of matplotlib.lines.Line2D
+        One line per feature.
+    score_line_ : matplotlib.lines.Line2D
+        The scores.
+    threshold_line_ : matplotlib.lines.Line2D or None
+        The threshold, when given.
+    flagged_ : matplotlib.collections.PathCollection or None
+        Markers on the points scoring above the threshold.
+    anomaly_spans_ : list of matplotlib.patches.Polygon
+        One shaded band per run of known anomalous points.
+    ax_ : matplotlib.axes.Axes
+        The Axes of the series.
+    score_ax_ : matplotlib.axes.Axes
+        The twin Axes of the scores.
+    figure_ : matplotlib.figure.Figure
+        The figure holding both.
+
+    See Also
+    --------
+    ReconstructionDisplay : One sequence beside its reconstruction.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn_lstmae import AnomalyScoreDisplay
+    >>> series = np.sin(np.arange(100) / 5)
+    >>> scores = np.abs(np.diff(series, prepend=0.0))
+    >>> labels = (np.arange(100) >= 40) & (np.arange(100) < 45)
+    >>> display = AnomalyScoreDisplay.from_scores(series, scores, threshold=0.15, labels=labels)
+    >>> len(display.anomaly_spans_), display.threshold_line_.get_ydata()[0]
+    (1, 0.15)
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(self, series, scores, *, threshold=None, labels=None, feature_names=None):
+        self.series = series
+        self.scores = scores
+        self.threshold = threshold
+        self.labels = labels
+        self.feature_names = feature_names
+
+    @classmethod
+    def from_estimator(cls, estimator, series, labels=None, *, ax=None, feature_names=None):
+        """Score ``series`` with a fitted series detector and plot it.
+
+        Parameters
+        ----------
+        estimator : LSTMAutoencoderSeriesDetector
+            A fitted detector with ``score_timesteps`` and ``threshold_``.
+        series : array-like of shape (n_points,) or (n_points, n_features)
+            The series to score (NumPy or pandas).
+        labels : array-like of shape (n_points,), default=None
+            Known anomalies, shaded.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        feature_names : list of str, default=None
+            Names of the features in the legend.
+
+        Returns
+        -------
+        display : AnomalyScoreDisplay
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        check_is_fitted(estimator)
+        scores = estimator.score_timesteps(series)
+        return cls.from_scores(
+            series,
+            scores,
+            threshold=getattr(estimator, "threshold_", None),
+            labels=labels,
+            ax=ax,
+            feature_names=feature_names,
+        )
+
+    @classmethod
+    def from_scores(
+        cls, series, scores, *, threshold=None, labels=None, ax=None, feature_names=None
+    ):
+        """Plot ``series`` with per-point ``scores`` computed by any detector.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features)
+            The series (NumPy or pandas).
+        scores : array-like of shape (n_points,)
+            Anomaly score of each point, higher is more anomalous.
+        threshold : float, default=None
+            Points scoring above it are flagged.
+        labels : array-like of shape (n_points,), default=None
+            Known anomalies, shaded.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+        feature_names : list of str, default=None
+            Names of the features in the legend.
+
+        Returns
+        -------
+        display : AnomalyScoreDisplay
+        """
+        display = cls(
+            series, scores, threshold=threshold, labels=labels, feature_names=feature_names
+        )
+        return display.plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the series, the scores, the threshold and the known anomalies.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None draws on a new figure.
+
+        Returns
+        -------
+        display : AnomalyScoreDisplay
+            This display, with ``ax_``, ``score_ax_``, ``figure_`` and the
+            artists set.
+        """
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        index = getattr(self.series, "index", None)
+        names = self.feature_names
+        if names is None and hasattr(self.series, "columns"):
+            names = [str(column) for column in self.series.columns]
+        values = _as_2d_steps(np.asarray(self.series, dtype=np.float64), "series")
+        n_points, n_features = values.shape
+        scores = np.asarray(self.scores, dtype=np.float64)
+        if scores.shape != (n_points,):
+            raise ValueError(
+                f"scores must hold one score per point of the series ({n_points}), got "
+                f"shape {scores.shape}."
+            )
+        times = np.arange(n_points) if index is None else np.asarray(index)
+        if names is None:
+            names = [None] if n_features == 1 else [f"feature {j}" for j in range(n_features)]
+        if len(names) != n_features:
+            raise ValueError(
+                f"feature_names has {len(names)} names, but the series has {n_features} features."
+            )
+
+        self.anomaly_spans_ = []
+        if self.labels is not None:
+            labels = np.asarray(self.labels)
+            if labels.shape != (n_points,):
+                raise ValueError(
+                    f"labels must hold one label per point of the series ({n_points}), got "
+                    f"shape {labels.shape}."
+                )
+            for start, stop in _runs(labels != 0):
+                span = ax.axvspan(
+                    times[start],
+                    times[stop - 1],
+                    color="C3",
+                    alpha=0.15,
+                    lw=0,
+                    label="known anomaly" if not self.anomaly_spans_ else None,
+                )
+                self.anomaly_spans_.append(span)
+        self.series_lines_ = []
+        for j in range(n_features):
+            (line,) = ax.plot(
+                times, values[:, j], color=f"C{j}", lw=0.8, label=names[j] or "series"
+            )
+            self.series_lines_.append(line)
+        ax.set_xlabel("time")
+        ax.set_ylabel("value")
+
+        score_ax = ax.twinx()
+        (self.score_line_,) = score_ax.plot(
+            times, scores, color="black", lw=1.0, label="anomaly score"
+        )
+        self.threshold_line_ = self.flagged_ = None
+        if self.threshold is not None:
+            self.threshold_line_ = score_ax.axhline(
+                self.threshold, color="C3", linestyle="--", lw=1.0, label="threshold"
+            )
+            above = scores > self.threshold
+            if above.any():
+                self.flagged_ = score_ax.scatter(
+                    times[above], scores[above], color="C3", s=8, zorder=3, label="flagged"
+                )
+        score_ax.set_ylabel("anomaly score")
+        handles = [*ax.get_legend_handles_labels()[0], *score_ax.get_legend_handles_labels()[0]]
+        score_ax.legend(handles=handles, fontsize="small", loc="upper left")
+        self.ax_, self.score_ax_, self.figure_ = ax, score_ax, ax.figure
+        return self

@@ -319,3 +319,61 @@ def test_plots_leave_global_state_alone(monkeypatch, transformer_2d, X_2d):
     CodeScatterDisplay.from_estimator(transformer_2d, X_2d, labels=np.arange(30) % 3)
     assert matplotlib.get_backend() == backend
     assert dict(matplotlib.rcParams) == params
+
+
+# -- AnomalyScoreDisplay ---------------------------------------------------------------------
+from sklearn_lstmae import AnomalyScoreDisplay, LSTMAutoencoderSeriesDetector  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def anomaly_series():
+    time = np.arange(200)
+    series = np.stack([np.sin(time / 4), np.cos(time / 4)], axis=1)
+    series[120:124] += 3.0
+    labels = np.zeros(200, dtype=int)
+    labels[120:124] = 1
+    return series, labels
+
+
+@pytest.fixture(scope="module")
+def series_detector(anomaly_series):
+    series, _ = anomaly_series
+    return LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(series[:100])
+
+
+def test_anomaly_score_display_from_estimator(series_detector, anomaly_series):
+    series, labels = anomaly_series
+    display = AnomalyScoreDisplay.from_estimator(
+        series_detector, series, labels, feature_names=["a", "b"]
+    )
+    np.testing.assert_allclose(
+        display.score_line_.get_ydata(), series_detector.score_timesteps(series)
+    )
+    assert display.threshold_line_.get_ydata()[0] == series_detector.threshold_
+    assert len(display.series_lines_) == 2 and len(display.anomaly_spans_) == 1
+    flagged = series_detector.score_timesteps(series) > series_detector.threshold_
+    assert len(display.flagged_.get_offsets()) == flagged.sum()
+    legend = [text.get_text() for text in display.score_ax_.get_legend().get_texts()]
+    assert legend == ["known anomaly", "a", "b", "anomaly score", "threshold", "flagged"]
+    assert display.score_ax_.get_shared_x_axes().joined(display.ax_, display.score_ax_)
+
+
+def test_anomaly_score_display_from_scores_with_a_time_index():
+    import pandas as pd
+
+    index = pd.date_range("2026-01-01", periods=50, freq="h")
+    series = pd.Series(np.arange(50.0), index=index, name="level")
+    labels = np.zeros(50)
+    labels[[5, 6, 30]] = 1
+    fig, ax = plt.subplots()
+    display = AnomalyScoreDisplay.from_scores(series, np.arange(50.0), labels=labels, ax=ax)
+    assert display.ax_ is ax and display.threshold_line_ is None and display.flagged_ is None
+    assert len(display.anomaly_spans_) == 2  # two runs of labelled points
+    assert display.series_lines_[0].get_label() == "series"
+
+
+def test_anomaly_score_display_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="one score per point of the series"):
+        AnomalyScoreDisplay(np.zeros(10), np.zeros(9)).plot()
+    with pytest.raises(ValueError, match="one label per point"):
+        AnomalyScoreDisplay(np.zeros(10), np.zeros(10), labels=np.zeros(3)).plot()
