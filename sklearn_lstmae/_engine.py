@@ -12,11 +12,24 @@ The optimizers are Keras's own update rules written out on tensors (Keras's
 ``optimizer.stateless_apply`` is refused by the TensorFlow backend); a test
 compares them with Keras's optimizers step for step.
 
+Data-parallel training: a fit that runs inside a ``tf.distribute`` strategy's
+scope (``with strategy.scope(): estimator.fit(X)``) trains under that strategy
+(:meth:`Trainer.run_epoch`). Each global mini-batch is split among the
+replicas; one compiled step per batch runs ``strategy.run``, each replica
+computes the gradient of its share of the batch's loss, the replicas' gradients
+are summed with the replica context's ``all_reduce``, and every replica applies
+the same update. The result is the single-device fit on the same global
+batches, up to the order of floating-point sums. (Keras's ``model.fit`` cannot
+train under ``MultiWorkerMirroredStrategy`` on TensorFlow, and a whole epoch
+inside one ``strategy.run`` cannot all-reduce inside its loop: hence one
+``strategy.run`` per step.)
+
 Pure Keras/TensorFlow: nothing here knows scikit-learn.
 """
 
 import functools
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -25,7 +38,7 @@ import tensorflow as tf
 
 from ._networks import build_networks
 
-__all__ = ["get_engine", "Engine", "OptimizerConfig", "Trainer", "LOSSES"]
+__all__ = ["get_engine", "active_strategy", "Engine", "OptimizerConfig", "Trainer", "LOSSES"]
 
 # Each cached engine holds a few traced graphs (tens of MB); bound the cache.
 MAX_CACHED_ENGINES = 24
@@ -40,6 +53,9 @@ INFERENCE_BLOCKS_PER_CALL = 16
 EVALUATION_CHUNK = 1024
 
 LOSSES = ("mse", "mae", "huber")
+# Under a tf.distribute strategy each replica draws its noise and dropout from
+# its own stream: its seed generators' seeds are moved by this much per replica.
+REPLICA_SEED_STRIDE = 0x9E3779B9
 
 _cache = OrderedDict()
 _cache_lock = threading.Lock()
@@ -158,6 +174,29 @@ def _specs(variables):
     return [tf.TensorSpec(v.shape, v.dtype) for v in variables]
 
 
+def active_strategy():
+    """The ``tf.distribute`` strategy whose scope the caller runs in, or None.
+
+    None outside any strategy's scope (TensorFlow's default strategy) and
+    inside a replica function (where training cannot start another
+    ``strategy.run``).
+
+    Examples
+    --------
+    >>> import tensorflow as tf
+    >>> from sklearn_lstmae._engine import active_strategy
+    >>> active_strategy() is None
+    True
+    >>> strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    >>> with strategy.scope():
+    ...     active_strategy() is strategy
+    True
+    """
+    if not tf.distribute.has_strategy() or not tf.distribute.in_cross_replica_context():
+        return None
+    return tf.distribute.get_strategy()
+
+
 class Engine:
     """Compiled train-epoch, evaluation and inference functions for one architecture.
 
@@ -204,6 +243,9 @@ class Engine:
         self._hyper_specs = {key: scalar for key in OptimizerConfig().hyperparameters(tf.float32)}
         self._train_functions = {}
         self._evaluate_functions = {}
+        # Compiled distributed steps, per strategy (dropped with the strategy).
+        self._distributed_steps = weakref.WeakKeyDictionary()
+        self._seed_states = ["seed_generator" in v.path for v in model.non_trainable_variables]
         self._functions_lock = threading.Lock()
         self._inference = {}
         for padded, networks in self._templates.items():
@@ -327,6 +369,112 @@ class Engine:
                 *self._data_specs,
                 tf.TensorSpec((None,), tf.int32),  # sample order of this epoch
                 tf.TensorSpec((), tf.int32),  # batch size
+                self._hyper_specs,
+            ],
+        )
+
+    def _distributed_step(self, strategy, loss_kind, optimizer_name, padded):
+        with self._functions_lock:
+            steps = self._distributed_steps.setdefault(strategy, {})
+            key = (loss_kind, optimizer_name, padded)
+            if key not in steps:
+                steps[key] = self._make_distributed_step(strategy, *key)
+            return steps[key]
+
+    def _make_distributed_step(self, strategy, loss_kind, optimizer_name, padded):
+        """One optimizer step on one global batch, split among the strategy's replicas.
+
+        Every replica reads the whole data set and takes its contiguous share
+        of the batch's indices (multi-worker strategies: every worker fits on
+        the same data with the same ``random_state``, so all agree on the
+        batches). The loss is the single-device batch loss written as a sum
+        over replicas: each replica divides its weighted error sum by the
+        weight sum of the whole batch, so the all-reduced sum of the
+        replicas' gradients is the gradient of the whole batch's loss.
+        """
+        seed_states = self._seed_states
+
+        def replica_step(
+            trainable,
+            non_trainable,
+            slots_a,
+            slots_b,
+            step,
+            inputs,
+            targets,
+            sample_weight,
+            inv_scales,
+            loss_weights,
+            index,
+            hyper,
+        ):
+            context = tf.distribute.get_replica_context()
+            n_replicas = context.num_replicas_in_sync
+            replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
+            share = (tf.shape(index)[0] + n_replicas - 1) // n_replicas
+            local = index[replica * share : (replica + 1) * share]
+            offset = tf.cast(replica, tf.int64) * REPLICA_SEED_STRIDE
+            non_trainable = [
+                state + tf.stack([tf.cast(offset, state.dtype), tf.zeros((), state.dtype)])
+                if is_seed
+                else state
+                for state, is_seed in zip(non_trainable, seed_states)
+            ]
+            with tf.GradientTape() as tape:
+                tape.watch(trainable)
+                terms, non_trainable = self._loss_terms(
+                    loss_kind,
+                    trainable,
+                    non_trainable,
+                    tf.gather(inputs, local),
+                    [tf.gather(target, local) for target in targets],
+                    tf.gather(sample_weight, local),
+                    inv_scales,
+                    training=True,
+                    padded=padded,
+                )
+                with tape.stop_recording():
+                    weight_sums = context.all_reduce(
+                        tf.distribute.ReduceOp.SUM, [weight_sum for _, weight_sum in terms]
+                    )
+                loss = self._combine(
+                    [(total, tf.stop_gradient(w)) for (total, _), w in zip(terms, weight_sums)],
+                    loss_weights,
+                )
+            gradients = context.all_reduce(
+                tf.distribute.ReduceOp.SUM, tape.gradient(loss, trainable)
+            )
+            loss = context.all_reduce(tf.distribute.ReduceOp.SUM, loss)
+            step += 1.0
+            trainable, slots_a, slots_b = _apply_optimizer(
+                optimizer_name, hyper, step, trainable, gradients, slots_a, slots_b
+            )
+            non_trainable = [
+                state - tf.stack([tf.cast(offset, state.dtype), tf.zeros((), state.dtype)])
+                if is_seed
+                else state
+                for state, is_seed in zip(non_trainable, seed_states)
+            ]
+            return trainable, non_trainable, slots_a, slots_b, step, loss
+
+        def distributed_step(*args):
+            results = strategy.run(replica_step, args=args)
+            # Every replica holds the same values after the all-reduce: keep the first.
+            return tf.nest.map_structure(
+                lambda value: strategy.experimental_local_results(value)[0], results
+            )
+
+        trainable, non_trainable = self._trainable_specs, self._non_trainable_specs
+        return _compile(
+            distributed_step,
+            input_signature=[
+                trainable,
+                non_trainable,
+                trainable,
+                trainable,
+                tf.TensorSpec((), self.dtype),  # optimizer steps so far
+                *self._data_specs,
+                tf.TensorSpec((None,), tf.int32),  # the global batch's sample indices
                 self._hyper_specs,
             ],
         )
@@ -493,7 +641,14 @@ class Trainer:
         )
 
     def run_epoch(self, data, order, batch_size):
-        """One pass over ``data`` in the given sample order; returns the mean loss."""
+        """One pass over ``data`` in the given sample order; returns the mean loss.
+
+        Inside a ``tf.distribute`` strategy's scope (see :func:`active_strategy`)
+        each batch is split among the strategy's replicas.
+        """
+        strategy = active_strategy()
+        if strategy is not None:
+            return self._run_distributed_epoch(strategy, data, order, batch_size)
         inputs, targets, sample_weight, padded = data
         train_epoch = self.engine._train_function(self._loss, self._optimizer_name, padded)
         (self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step, loss) = (
@@ -514,6 +669,34 @@ class Trainer:
             )
         )
         return float(loss)
+
+    def _run_distributed_epoch(self, strategy, data, order, batch_size):
+        inputs, targets, sample_weight, padded = data
+        step_function = self.engine._distributed_step(
+            strategy, self._loss, self._optimizer_name, padded
+        )
+        order = np.asarray(order, np.int32)
+        total_loss = 0.0
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            (self.trainable, self.non_trainable, self.slots_a, self.slots_b, self.step, loss) = (
+                step_function(
+                    self.trainable,
+                    self.non_trainable,
+                    self.slots_a,
+                    self.slots_b,
+                    self.step,
+                    inputs,
+                    targets,
+                    sample_weight,
+                    self.inv_scales,
+                    self.loss_weights,
+                    tf.constant(index),
+                    self.hyper,
+                )
+            )
+            total_loss += float(loss) * len(index)
+        return total_loss / len(order)
 
     def evaluate(self, data):
         """Loss on ``data`` with the current weights (no dropout), in bounded chunks."""
