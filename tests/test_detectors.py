@@ -377,3 +377,33 @@ def test_bad_series_shapes(series_detector, series):
         series_detector.score_timesteps(np.ones((50, 3)))
     with pytest.raises(ValueError, match="must be one series"):
         series_detector.score_timesteps(np.ones((5, 50, 2)))
+
+
+# -- inside aeon ----------------------------------------------------------------------
+def test_aeon_adapter_output_goes_into_aeon_metrics(series):
+    metrics = pytest.importorskip("aeon.benchmarking.metrics.anomaly_detection")
+    from sklearn_lstmae.aeon import LSTMAutoencoderAeonDetector
+
+    inner = LSTMAutoencoderSeriesDetector(10, stride=3, **TINY)
+    test, labels = series.copy(), np.zeros(len(series), dtype=int)
+    test[250:255, 0] += 3.0
+    labels[250:255] = 1
+    # Time points in rows: axis=0 (aeon's default, axis=1, wants channels in rows).
+    adapter = LSTMAutoencoderAeonDetector(inner).fit(series[:200], axis=0)
+    scores = adapter.predict(test, axis=0)
+    assert scores.shape == (len(series),) and inner.__dict__.get("window_size_") is None
+    np.testing.assert_allclose(scores, adapter.detector_.score_timesteps(test))
+    assert metrics.roc_auc_score(labels, scores) > 0.9
+    assert 0 <= metrics.range_pr_vus_score(labels, scores, max_buffer_size=10) <= 1
+    np.testing.assert_allclose(adapter.predict(test.T), scores)
+    assert adapter.fit_predict(test[:, 0]).shape == (len(series),)  # univariate
+
+
+@pytest.mark.slow
+def test_aeon_estimator_checks():
+    estimator_checking = pytest.importorskip("aeon.testing.estimator_checking")
+    from sklearn_lstmae.aeon import LSTMAutoencoderAeonDetector
+
+    results = estimator_checking.check_estimator(LSTMAutoencoderAeonDetector)
+    failed = {name: result for name, result in results.items() if result != "PASSED"}
+    assert len(results) > 10 and not failed
