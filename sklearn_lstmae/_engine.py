@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from ._fused import forward_only
 from ._networks import build_networks
 
 __all__ = ["get_engine", "active_strategy", "Engine", "OptimizerConfig", "Trainer", "LOSSES"]
@@ -519,7 +520,11 @@ class Engine:
     def _make_inference(self, network):
         def infer(trainable, non_trainable, blocks):
             def one_block(block):
-                outputs, _ = network.stateless_call(trainable, non_trainable, block, training=False)
+                # Fused layers trace their forward-only ops here (no gradient state).
+                with forward_only():
+                    outputs, _ = network.stateless_call(
+                        trainable, non_trainable, block, training=False
+                    )
                 return outputs
 
             return tf.map_fn(

@@ -25,13 +25,25 @@ Only the engine's template networks use them; the networks users see are
 built from Keras's own layers and share the same weights.
 """
 
+import contextlib
+import contextvars
+
 import keras
 import tensorflow as tf
 from keras import tree
 
 from ._kernel_build import load_fused_kernels
 
-__all__ = ["FusedGRU", "FusedLSTM", "fused_gru", "fused_lstm", "load_fused_kernels"]
+__all__ = [
+    "FusedGRU",
+    "FusedLSTM",
+    "forward_only",
+    "fused_gru",
+    "fused_lstm",
+    "gru_forward",
+    "load_fused_kernels",
+    "lstm_forward",
+]
 
 
 def _project(inputs, kernel, bias, repeats):
@@ -173,6 +185,91 @@ def fused_gru(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
     return run(inputs, kernel, recurrent_kernel, bias)
 
 
+# True while the engine traces its inference functions (see forward_only).
+_FORWARD_ONLY = contextvars.ContextVar("sklearn_lstmae_forward_only", default=False)
+
+
+@contextlib.contextmanager
+def forward_only():
+    """Fused layers called with ``training=False`` in this block run forward-only ops.
+
+    :func:`lstm_forward` and :func:`gru_forward` do the same arithmetic as
+    :func:`fused_lstm` and :func:`fused_gru` (the results are equal bit for
+    bit) but write only the hidden states that are returned: none of the gates
+    and cell states a gradient would need, and with ``return_sequences=False``
+    only the last step. They have no gradient. The engine traces its inference
+    functions (``transform``, ``predict``) in this block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._fused import FusedLSTM, forward_only
+    >>> layer = FusedLSTM(4)
+    >>> x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
+    >>> with forward_only():
+    ...     codes = layer(x)
+    >>> bool(np.array_equal(codes, layer(x)))
+    True
+    """
+    token = _FORWARD_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _FORWARD_ONLY.reset(token)
+
+
+def lstm_forward(
+    inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None, return_sequences=True
+):
+    """:func:`fused_lstm` for inference: no gradient, only the returned states written.
+
+    Parameters
+    ----------
+    inputs, kernel, recurrent_kernel, bias, repeats, mask
+        As in :func:`fused_lstm`.
+    return_sequences : bool, default=True
+        Return every step's hidden state, or only the last step's.
+
+    Returns
+    -------
+    hidden : tf.Tensor
+        ``(batch, timesteps, units)``, or ``(batch, units)``; equal bit for bit
+        to :func:`fused_lstm`'s (its last step).
+    """
+    projection, steps = _project(inputs, kernel, bias, repeats)
+    return load_fused_kernels().sklearn_lstmae_lstm_forward(
+        projection, recurrent_kernel, steps, _mask_values(mask), return_sequences=return_sequences
+    )
+
+
+def gru_forward(
+    inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None, return_sequences=True
+):
+    """:func:`fused_gru` for inference, as :func:`lstm_forward` is for the LSTM.
+
+    Parameters
+    ----------
+    inputs, kernel, recurrent_kernel, bias, repeats, mask
+        As in :func:`fused_gru`.
+    return_sequences : bool, default=True
+        Return every step's hidden state, or only the last step's.
+
+    Returns
+    -------
+    hidden : tf.Tensor
+        ``(batch, timesteps, units)``, or ``(batch, units)``.
+    """
+    projection, steps = _project(inputs, kernel, bias[0], repeats)
+    return load_fused_kernels().sklearn_lstmae_gru_forward(
+        projection,
+        recurrent_kernel,
+        bias[1],
+        steps,
+        _mask_values(mask),
+        return_sequences=return_sequences,
+    )
+
+
 def _has_gpu():
     return bool(tf.config.list_logical_devices("GPU"))
 
@@ -233,6 +330,16 @@ class _FusedRecurrence:
         cell = self.cell
         if tree.is_nested(mask):
             mask = mask[0]
+        if not training and _FORWARD_ONLY.get():
+            return self._forward_function()(
+                tf.convert_to_tensor(sequences),
+                tf.convert_to_tensor(cell.kernel),
+                tf.convert_to_tensor(cell.recurrent_kernel),
+                tf.convert_to_tensor(cell.bias),
+                repeats=self.repeats,
+                mask=mask,
+                return_sequences=self.return_sequences,
+            )
         hidden = self._fused_function()(
             tf.convert_to_tensor(sequences),
             tf.convert_to_tensor(cell.kernel),
@@ -282,6 +389,9 @@ class FusedLSTM(_FusedRecurrence, keras.layers.LSTM):
     def _fused_function(self):
         return fused_lstm
 
+    def _forward_function(self):
+        return lstm_forward
+
 
 @keras.saving.register_keras_serializable(package="sklearn_lstmae")
 class FusedGRU(_FusedRecurrence, keras.layers.GRU):
@@ -311,3 +421,6 @@ class FusedGRU(_FusedRecurrence, keras.layers.GRU):
 
     def _fused_function(self):
         return fused_gru
+
+    def _forward_function(self):
+        return gru_forward

@@ -101,6 +101,29 @@ absl::Status CheckMask(const Tensor& mask, int64_t batch, int64_t steps) {
   return InvalidArgument("mask must be [batch, timesteps] or empty");
 }
 
+// The forward-only ops (inference) write only the hidden states, all of them or
+// the last step's: no gates or cell states for a gradient, which for an encoder
+// of 50 steps were most of the memory traffic.
+absl::Status ForwardOnlyShape(InferenceContext* c, DimensionHandle batch, DimensionHandle units) {
+  bool return_sequences;
+  TF_RETURN_IF_ERROR(c->GetAttr("return_sequences", &return_sequences));
+  c->set_output(0, return_sequences ? c->MakeShape({batch, c->UnknownDim(), units})
+                                    : c->MakeShape({batch, units}));
+  return absl::OkStatus();
+}
+
+// Where a step's hidden states go: the sequence op's [batch, steps, units]
+// output at every step, or a forward-only op's [batch, units] at the last.
+struct HiddenOutput {
+  float* data;
+  bool all_steps;
+  bool Writes(int64_t t, int64_t steps) const { return all_steps || t == steps - 1; }
+  Rows At(int64_t first, int64_t rows, int64_t steps, int64_t t, int64_t units) const {
+    return all_steps ? StepRows(data, first, rows, steps, t, units)
+                     : StepRows(data, first, rows, 1, 0, units);
+  }
+};
+
 // Runs work(first_row, end_row) over the batch rows, one shard per thread.
 template <typename Work>
 void ForEachRowShard(OpKernelContext* context, int64_t batch, int64_t cost_per_row, Work work) {
@@ -131,6 +154,22 @@ REGISTER_OP("SklearnLstmaeLstmSequence")
       return absl::OkStatus();
     });
 
+// The same recurrence for inference: identical arithmetic, only the hidden
+// states out (all steps, or with return_sequences=false the last one).
+REGISTER_OP("SklearnLstmaeLstmForward")
+    .Input("input_projection: float")  // as in SklearnLstmaeLstmSequence
+    .Input("recurrent_kernel: float")
+    .Input("timesteps: int32")
+    .Input("mask: float")
+    .Attr("return_sequences: bool")
+    .Output("hidden: float")  // [batch, timesteps, units], or [batch, units]
+    .SetShapeFn([](InferenceContext* c) {
+      ShapeHandle projection, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &recurrent));
+      return ForwardOnlyShape(c, c->Dim(projection, 0), c->Dim(recurrent, 0));
+    });
+
 REGISTER_OP("SklearnLstmaeLstmSequenceGrad")
     .Input("recurrent_kernel: float")  // [units, 4 * units]
     .Input("gates: float")             // [batch, timesteps, 4 * units]
@@ -146,6 +185,13 @@ REGISTER_OP("SklearnLstmaeLstmSequenceGrad")
 class LstmSequenceOp : public OpKernel {
  public:
   explicit LstmSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+ protected:
+  // Set by LstmForwardOp: write only the hidden states (all, or the last).
+  bool forward_only_ = false;
+  bool return_sequences_ = true;
+
+ public:
 
   void Compute(OpKernelContext* context) override {
     const Tensor& projection = context->input(0);
@@ -171,17 +217,25 @@ class LstmSequenceOp : public OpKernel {
     OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
 
-    Tensor *hidden, *cell, *gates;
-    OP_REQUIRES_OK(context,
-                   context->allocate_output(0, TensorShape({batch, steps, units}), &hidden));
-    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({batch, steps, units}), &cell));
-    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({batch, steps, width}), &gates));
+    Tensor *hidden, *cell = nullptr, *gates = nullptr;
+    const bool all_steps = !forward_only_ || return_sequences_;
+    OP_REQUIRES_OK(context, context->allocate_output(
+                                0,
+                                all_steps ? TensorShape({batch, steps, units})
+                                          : TensorShape({batch, units}),
+                                &hidden));
+    if (!forward_only_) {
+      OP_REQUIRES_OK(context,
+                     context->allocate_output(1, TensorShape({batch, steps, units}), &cell));
+      OP_REQUIRES_OK(context,
+                     context->allocate_output(2, TensorShape({batch, steps, width}), &gates));
+    }
     if (batch == 0) return;
 
     const float* projection_data = projection.flat<float>().data();
-    float* hidden_data = hidden->flat<float>().data();
-    float* cell_data = cell->flat<float>().data();
-    float* gates_data = gates->flat<float>().data();
+    const HiddenOutput hidden_out{hidden->flat<float>().data(), all_steps};
+    float* cell_data = forward_only_ ? nullptr : cell->flat<float>().data();
+    float* gates_data = forward_only_ ? nullptr : gates->flat<float>().data();
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
     const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
 
@@ -225,12 +279,22 @@ class LstmSequenceOp : public OpKernel {
           c.array() = (real.array() > 0.5f).select(c.array(), previous_c.array());
           h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
         }
-        StepRows(gates_data, first, rows, steps, t, width) = z;
-        StepRows(cell_data, first, rows, steps, t, units) = c;
-        StepRows(hidden_data, first, rows, steps, t, units) = h;
+        if (!forward_only_) {
+          StepRows(gates_data, first, rows, steps, t, width) = z;
+          StepRows(cell_data, first, rows, steps, t, units) = c;
+        }
+        if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
+  }
+};
+
+class LstmForwardOp : public LstmSequenceOp {
+ public:
+  explicit LstmForwardOp(OpKernelConstruction* context) : LstmSequenceOp(context) {
+    forward_only_ = true;
+    OP_REQUIRES_OK(context, context->GetAttr("return_sequences", &return_sequences_));
   }
 };
 
@@ -338,6 +402,7 @@ class LstmSequenceGradOp : public OpKernel {
 };
 
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequence").Device(DEVICE_CPU), LstmSequenceOp);
+REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmForward").Device(DEVICE_CPU), LstmForwardOp);
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequenceGrad").Device(DEVICE_CPU),
                         LstmSequenceGradOp);
 
@@ -369,6 +434,22 @@ REGISTER_OP("SklearnLstmaeGruSequence")
       return absl::OkStatus();
     });
 
+// The same recurrence for inference, as SklearnLstmaeLstmForward.
+REGISTER_OP("SklearnLstmaeGruForward")
+    .Input("input_projection: float")  // as in SklearnLstmaeGruSequence
+    .Input("recurrent_kernel: float")
+    .Input("recurrent_bias: float")
+    .Input("timesteps: int32")
+    .Input("mask: float")
+    .Attr("return_sequences: bool")
+    .Output("hidden: float")  // [batch, timesteps, units], or [batch, units]
+    .SetShapeFn([](InferenceContext* c) {
+      ShapeHandle projection, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &recurrent));
+      return ForwardOnlyShape(c, c->Dim(projection, 0), c->Dim(recurrent, 0));
+    });
+
 REGISTER_OP("SklearnLstmaeGruSequenceGrad")
     .Input("recurrent_kernel: float")  // [units, 3 * units]
     .Input("gates: float")             // [batch, timesteps, 4 * units]
@@ -391,6 +472,13 @@ REGISTER_OP("SklearnLstmaeGruSequenceGrad")
 class GruSequenceOp : public OpKernel {
  public:
   explicit GruSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+ protected:
+  // Set by GruForwardOp: write only the hidden states (all, or the last).
+  bool forward_only_ = false;
+  bool return_sequences_ = true;
+
+ public:
 
   void Compute(OpKernelContext* context) override {
     const Tensor& projection = context->input(0);
@@ -417,16 +505,22 @@ class GruSequenceOp : public OpKernel {
     OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
 
-    Tensor *hidden, *gates;
-    OP_REQUIRES_OK(context,
-                   context->allocate_output(0, TensorShape({batch, steps, units}), &hidden));
-    OP_REQUIRES_OK(context,
-                   context->allocate_output(1, TensorShape({batch, steps, 4 * units}), &gates));
+    Tensor *hidden, *gates = nullptr;
+    const bool all_steps = !forward_only_ || return_sequences_;
+    OP_REQUIRES_OK(context, context->allocate_output(
+                                0,
+                                all_steps ? TensorShape({batch, steps, units})
+                                          : TensorShape({batch, units}),
+                                &hidden));
+    if (!forward_only_) {
+      OP_REQUIRES_OK(context,
+                     context->allocate_output(1, TensorShape({batch, steps, 4 * units}), &gates));
+    }
     if (batch == 0) return;
 
     const float* projection_data = projection.flat<float>().data();
-    float* hidden_data = hidden->flat<float>().data();
-    float* gates_data = gates->flat<float>().data();
+    const HiddenOutput hidden_out{hidden->flat<float>().data(), all_steps};
+    float* gates_data = forward_only_ ? nullptr : gates->flat<float>().data();
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
     Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> bias(
         recurrent_bias.flat<float>().data(), width);
@@ -465,11 +559,19 @@ class GruSequenceOp : public OpKernel {
           MaskColumn(mask_data, first, steps, t, &real);
           h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
         }
-        StepRows(gates_data, first, rows, steps, t, 4 * units) = g;
-        StepRows(hidden_data, first, rows, steps, t, units) = h;
+        if (!forward_only_) StepRows(gates_data, first, rows, steps, t, 4 * units) = g;
+        if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
+  }
+};
+
+class GruForwardOp : public GruSequenceOp {
+ public:
+  explicit GruForwardOp(OpKernelConstruction* context) : GruSequenceOp(context) {
+    forward_only_ = true;
+    OP_REQUIRES_OK(context, context->GetAttr("return_sequences", &return_sequences_));
   }
 };
 
@@ -571,5 +673,6 @@ class GruSequenceGradOp : public OpKernel {
 };
 
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeGruSequence").Device(DEVICE_CPU), GruSequenceOp);
+REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeGruForward").Device(DEVICE_CPU), GruForwardOp);
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeGruSequenceGrad").Device(DEVICE_CPU),
                         GruSequenceGradOp);

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from sklearn_lstmae._engine import INFERENCE_BLOCK, OptimizerConfig, get_engine
+from sklearn_lstmae._fused import fused_gru, fused_lstm, gru_forward, lstm_forward
+from sklearn_lstmae._kernel_build import load_fused_kernels
 from sklearn_lstmae._networks import NetworkSpec, build_networks
 
 # (our update rule, the Keras optimizer it must reproduce): a fresh Keras one per test.
@@ -117,3 +119,71 @@ def test_data_without_padding_skips_the_mask_and_computes_the_same():
     masked = engine.apply(networks["encoder"], "encoder", padded)[:70]
     np.testing.assert_array_equal(unmasked, masked)
     assert ("encoder", False) in engine._inference and ("encoder", True) in engine._inference
+
+
+# -- inference through the forward-only fused ops ------------------------------------
+def _graph_ops(concrete_function):
+    """Op types of a traced function, the bodies of its loops (map_fn) included."""
+    graph_def = concrete_function.graph.as_graph_def()
+    ops = {node.op for node in graph_def.node}
+    for function in graph_def.library.function:
+        ops.update(node.op for node in function.node_def)
+    return ops
+
+
+@pytest.mark.skipif(load_fused_kernels() is None, reason="no C++ compiler for the kernels")
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("masked", [False, True])
+def test_forward_only_ops_equal_the_training_ops_bit_for_bit(cell, return_sequences, masked):
+    training_op, forward_op = {"lstm": (fused_lstm, lstm_forward), "gru": (fused_gru, gru_forward)}[
+        cell
+    ]
+    gates = {"lstm": 4, "gru": 3}[cell]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(37, 11, 3)).astype("float32")
+    kernel = rng.normal(size=(3, gates * 5)).astype("float32")
+    recurrent = rng.normal(size=(5, gates * 5)).astype("float32")
+    bias = rng.normal(size=(gates * 5,) if cell == "lstm" else (2, 15)).astype("float32")
+    mask = rng.random((37, 11)) > 0.3 if masked else None
+    hidden = training_op(x, kernel, recurrent, bias, mask=mask).numpy()
+    fast = forward_op(
+        x, kernel, recurrent, bias, mask=mask, return_sequences=return_sequences
+    ).numpy()
+    np.testing.assert_array_equal(fast, hidden if return_sequences else hidden[:, -1])
+    # A decoder's first layer: one input repeated over the steps.
+    np.testing.assert_array_equal(
+        forward_op(x[:, 0], kernel, recurrent, bias, repeats=7).numpy(),
+        training_op(x[:, 0], kernel, recurrent, bias, repeats=7).numpy(),
+    )
+
+
+@pytest.mark.skipif(load_fused_kernels() is None, reason="no C++ compiler for the kernels")
+@pytest.mark.parametrize("cell, code", [("lstm", "last"), ("gru", "pooled")])
+def test_inference_runs_the_forward_only_ops_and_computes_keras_networks(cell, code):
+    # Stacked layers: the first returns sequences, the last one a code or sequences.
+    spec = NetworkSpec(n_timesteps=9, n_features=2, units=(6, 4), cell=cell, code=code)
+    networks = build_networks(spec, seed=3)
+    engine = get_engine(spec)
+    x = np.random.RandomState(4).randn(INFERENCE_BLOCK + 3, 9, 2).astype("float32")
+    padded = x.copy()
+    padded[::2, 6:] = np.nan  # every other sequence is 6 steps long
+    codes = engine.apply(networks["encoder"], "encoder", x)
+    padded_codes = engine.apply(networks["encoder"], "encoder", padded)
+    decoded = engine.apply(networks["decoder"], "decoder", codes)
+    np.testing.assert_allclose(codes, networks["encoder"].predict(x, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(
+        padded_codes, networks["encoder"].predict(padded, verbose=0), atol=1e-5
+    )
+    np.testing.assert_allclose(decoded, networks["decoder"].predict(codes, verbose=0), atol=1e-5)
+    forward, sequence = (
+        f"SklearnLstmae{cell.title()}Forward",
+        f"SklearnLstmae{cell.title()}Sequence",
+    )
+    for (name, padded_input), function in engine._inference.items():
+        ops = _graph_ops(function.get_concrete_function())
+        assert forward in ops and sequence not in ops, (name, padded_input)
+    # Training still traces the ops with a gradient.
+    assert forward not in _graph_ops(
+        engine._train_function("mse", "adam", False).get_concrete_function()
+    )
