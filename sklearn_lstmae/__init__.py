@@ -1,5 +1,6 @@
 """LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
 
+from . import _preflight  # noqa: F401  (first: Keras's backend checked before TensorFlow loads)
 from ._aggregate import PiecewiseAggregate, TimestepPatches
 from ._detectors import LSTMAutoencoderOutlierDetector
 from ._persistence import load

@@ -7,10 +7,9 @@ its codes with the same classifier on the raw pixels and on PCA components
 Run ``python -m sklearn_lstmae --help`` for the options.
 """
 
-import os
-
-# The demo's own process: keep TensorFlow's C++ start-up messages out of its output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's start-up lines are silenced by sklearn_lstmae._preflight, which
+# `python -m sklearn_lstmae` runs (via the package's __init__) before this
+# module, and before TensorFlow is imported.
 
 import argparse
 import sys

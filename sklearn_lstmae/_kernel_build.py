@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import tensorflow as tf
@@ -111,7 +112,13 @@ def _build(compiler, library):
     # so it gets the user's usual permissions (a shared cache stays readable).
     build_dir = tempfile.mkdtemp(prefix=".build-", dir=library.parent)
     partial = os.path.join(build_dir, library.name)
-    logger.info("sklearn_lstmae: building the fused CPU LSTM/GRU kernels once, into %s", library)
+    _tell_user(
+        "sklearn_lstmae: building the fused CPU LSTM/GRU kernels for this machine. This "
+        "happens once per machine (and after TensorFlow or the library is upgraded) and "
+        f"takes 20-60 s (more on a busy machine); the result is cached in {library.parent}. "
+        f"To skip it, and train with Keras's own (slower) layers, set {DISABLE_VARIABLE}=0."
+    )
+    start = time.perf_counter()
     try:
         result = subprocess.run(
             _build_command(compiler, partial),
@@ -129,6 +136,13 @@ def _build(compiler, library):
         os.replace(partial, library)
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
+    _tell_user(f"sklearn_lstmae: kernels built in {time.perf_counter() - start:.0f} s.")
+
+
+def _tell_user(message):
+    # On stderr, not through logging: a minute's silent stall must be explained
+    # even where no logging is configured (logging shows no INFO by default).
+    print(message, file=sys.stderr, flush=True)
 
 
 class UntrustedCacheError(RuntimeError):
@@ -200,9 +214,9 @@ def _build_lock(library):
 def load_fused_kernels():
     """The compiled fused LSTM and GRU ops, or None where they cannot be used.
 
-    Built on the first call on a machine (about 20 s), then loaded from the
-    cache. Never raises: any failure is logged once per process and the
-    callers fall back to Keras's layers.
+    Built on the first call on a machine (20-60 s, announced on stderr), then
+    loaded from the cache, silently. Never raises: any failure is logged once
+    per process and the callers fall back to Keras's layers.
 
     Returns
     -------

@@ -123,3 +123,26 @@ def test_classic_example_reconstructs(finished):
     assert "prediction:" in output
     assert "code shape: (1, 100)" in output
     assert "transform(X) gives the same codes: True" in output
+
+
+# TensorFlow's start-up lines: absl's and TensorFlow's C++ logging (I0000 00:00:...
+# port.cc] oneDNN ..., cuda drivers, CPU instructions).
+TENSORFLOW_LINE = re.compile(
+    r"^[IWEF]\d{4} |absl::InitializeLog|oneDNN|cuda|TensorFlow binary", re.M | re.I
+)
+
+
+def test_demo_help_prints_only_the_help(finished):
+    process = finished["help"]
+    check_succeeded(process)
+    assert process.stderr == ""
+    assert process.stdout.startswith("usage: python -m sklearn_lstmae")
+
+
+def test_demo_prints_no_tensorflow_start_up_lines(finished):
+    quick_demo = finished["quick_demo"]
+    check_succeeded(quick_demo)
+    assert not TENSORFLOW_LINE.search(quick_demo.stderr), quick_demo.stderr[-3000:]
+    # What may be there: the kernels' one-time build, announced in full lines of its own.
+    for line in quick_demo.stderr.splitlines():
+        assert line.startswith("sklearn_lstmae: "), quick_demo.stderr[-3000:]

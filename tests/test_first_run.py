@@ -1,0 +1,178 @@
+"""A first run that explains itself: Keras's backend, the kernels' one-time build, a quiet demo."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sklearn_lstmae import _kernel_build
+from sklearn_lstmae._preflight import _running_as_demo, check_keras_backend, configured_backend
+
+
+# -- Keras's backend ------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_import_with_another_keras_backend_says_what_to_do(backend):
+    # Before TensorFlow or Keras is imported: fast, and the same whether or
+    # not the other backend's package is installed.
+    environment = {**os.environ, "KERAS_BACKEND": backend}
+    process = subprocess.run(
+        [sys.executable, "-c", "import sklearn_lstmae"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1
+    last_line = process.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("ImportError: sklearn_lstmae needs Keras's TensorFlow backend")
+    assert f"set to use {backend!r} by the environment variable KERAS_BACKEND" in last_line
+    assert "Unset KERAS_BACKEND, or set it to tensorflow" in last_line
+    assert "No module named" not in process.stderr
+
+
+def test_keras_json_backend_is_named_with_its_file(tmp_path):
+    (tmp_path / "keras.json").write_text(json.dumps({"backend": "jax"}))
+    environ = {"KERAS_HOME": str(tmp_path)}
+    assert configured_backend(environ, modules={}) == (
+        "jax",
+        f'"backend" in {tmp_path / "keras.json"}',
+    )
+    with pytest.raises(ImportError, match=r"in that file, or set the environment variable"):
+        check_keras_backend(environ, modules={})
+    # The environment variable wins over the file, as in Keras.
+    check_keras_backend({**environ, "KERAS_BACKEND": "tensorflow"}, modules={})
+
+
+def test_backend_check_changes_nothing(tmp_path):
+    environ = {"KERAS_HOME": str(tmp_path), "KERAS_BACKEND": "jax"}
+    before = dict(environ)
+    with pytest.raises(ImportError):
+        check_keras_backend(environ, modules={})
+    assert environ == before
+    assert list(tmp_path.iterdir()) == []  # no keras.json written either
+
+
+def test_backend_of_an_imported_keras_is_what_counts():
+    class Config:
+        @staticmethod
+        def backend():
+            return "jax"
+
+    class FakeKeras:
+        config = Config
+
+    # Even with KERAS_BACKEND=tensorflow: the Keras already running uses jax.
+    with pytest.raises(ImportError, match="already imported in this process"):
+        check_keras_backend({"KERAS_BACKEND": "tensorflow"}, modules={"keras": FakeKeras})
+    # This test process: Keras on TensorFlow, so the check passes.
+    assert configured_backend()[0] == "tensorflow"
+    check_keras_backend()
+
+
+def test_defaults_to_tensorflow_without_variable_or_file(tmp_path):
+    assert configured_backend({"KERAS_HOME": str(tmp_path)}, modules={}) == (
+        "tensorflow",
+        "Keras's default",
+    )
+
+
+# -- the demo's quiet start -------------------------------------------------------
+@pytest.mark.parametrize(
+    "argv, orig_argv, expected",
+    [
+        (["-m"], ["python", "-m", "sklearn_lstmae", "--help"], True),
+        (["-m"], ["python", "-W", "ignore", "-msklearn_lstmae"], True),
+        # Another module being located (its package imports this one): not the demo.
+        (["-m"], ["python", "-m", "pytest", "tests"], False),
+        # A script or an interactive session that imports the package: not the demo.
+        (["script.py"], ["python", "script.py"], False),
+        ([""], ["python"], False),
+    ],
+)
+def test_running_as_demo(argv, orig_argv, expected):
+    assert _running_as_demo(argv, orig_argv) is expected
+
+
+@pytest.mark.slow  # a fresh process importing TensorFlow
+def test_plain_import_leaves_the_environment_alone():
+    code = "import os, sklearn_lstmae; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL', 'unset'))"
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    process = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert process.stdout.strip() == "unset"
+
+
+# -- the kernels' one-time build ----------------------------------------------------
+@pytest.fixture
+def fake_build(tmp_path, monkeypatch):
+    """A fresh cache directory and a stand-in compiler; "loading" returns a marker."""
+    monkeypatch.setenv(_kernel_build.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.delenv(_kernel_build.DISABLE_VARIABLE, raising=False)
+    builds = []
+
+    def build_command(compiler, output):
+        builds.append(output)
+        touch = "import sys; open(sys.argv[1], 'wb').close()"
+        return [sys.executable, "-c", touch, str(output)]
+
+    monkeypatch.setattr(_kernel_build, "_build_command", build_command)
+    monkeypatch.setattr(_kernel_build, "_load", lambda library: ("kernels", library))
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    return tmp_path / "cache", builds
+
+
+def _new_process(monkeypatch):
+    """What a new process sees: nothing loaded yet (the cache on disk stays)."""
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+
+
+def test_kernel_build_is_announced_once_then_silent(fake_build, monkeypatch, capsys):
+    cache, builds = fake_build
+    kernels = _kernel_build.load_fused_kernels()
+    assert kernels[0] == "kernels" and kernels[1].parent == cache
+    err = capsys.readouterr().err
+    first, second = err.strip().splitlines()
+    assert first.startswith("sklearn_lstmae: building the fused CPU LSTM/GRU kernels")
+    for what in ("once per machine", "20-60 s", str(cache), "SKLEARN_LSTMAE_FUSED_KERNELS=0"):
+        assert what in first
+    assert second.startswith("sklearn_lstmae: kernels built in ")
+
+    # Again in this process, then in a "new process" finding the cached library: no word.
+    assert _kernel_build.load_fused_kernels() == kernels
+    _new_process(monkeypatch)
+    assert _kernel_build.load_fused_kernels() == kernels
+    assert capsys.readouterr().err == ""
+    # The path hashed for the cache key, then the one actual build.
+    assert len([path for path in builds if path]) == 1
+
+
+def test_disabled_kernels_build_nothing_and_say_nothing(fake_build, monkeypatch, capsys):
+    cache, builds = fake_build
+    monkeypatch.setenv(_kernel_build.DISABLE_VARIABLE, "0")
+    assert _kernel_build.load_fused_kernels() is None
+    assert capsys.readouterr().err == ""
+    assert builds == [] and not cache.exists()
+
+
+def test_demo_builds_the_kernels_before_timing_any_fit(monkeypatch):
+    from sklearn_lstmae import _demo
+
+    events = []
+    monkeypatch.setattr(_demo, "load_fused_kernels", lambda: events.append("kernels"))
+
+    def fit_and_score(name, model, *data):
+        events.append(f"fit {name}")
+        return _demo.Result(name, 1, 1.0, 0.0, model)
+
+    monkeypatch.setattr(_demo, "_fit_and_score", fit_and_score)
+    _demo.run(units=4, epochs=1)
+    assert events == [
+        "kernels",
+        "fit LSTM autoencoder codes",
+        "fit raw pixels",
+        "fit PCA (1)",
+    ]
