@@ -404,6 +404,21 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
+def _check_target(path):
+    """Refuse, naming the user's ``path``, a file that could not be written there."""
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"Cannot save to {os.fspath(path)}: it is a directory. Give a file name, such as "
+            f"{os.path.join(os.fspath(path), 'model.lstmae')}."
+        )
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"Cannot save to {os.fspath(path)}: the directory {directory} does not exist. "
+            "Create it first (for example with os.makedirs), or save elsewhere."
+        )
+
+
 def _write_atomically(path, write):
     """Call ``write(file)`` on a temporary file, then move it onto ``path`` at once.
 
@@ -412,13 +427,20 @@ def _write_atomically(path, write):
     rename, and is removed on any error. A process killed before the rename
     leaves ``path`` as it was (and may leave a hidden ``.<name>.*.tmp`` file).
     """
+    _check_target(path)
     target = os.path.realpath(os.fspath(path))
     directory, name = os.path.split(target)
     try:
         mode = os.stat(target).st_mode & 0o7777
     except OSError:
         mode = _new_file_mode()
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    except OSError as error:  # named after the user's path, not the temporary file's
+        raise type(error)(
+            f"Cannot save to {os.fspath(path)}: {error.strerror or error} (writing a temporary "
+            f"file in {directory})."
+        ) from error
     try:
         with os.fdopen(fd, "wb") as file:
             write(file)
@@ -455,6 +477,8 @@ def save_estimator(estimator, path):
     ------
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
+    FileNotFoundError
+        If the directory of ``path`` does not exist (nothing is created).
     TypeError
         If ``estimator`` is not one of this library's estimators, or a
         parameter or fitted attribute holds something this format cannot
@@ -488,6 +512,7 @@ def save_estimator(estimator, path):
             f"{type(estimator).__module__}.{type(estimator).__qualname__}. {_PICKLE_HINT}"
         )
     check_is_fitted(estimator)
+    _check_target(path)  # before the network is serialised: fail fast
     params = estimator.get_params(deep=False)
     keras_names = frozenset(KERAS_ATTRIBUTES)
     state = {

@@ -688,3 +688,42 @@ def test_fresh_process_loads_identical_and_fits_identical(fitted, saved, childre
             assert time.monotonic() < deadline, f"no codes from {name}"
             time.sleep(0.05)
         _assert_identical(np.load(codes), here)
+
+
+# -- where the file goes ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_fit():
+    return LSTMAutoencoderTransformer(**TINY).fit(X)
+
+
+def test_save_into_a_missing_directory_names_the_users_path(small_fit, tmp_path):
+    path = tmp_path / "no_such_folder" / "model.lstmae"
+    for save in (small_fit.save, lambda path: save_estimator(small_fit, path)):
+        with pytest.raises(FileNotFoundError) as error:
+            save(path)
+        message = str(error.value)
+        assert message.startswith(f"Cannot save to {path}: the directory {path.parent} ")
+        assert "does not exist" in message and ".tmp" not in message
+    assert list(tmp_path.iterdir()) == []  # nothing created on the way
+
+
+def test_save_onto_a_directory_says_so(small_fit, tmp_path):
+    with pytest.raises(IsADirectoryError, match=f"Cannot save to {tmp_path}: it is a directory"):
+        small_fit.save(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_directory_error_names_the_users_path(small_fit, tmp_path, monkeypatch):
+    import sklearn_lstmae._persistence as persistence
+
+    def refuse(prefix, suffix, dir):
+        hidden = os.path.join(dir, prefix + "abc" + suffix)
+        raise PermissionError(13, "Permission denied", hidden)
+
+    # (As root, a read-only directory would still be writable: refuse the file instead.)
+    monkeypatch.setattr(persistence.tempfile, "mkstemp", refuse)
+    path = tmp_path / "model.lstmae"
+    with pytest.raises(PermissionError) as error:
+        small_fit.save(path)
+    assert str(error.value).startswith(f"Cannot save to {path}: Permission denied (writing a ")
+    assert isinstance(error.value.__cause__, PermissionError)  # the original, with its file
