@@ -279,7 +279,7 @@ def apply_to_dask_array(estimator, X, method="transform"):
 
 
 def _apply_long_partition(
-    partition, estimator, id_column, time_column, value_columns, method, columns, dtype
+    partition, estimator, id_column, time_column, value_columns, method, columns, dtype, pad_to
 ):
     import pandas as pd
 
@@ -290,14 +290,21 @@ def _apply_long_partition(
             np.empty((0, len(columns)), dtype), columns=columns, index=pd.Index([], name=id_column)
         )
     sequences, ids, _ = from_long_format(partition, id_column, time_column, value_columns)
-    output = np.asarray(getattr(estimator, method)(sequences))
+    # Pad every partition to the same length, as one in-memory call pads the
+    # whole list: a pooled code's sums then add the same terms in the same
+    # order, bit for bit. A sequence of zeros of that length does it.
+    longest = max(len(sequence) for sequence in sequences)
+    if int(pad_to) < longest:
+        raise ValueError(f"pad_to={pad_to} is shorter than a sequence of {longest} steps.")
+    padding = [np.zeros((int(pad_to), sequences[0].shape[1]))] if longest < int(pad_to) else []
+    output = np.asarray(getattr(estimator, method)(sequences + padding))[: len(ids)]
     return pd.DataFrame(
         output.reshape(len(ids), -1), columns=columns, index=pd.Index(ids, name=id_column)
     )
 
 
 def apply_to_long_dask_frame(
-    estimator, frame, id_column, time_column, value_columns=None, method="transform"
+    estimator, frame, id_column, time_column, value_columns=None, method="transform", pad_to=None
 ):
     """Apply a fitted estimator to a long-format dask DataFrame: one output row per id.
 
@@ -321,6 +328,14 @@ def apply_to_long_dask_frame(
         takes every numeric column other than the id and the time.
     method : str, default="transform"
         The method to apply.
+    pad_to : int, default=None
+        The length every partition's sequences are padded to (at least the
+        longest sequence). None finds the longest sequence in ``frame``: one
+        more pass over the data (a count of rows per id), computed with the
+        result. The codes then equal those of one in-memory call on all the
+        sequences (which pads to the longest) bit for bit; pooled codes
+        (``code="pooled"``) otherwise differ in their last bits with the
+        length sequences are padded to.
 
     Returns
     -------
@@ -372,6 +387,8 @@ def apply_to_long_dask_frame(
             f"frame has no column {missing[0]!r} (columns: {list(frame.columns)}); pass the "
             "names of its id and time columns."
         )
+    if pad_to is None:
+        pad_to = frame.groupby(id_column).size().max()
     if not grouped:
         frame = frame.shuffle(on=id_column)
     n_features = getattr(estimator, "n_channels_in_", None)
@@ -399,6 +416,7 @@ def apply_to_long_dask_frame(
         method,
         columns,
         dtype,
+        pad_to,
         meta=meta,
         align_dataframes=False,
     )
