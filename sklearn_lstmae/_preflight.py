@@ -126,7 +126,7 @@ def check_keras_backend(environ=None, modules=None):
 
 def _running_as_demo(argv=None, orig_argv=None):
     """True while ``python -m sklearn_lstmae`` imports the package to find its ``__main__``."""
-    argv = sys.argv if argv is None else argv
+    argv = getattr(sys, "argv", []) if argv is None else argv  # none in an embedded Python
     orig_argv = getattr(sys, "orig_argv", []) if orig_argv is None else orig_argv
     # Python sets sys.argv[0] to "-m" while it locates the module given to -m.
     if argv[:1] != ["-m"]:

@@ -12,6 +12,7 @@ names); this module adds what is particular to sequences:
   NaN-padded float array plus their lengths; the networks mask the padding.
 """
 
+import reprlib
 from typing import NamedTuple
 
 import numpy as np
@@ -52,6 +53,9 @@ class Sequences(NamedTuple):
     """2 for univariate input (2-D array, list of 1-D arrays), else 3."""
     is_list: bool
     """True when the input was a list of sequences: outputs are lists too."""
+    input_width: int | None = None
+    """The input array's own timesteps when its trailing all-NaN steps beyond the
+    fit's were dropped (outputs shaped like the input get them back); else None."""
 
 
 def _is_sequence_list(X):
@@ -113,20 +117,32 @@ def _lengths_of_padded(X_3d):
         return full_lengths
     nan = np.isnan(X_3d)
     step_is_padding = nan.all(axis=2)
-    if (nan.any(axis=2) & ~step_is_padding).any():
+    partly_nan = nan.any(axis=2) & ~step_is_padding
+    if partly_nan.any():
+        sample, step = np.argwhere(partly_nan)[0]
+        n_nan = int(nan[sample, step].sum())
+        others = int(partly_nan.any(axis=1).sum()) - 1
         raise ValueError(
-            "Input X contains NaN inside a timestep: NaN may only mark padding, as "
-            "whole timesteps (every feature NaN) after the end of a sequence. Impute "
-            "missing values first (for example with sklearn.impute)."
+            f"Input X contains NaN inside a timestep: sequence {sample}, step {step} has NaN "
+            f"in {n_nan} of its {X_3d.shape[2]} features"
+            + (f" (and {others} more sequences have such steps)" if others else "")
+            + ". NaN may only mark padding, as whole timesteps (every feature NaN) after "
+            "the end of a sequence. Impute missing values first (for example with "
+            "sklearn.impute)."
         )
     # A padding step followed by a real step is a gap, not padding.
     is_real = ~step_is_padding
     lengths = is_real.sum(axis=1)
     last_real = X_3d.shape[1] - np.argmax(is_real[:, ::-1], axis=1)
-    if np.any(last_real[lengths > 0] != lengths[lengths > 0]):
+    gapped = np.flatnonzero((last_real != lengths) & (lengths > 0))
+    if gapped.size:
+        sample = gapped[0]
+        step = int(np.argmax(step_is_padding[sample]))
         raise ValueError(
-            "Input X contains NaN timesteps before the end of a sequence: NaN may only "
-            "mark trailing padding. Impute missing values first."
+            f"Input X contains NaN timesteps before the end of a sequence: sequence "
+            f"{sample} has an all-NaN step {step} before its last value, at step "
+            f"{last_real[sample] - 1}. NaN may only mark trailing padding. Impute missing "
+            "values first."
         )
     return lengths
 
@@ -146,6 +162,11 @@ def _pad_sequence_list(X):
         raise ValueError("X is an empty list: at least one sequence is needed.")
     arrays = []
     for index, sequence in enumerate(X):
+        if isinstance(sequence, (str, bytes)):
+            raise ValueError(
+                f"X holds text: sequence {index} is the string {reprlib.repr(sequence)}, "
+                "but sequences must be numbers. " + _LAYOUT_HELP
+            )
         if getattr(sequence, "ndim", np.ndim(sequence)) not in (1, 2):
             raise ValueError(
                 f"Sequence {index} of X has {np.ndim(sequence)} dimensions; each sequence "
@@ -200,6 +221,36 @@ def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length):
         )
 
 
+def _without_padding_beyond_fit(estimator, X):
+    """``X`` less its trailing timesteps beyond the fit's, when they are all NaN padding.
+
+    A NaN-padded array may be padded wider than the sequences seen in fit:
+    steps that are padding in every sequence carry nothing. A value in one of
+    them is a sequence longer than the model knows, refused with its place.
+    """
+    n_timesteps = getattr(estimator, "n_timesteps_in_", None)
+    shape = getattr(X, "shape", ())
+    if n_timesteps is None or len(shape) not in (2, 3) or shape[1] <= n_timesteps:
+        return X
+    by_position = X.iloc if hasattr(X, "iloc") else X  # a DataFrame's columns by position
+    try:
+        extra = np.asarray(by_position[:, n_timesteps:], dtype=np.float64)
+    except (TypeError, ValueError):
+        return X  # not numbers: validate_data says what is wrong
+    is_value = ~np.isnan(extra)
+    if is_value.any():
+        sample, step = np.argwhere(is_value)[0][:2]
+        raise ValueError(
+            f"X has {shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input: it was fitted on sequences of "
+            f"{n_timesteps} timesteps, and sequence {sample} of X has a value at step "
+            f"{n_timesteps + step} (counting from 0). Steps beyond the first {n_timesteps} "
+            "may only be NaN padding: cut the sequences to that length, or pass a list of "
+            "arrays for sequences of any length."
+        )
+    return by_position[:, :n_timesteps]
+
+
 def validate_sequences(estimator, X, *, reset):
     """Validate ``X`` and return it as NaN-padded float sequences.
 
@@ -227,9 +278,14 @@ def validate_sequences(estimator, X, *, reset):
             )
         else:
             _check_shape_against_fit(estimator, padded.shape[1], padded.shape[2], any_length=True)
-        values, is_list = padded, True
+        values, is_list, input_width = padded, True, None
     else:
         shape = getattr(X, "shape", ())
+        input_width = None
+        if not reset:
+            X = _without_padding_beyond_fit(estimator, X)
+            if getattr(X, "shape", shape) != shape:
+                input_width, shape = shape[1], X.shape
         if not reset and len(shape) in (2, 3):
             # Before validate_data, whose message would count timesteps as features.
             _check_shape_against_fit(
@@ -250,7 +306,7 @@ def validate_sequences(estimator, X, *, reset):
         values = _as_3d(values)
         lengths = _lengths_of_padded(values)
     _check_lengths(lengths)
-    return Sequences(values, lengths, values.dtype, ndim, is_list)
+    return Sequences(values, lengths, values.dtype, ndim, is_list, input_width)
 
 
 class _DataSet(BaseEstimator):
@@ -350,6 +406,8 @@ def like_input(outputs, sequences):
         NaN after each sequence's length.
     """
     outputs = outputs[:, : sequences.values.shape[1]].astype(sequences.dtype)
+    if sequences.input_width is not None:  # give back the input's padding beyond the fit's
+        outputs = pad_to(outputs, sequences.input_width, "shape")
     if sequences.ndim == 2:
         outputs = outputs[:, :, 0]
     if sequences.is_list:

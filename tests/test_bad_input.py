@@ -209,3 +209,34 @@ def test_bad_input_after_fit_is_refused(fitted, Estimator, X_bad, message):
     for method in methods:
         with pytest.raises(ValueError, match=message):
             method(X_bad)
+
+
+# -- errors that say where the problem is ------------------------------------------
+@pytest.mark.parametrize("Estimator", [LSTMAutoencoderTransformer, CompositeLSTMRegressor])
+def test_a_list_of_strings_is_text_not_dimensions(fitted, Estimator):
+    message = r"X holds text: sequence 0 is the string 'abc', but sequences must be numbers"
+    _assert_refused_and_kept(fitted[Estimator], ["abc", "def"] * 6, None, {}, ValueError, message)
+    with pytest.raises(ValueError, match=message):
+        fitted[Estimator].transform(["abc", "def"])
+
+
+@pytest.mark.parametrize("Estimator", [LSTMAutoencoderTransformer, CompositeLSTMRegressor])
+def test_nan_errors_name_the_sequence_and_the_step(fitted, Estimator):
+    estimator = fitted[Estimator]
+    inside = X.copy()
+    inside[7, 4, 1] = np.nan
+    inside[9, 0, 0] = np.nan
+    message = (
+        r"NaN inside a timestep: sequence 7, step 4 has NaN in 1 of its 2 features "
+        r"\(and 1 more sequences have such steps\)"
+    )
+    _assert_refused_and_kept(estimator, inside, None, {}, ValueError, message)
+    with pytest.raises(ValueError, match=message):
+        estimator.transform(inside)
+
+    gap = X.copy()
+    gap[3, 2, :] = np.nan
+    message = r"sequence 3 has an all-NaN step 2 before its last value, at step 5"
+    _assert_refused_and_kept(estimator, gap, None, {}, ValueError, message)
+    with pytest.raises(ValueError, match=message):
+        estimator.transform(gap)

@@ -162,3 +162,46 @@ def test_pooled_codes_do_not_depend_on_padding_or_batch(ragged, bidirectional):
     padded = model.encoder_.predict(nan_padded([short], 40), verbose=0)
     assert np.max(np.abs(alone - in_batch)) <= 1e-5
     assert np.max(np.abs(alone - padded)) <= 1e-5
+
+
+# -- NaN padding wider than in fit ---------------------------------------------------
+def test_padding_wider_than_in_fit_is_only_padding(fitted_on_ragged, ragged):
+    model = fitted_on_ragged
+    assert model.n_timesteps_in_ == 15
+    exact, wide = nan_padded(ragged, 15), nan_padded(ragged, 21)
+    np.testing.assert_array_equal(model.transform(wide), model.transform(exact))
+    assert model.score(wide) == model.score(exact)
+    rebuilt = model.reconstruct(wide)
+    assert rebuilt.shape == wide.shape  # shaped like the input, its padding given back
+    np.testing.assert_array_equal(rebuilt[:, :15], model.reconstruct(exact))
+    assert np.isnan(rebuilt[:, 15:]).all()
+
+
+def test_a_value_beyond_the_fit_length_is_refused_with_its_place(fitted_on_ragged, ragged):
+    wide = nan_padded(ragged, 21)
+    wide[4, 17, 0] = 0.5
+    message = r"sequence 4 of X has a value at step 17 \(counting from 0\)"
+    for method in (fitted_on_ragged.transform, fitted_on_ragged.reconstruct):
+        with pytest.raises(ValueError, match=message):
+            method(wide)
+
+
+def test_wider_padding_of_univariate_frames_and_for_the_other_estimators():
+    import pandas as pd
+
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.rand(16, 6), columns=[f"t{i}" for i in range(6)])
+    model = LSTMAutoencoderTransformer(**TINY).fit(X)
+    wide = X.assign(t6=np.nan, t7=np.nan)
+    np.testing.assert_array_equal(model.transform(wide), model.transform(X))
+    rebuilt = model.reconstruct(wide)
+    assert rebuilt.shape == (16, 8) and np.isnan(rebuilt[:, 6:]).all()
+
+    X_3d, y = rng.rand(16, 6, 2), rng.rand(16, 2)
+    composite = CompositeLSTMRegressor(**TINY).fit(X_3d, y)
+    wide_3d = np.concatenate([X_3d, np.full((16, 3, 2), np.nan)], axis=1)
+    np.testing.assert_array_equal(composite.predict(wide_3d), composite.predict(X_3d))
+    detector = LSTMAutoencoderOutlierDetector(**TINY).fit(X_3d)
+    np.testing.assert_array_equal(detector.score_samples(wide_3d), detector.score_samples(X_3d))
