@@ -125,7 +125,7 @@ def _lengths_of_padded(X_3d):
         raise ValueError(
             f"Input X contains NaN inside a timestep: sequence {sample}, step {step} has NaN "
             f"in {n_nan} of its {X_3d.shape[2]} features"
-            + (f" (and {others} more sequences have such steps)" if others else "")
+            + (f" (as do {others} other sequence{'s' if others > 1 else ''})" if others else "")
             + ". NaN may only mark padding, as whole timesteps (every feature NaN) after "
             "the end of a sequence. Impute missing values first (for example with "
             "sklearn.impute)."
@@ -319,8 +319,14 @@ def sequences_without_estimator(X):
 
 
 def pad_to(values, n_timesteps, doing):
-    """NaN-pad ``[samples, timesteps, features]`` values to ``n_timesteps``."""
+    """NaN-pad ``[samples, timesteps, features]`` values to ``n_timesteps``.
+
+    Longer values lose their trailing steps when those are NaN padding only;
+    a real value beyond ``n_timesteps`` is refused.
+    """
     if values.shape[1] > n_timesteps:
+        if np.isnan(values[:, n_timesteps:]).all():
+            return values[:, :n_timesteps]
         raise ValueError(
             f"Cannot {doing} sequences of {values.shape[1]} timesteps: the model rebuilds "
             f"at most {n_timesteps} timesteps, the longest seen when it was first fitted."

@@ -228,7 +228,7 @@ def test_nan_errors_name_the_sequence_and_the_step(fitted, Estimator):
     inside[9, 0, 0] = np.nan
     message = (
         r"NaN inside a timestep: sequence 7, step 4 has NaN in 1 of its 2 features "
-        r"\(and 1 more sequences have such steps\)"
+        r"\(as do 1 other sequence\)"
     )
     _assert_refused_and_kept(estimator, inside, None, {}, ValueError, message)
     with pytest.raises(ValueError, match=message):

@@ -205,3 +205,10 @@ def test_wider_padding_of_univariate_frames_and_for_the_other_estimators():
     np.testing.assert_array_equal(composite.predict(wide_3d), composite.predict(X_3d))
     detector = LSTMAutoencoderOutlierDetector(**TINY).fit(X_3d)
     np.testing.assert_array_equal(detector.score_samples(wide_3d), detector.score_samples(X_3d))
+
+
+def test_wider_padding_to_validate_on_and_to_continue_training(ragged):
+    model = LSTMAutoencoderTransformer(**TINY).fit(ragged, validation_data=nan_padded(ragged, 21))
+    assert model.n_timesteps_in_ == 15 and len(model.validation_loss_curve_) == TINY["epochs"]
+    model.partial_fit(nan_padded(ragged, 18))
+    assert len(model.loss_curve_) == TINY["epochs"] + 1
