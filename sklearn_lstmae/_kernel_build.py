@@ -204,7 +204,15 @@ def _build_lock(library):
         yield
         return
     with open(library.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another process is building them (a parallel search on a fresh machine).
+            _tell_user(
+                "sklearn_lstmae: waiting for another process to finish building the fused "
+                "CPU LSTM/GRU kernels (once per machine)."
+            )
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:

@@ -176,3 +176,32 @@ def test_demo_builds_the_kernels_before_timing_any_fit(monkeypatch):
         "fit raw pixels",
         "fit PCA (1)",
     ]
+
+
+def test_a_process_waiting_for_anothers_build_says_so(fake_build, monkeypatch, capsys):
+    import shlex
+    import threading
+
+    fcntl = pytest.importorskip("fcntl")  # POSIX: elsewhere concurrent builds take no lock
+    cache, builds = fake_build
+    library = _kernel_build._library_path(shlex.split(os.environ.get("CXX", "g++")))
+    cache.mkdir(parents=True)
+    result = []
+    with open(library.with_suffix(".lock"), "w") as held:  # "another process" builds
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiter = threading.Thread(target=lambda: result.append(_kernel_build.load_fused_kernels()))
+        waiter.start()
+        waiter.join(timeout=2)
+        assert waiter.is_alive()  # blocked on the lock
+        # ... which "finishes": the library appears, then the lock is released.
+        library.touch()
+        fcntl.flock(held, fcntl.LOCK_UN)
+        waiter.join(timeout=60)
+    assert not waiter.is_alive()
+    assert result == [("kernels", library)]
+    err = capsys.readouterr().err
+    assert err == (
+        "sklearn_lstmae: waiting for another process to finish building the fused CPU "
+        "LSTM/GRU kernels (once per machine).\n"
+    )
+    assert [path for path in builds if path] == []  # it built nothing itself
