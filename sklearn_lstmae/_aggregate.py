@@ -37,6 +37,66 @@ def _padded_to_whole_windows(values, window):
     return padded, n_windows
 
 
+def patch_size_for(longest, max_timesteps):
+    """Steps per patch so that a sequence of ``longest`` steps folds into at most ``max_timesteps``.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._aggregate import patch_size_for
+    >>> patch_size_for(150, 16), patch_size_for(12, 16)
+    (10, 1)
+    """
+    return max(1, math.ceil(int(longest) / max_timesteps))
+
+
+def fold_into_patches(values, lengths, window):
+    """Fold every ``window`` consecutive steps into one step holding all their values.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_features)
+        NaN after each sequence's length.
+    lengths : ndarray of int of shape (n_samples,)
+    window : int
+
+    Returns
+    -------
+    folded : ndarray of shape (n_samples, ceil(n_timesteps / window), window * n_features)
+        Each sequence's last real step fills the rest of its last patch;
+        patches after that are NaN padding.
+    folded_lengths : ndarray of int of shape (n_samples,)
+        ``ceil(length / window)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._aggregate import fold_into_patches, unfold_patches
+    >>> values = np.arange(5.0).reshape(1, 5, 1)
+    >>> folded, lengths = fold_into_patches(values, np.array([5]), 2)
+    >>> folded[0], lengths
+    (array([[0., 1.],
+           [2., 3.],
+           [4., 4.]]), array([3]))
+    >>> unfold_patches(folded, 2)[0, :5, 0]
+    array([0., 1., 2., 3., 4.])
+    """
+    folded_lengths = -(-lengths // window)
+    if window == 1:
+        return values, folded_lengths
+    padded, n_windows = _padded_to_whole_windows(values, window)
+    last_step = values[np.arange(len(values)), np.maximum(lengths - 1, 0)]
+    steps = np.arange(n_windows * window)[None, :]
+    fill = (steps >= lengths[:, None]) & (steps < (folded_lengths * window)[:, None])
+    padded = np.where(fill[:, :, None], last_step[:, None, :], padded)
+    return padded.reshape(len(values), n_windows, -1), folded_lengths
+
+
+def unfold_patches(values, window):
+    """Undo :func:`fold_into_patches`' layout: ``(n, S, window * F)`` to ``(n, S * window, F)``."""
+    n_samples, n_patches, width = values.shape
+    return values.reshape(n_samples, n_patches * window, width // window)
+
+
 def _output_is_a_table(estimator):
     """True before fit, or after a fit whose output is a 2-D table; else AttributeError."""
     if getattr(estimator, "_configuring_output", False):
@@ -78,7 +138,7 @@ class _WindowRule(TransformerMixin, BaseEstimator):
         sequences = validate_sequences(self, X, reset=True)
         self.n_timesteps_in_ = sequences.values.shape[1]
         self.n_channels_in_ = sequences.values.shape[2]
-        self.window_ = max(1, math.ceil(int(sequences.lengths.max()) / self.max_timesteps))
+        self.window_ = patch_size_for(sequences.lengths.max(), self.max_timesteps)
         # The output is a table with named columns only for a fixed-width
         # univariate array that stays one value per step.
         self._names_out = (
@@ -373,14 +433,5 @@ class TimestepPatches(_WindowRule):
             return self._fits_the_configured_table(
                 _like_input(values, sequences, sequences.lengths)
             )
-        lengths = sequences.lengths
-        windows_each = -(-lengths // window)
-        padded, n_windows = _padded_to_whole_windows(values, window)
-        # Each sequence's last real step fills the rest of its last window;
-        # steps after that stay NaN padding.
-        last_step = values[np.arange(len(values)), lengths - 1]
-        steps = np.arange(n_windows * window)[None, :]
-        fill = (steps >= lengths[:, None]) & (steps < (windows_each * window)[:, None])
-        padded = np.where(fill[:, :, None], last_step[:, None, :], padded)
-        folded = padded.reshape(len(values), n_windows, -1)
+        folded, windows_each = fold_into_patches(values, sequences.lengths, window)
         return _like_input(folded, sequences, windows_each)

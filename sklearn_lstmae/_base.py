@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._aggregate import fold_into_patches, unfold_patches
 from ._engine import get_engine
 from ._networks import NetworkSpec, build_networks
 from ._parameters import check_parameters, optimizer_config, units_tuple
@@ -23,8 +24,24 @@ from ._persistence import (
     with_legacy_parameters,
 )
 from ._sequences import check_representable, like_input, pad_to, validate_sequences
-from ._training import draw_seed, run_epochs, set_standardization, standardization, validation_split
+from ._training import (
+    draw_seed,
+    holds_out,
+    run_epochs,
+    set_standardization,
+    standardization,
+    validation_split,
+)
 from ._validation import check_sample_weight
+
+
+def _folded(sequences, patch_size):
+    """``sequences`` with every ``patch_size`` steps folded into one (unchanged for 1)."""
+    if patch_size == 1:
+        return sequences
+    values, lengths = fold_into_patches(sequences.values, sequences.lengths, patch_size)
+    return sequences._replace(values=values, lengths=lengths)
+
 
 # Attributes validate_data sets on the estimator: restored if a fit fails.
 _VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -154,6 +171,30 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 "warm_start=False."
             )
 
+    # -- long sequences folded into patches ------------------------------------
+    def _choose_patch_size(self, sequences):
+        """Timesteps the network reads as one step, chosen in a first fit: 1 unless overridden."""
+        return 1
+
+    @property
+    def _patch_size(self):
+        # Estimators fitted before folding existed have no patch_size_.
+        return getattr(self, "patch_size_", 1)
+
+    def _network_values(self, values):
+        """Validated NaN-padded ``values`` as the network reads them (folded into patches)."""
+        if self._patch_size == 1:
+            return values
+        lengths = (~np.isnan(values).all(axis=2)).sum(axis=1)
+        return fold_into_patches(values, lengths, self._patch_size)[0]
+
+    def _step_scales(self, n_steps):
+        """Each input step's per-feature standardization scale, ``(n_steps, n_features)``."""
+        scale = np.asarray(self._scales[0], dtype=np.float64)
+        n_features = len(scale) // self._patch_size
+        n_patches = -(-n_steps // self._patch_size)
+        return np.tile(scale.reshape(self._patch_size, n_features), (n_patches, 1))[:n_steps]
+
     # -- the one fit path -----------------------------------------------------
     def _fit(self, X, y, sample_weight, validation_data, *, incremental):
         """Validate, then train; commit the fitted state only if all succeeded.
@@ -169,14 +210,21 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
             sample_weight = check_sample_weight(sample_weight, len(sequences.values))
+            patch_size = self._patch_size if continuing else self._choose_patch_size(sequences)
             fitted = self._train(
-                sequences,
+                _folded(sequences, patch_size),
                 y,
                 sample_weight,
                 validation_data,
                 continuing=continuing,
                 incremental=incremental,
+                patch_size=patch_size,
             )
+            fitted["patch_size_"] = patch_size
+            # What users see: their own timesteps and features, not the network's patches.
+            if not continuing:
+                fitted["n_timesteps_in_"] = sequences.values.shape[1]
+                fitted["n_channels_in_"] = sequences.values.shape[2]
         except BaseException:
             for name in _VALIDATION_ATTRIBUTES:
                 self.__dict__.pop(name, None)
@@ -187,7 +235,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self.__dict__.update(fitted)
         return self
 
-    def _train(self, sequences, y, sample_weight, validation_data, *, continuing, incremental):
+    def _train(
+        self, sequences, y, sample_weight, validation_data, *, continuing, incremental, patch_size
+    ):
         targets, loss_weights, n_future, n_targets = self._targets(sequences, y)
         for values in targets:
             check_representable(values, self._spec.dtype if continuing else self.dtype)
@@ -225,9 +275,14 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         n_samples = len(sequences.values)
         train_index, validation = np.arange(n_samples), None
+        # Monitor a validation loss: given validation_data, or a held-out split.
+        early_stopping = (isinstance(self.early_stopping, str) or bool(self.early_stopping)) and (
+            validation_data is not None
+            or holds_out(self.early_stopping, self.validation_fraction, n_samples)
+        )
         if validation_data is not None:
-            validation = self._validation_targets(validation_data, spec)
-        elif self.early_stopping and not incremental:
+            validation = self._validation_targets(validation_data, spec, patch_size)
+        elif early_stopping and not incremental:
             train_index, validation_index = validation_split(
                 self.validation_fraction, n_samples, shuffle_rng
             )
@@ -264,6 +319,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             shuffle_rng,
             history,
             stop_early=not incremental,
+            monitor_validation=early_stopping,
         )
 
         fitted = {
@@ -275,10 +331,8 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             "loss_curve_": list(history["loss"]),
             "validation_loss_curve_": list(history["val_loss"]) if "val_loss" in history else None,
             "n_iter_": len(history["loss"]),
-            "n_timesteps_in_": spec.n_timesteps,
-            "n_channels_in_": spec.n_features,
         }
-        monitored = fitted["validation_loss_curve_"] if self.early_stopping and validation else None
+        monitored = fitted["validation_loss_curve_"] if early_stopping and validation else None
         fitted["best_loss_"] = float(np.min(monitored or fitted["loss_curve_"]))
         fitted.update(self._fitted_extras(sequences, y, spec) if not continuing else {})
         fitted.update(keras_attributes(networks))
@@ -297,8 +351,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             scales.append(target_scale)
         return scales
 
-    def _validation_targets(self, validation_data, spec):
+    def _validation_targets(self, validation_data, spec, patch_size):
         sequences, y = self._validation_set(validation_data)
+        sequences = _folded(sequences, patch_size)
         if sequences.values.shape[2] != spec.n_features:
             raise ValueError(
                 f"validation_data has {sequences.values.shape[2]} features per timestep, but "
@@ -321,14 +376,20 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     def _encode(self, X_3d):
         check_representable(X_3d, self._spec.dtype)
-        return self._apply("encoder", X_3d)
+        return self._apply("encoder", self._network_values(X_3d))
+
+    def _standardized_errors(self, X_3d):
+        """Reconstruction minus input at every step and feature, in standardized units.
+
+        float64 ``(n_samples, n_timesteps, n_features)``, NaN at padding.
+        """
+        reconstruction = self._decode(self._encode(X_3d), X_3d.shape[1])
+        return (reconstruction.astype(np.float64) - X_3d) / self._step_scales(X_3d.shape[1])
 
     def _reconstruction_error(self, X_3d):
         """Mean squared reconstruction error per sample, in standardized units."""
-        reconstruction = self._decode(self._encode(X_3d), X_3d.shape[1])
-        squared_error = np.square((reconstruction - X_3d) / self._scales[0], dtype=np.float64)
         # Padding (NaN) counts neither in the sum nor in the mean.
-        return np.nanmean(squared_error, axis=(1, 2))
+        return np.nanmean(np.square(self._standardized_errors(X_3d)), axis=(1, 2))
 
     def _decode(self, codes, n_steps):
         """Decode codes into ``n_steps`` steps (at most the longest seen in fit)."""
@@ -338,7 +399,10 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 f"fitted on sequences of at most {self.n_timesteps_in_} timesteps. "
                 "transform encodes sequences of any length."
             )
-        return self._apply("decoder", codes)[:, :n_steps]
+        decoded = self._apply("decoder", codes)
+        if self._patch_size > 1:
+            decoded = unfold_patches(decoded, self._patch_size)
+        return decoded[:, :n_steps]
 
     def transform(self, X):
         """Encode sequences into codes.

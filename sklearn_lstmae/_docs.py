@@ -66,12 +66,18 @@ latent_dim : int or None, default=None
     n_iter_no_change : int, default=$n_iter_no_change
         Training stops once the monitored loss (the validation loss with
         ``early_stopping``, else the training loss) has not improved by
-        ``tol`` for this many epochs. Reaching ``epochs`` first raises a
-        ``ConvergenceWarning``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training sequences (or use
-        ``validation_data`` given to fit), stop when their loss stops
-        improving, and restore the weights of the best epoch.
+        ``tol`` for this many epochs. Reaching ``epochs`` while it still
+        improves raises a ``ConvergenceWarning``: more epochs would help.
+    early_stopping : bool or "auto", default=$early_stopping
+        True: hold out ``validation_fraction`` of the training sequences (or
+        use ``validation_data`` given to fit), stop when their loss stops
+        improving, and restore the weights of the best epoch. The validation
+        loss is measured without ``input_noise`` or dropout, so it says when
+        training stops helping, whatever the noise. ``"auto"``: the same
+        when the split holds at least 10 sequences (100 or more with the
+        default fraction; always with ``validation_data``), else monitor the
+        training loss: small sets keep every sequence for training.
+        ``partial_fit`` never holds out.
     validation_fraction : float, default=0.1
         Share of the training sequences held out for early stopping.
     warm_start : bool, default=False
@@ -104,9 +110,7 @@ latent_dim : int or None, default=None
         capture the shape of a sequence rather than its noise. The noise is
         seeded by ``random_state``; ``transform`` and the networks at
         inference never add it. 0 turns it off. The training loss is then
-        noisy and keeps finding new lows by more than a small ``tol``, so
-        training often runs all ``epochs`` and warns; a larger ``tol`` stops
-        it earlier.
+        noisy; a validation loss (``early_stopping``) is not.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the shuffling. An int gives
         the same results on every run on CPU. No global random state

@@ -111,8 +111,10 @@ def check_parameters(estimator):
         raise InvalidParameterError(
             f"cell must be one of {sorted(RECURRENT_LAYERS)}, got {estimator.cell!r}."
         )
-    for name in ("bidirectional", "early_stopping", "warm_start", "standardize"):
+    for name in ("bidirectional", "warm_start", "standardize"):
         check_bool(name, getattr(estimator, name))
+    if not (isinstance(estimator.early_stopping, str) and estimator.early_stopping == "auto"):
+        check_bool('early_stopping (or "auto")', estimator.early_stopping)
     check_activation("activation", estimator.activation)
     check_activation("latent_activation", estimator.latent_activation)
     check_fraction("dropout", estimator.dropout, high_open=True)

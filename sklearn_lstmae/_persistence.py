@@ -99,6 +99,7 @@ KERAS_ATTRIBUTES = ("model_", "encoder_", "decoder_", "predictor_")
 LEGACY_PARAMETER_VALUES = {
     "code": "last",  # added in 0.2.0; the final state was the code before
     "input_noise": 0.0,  # added in 0.2.0; no noise before
+    "max_timesteps": None,  # added in 0.4.0; sequences were never folded before
 }
 
 _ESTIMATOR_CLASSES = {}

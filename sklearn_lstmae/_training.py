@@ -56,6 +56,28 @@ def set_standardization(layer, mean, scale):
     layer.set_weights([mean, scale])
 
 
+# early_stopping="auto" holds out a validation split only when it has at least this many sequences.
+AUTO_MIN_VALIDATION = 10
+
+
+def holds_out(early_stopping, validation_fraction, n_samples):
+    """Whether a fit on ``n_samples`` sequences holds out a validation split.
+
+    ``"auto"`` does when the split leaves at least ``AUTO_MIN_VALIDATION``
+    sequences to validate on and one to train on.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._training import holds_out
+    >>> holds_out("auto", 0.1, 300), holds_out("auto", 0.1, 10), holds_out(False, 0.1, 300)
+    (True, False, False)
+    """
+    if early_stopping != "auto":
+        return bool(early_stopping)
+    n_validation = int(round(validation_fraction * n_samples))
+    return AUTO_MIN_VALIDATION <= n_validation < n_samples
+
+
 def validation_split(validation_fraction, n_samples, rng):
     """Indices of the training and of the held-out sequences for early stopping."""
     n_validation = int(round(validation_fraction * n_samples))
@@ -71,14 +93,28 @@ def validation_split(validation_fraction, n_samples, rng):
 
 
 def run_epochs(
-    estimator, trainer, model, train_data, validation_data, epochs, rng, history, *, stop_early
+    estimator,
+    trainer,
+    model,
+    train_data,
+    validation_data,
+    epochs,
+    rng,
+    history,
+    *,
+    stop_early,
+    monitor_validation,
 ):
-    """The epoch loop: stopping rules, callbacks, progress, divergence."""
+    """The epoch loop: stopping rules, callbacks, progress, divergence.
+
+    The monitored loss is the validation loss (noise-free, on held-out
+    sequences) when ``monitor_validation``, else the training loss.
+    """
     callbacks = keras.callbacks.CallbackList(
         list(estimator.callbacks or []), model=model, epochs=epochs, verbose=0
     )
     progress = Progress(epochs, estimator.verbose)
-    monitor_validation = estimator.early_stopping and validation_data is not None
+    monitor_validation = monitor_validation and validation_data is not None
     best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
     n_train = int(train_data[0].shape[0])
     batch_size = min(estimator.batch_size, n_train)
@@ -128,12 +164,15 @@ def run_epochs(
     for callback in estimator.callbacks or []:
         callback.set_model(None)  # keep the estimator picklable and clonable
     if stop_early and not stopped:
+        which = "validation loss" if monitor_validation else "training loss"
         warnings.warn(
-            f"{type(estimator).__name__} ran its {epochs} epochs without converging (the loss "
-            f"still improved by more than tol={estimator.tol} within the last "
-            f"{estimator.n_iter_no_change} epochs); raise epochs to train further.",
+            f"{type(estimator).__name__} stopped at its limit of epochs={epochs} while the "
+            f"{which} was still improving (by more than tol={estimator.tol} within the last "
+            f"{min(estimator.n_iter_no_change, epochs)} epochs): more epochs would likely "
+            "lower it further. Raise epochs, or raise tol to stop sooner.",
             ConvergenceWarning,
-            stacklevel=4,
+            # fit -> _fit -> _train -> run_epochs: point at the user's call of fit.
+            stacklevel=5,
         )
 
 

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._aggregate import patch_size_for
 from ._base import _BaseLSTMAutoencoder
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
@@ -12,6 +13,7 @@ from ._sequences import (
     validate_codes,
     validate_sequences,
 )
+from ._validation import check_positive_int
 
 
 @register_estimator
@@ -27,11 +29,11 @@ class LSTMAutoencoderTransformer(
     features for any scikit-learn model, and :meth:`inverse_transform` decodes
     codes back into sequences.
 
-    The defaults are chosen for the codes (``benchmarks/quality.py``): GRU
+    The defaults are chosen for the codes (``benchmarks/quality.py``): LSTM
     cells, a code that joins the encoder's last state with the mean and the
-    maximum of its outputs over time, and a denoising objective. The classic
-    model is ``cell="lstm", code="last", input_noise=0``. For long sequences,
-    put :class:`TimestepPatches` in front (a Pipeline), as the benchmark does.
+    maximum of its outputs over time, a denoising objective, and long
+    sequences folded into at most ``max_timesteps`` steps. The classic model
+    is ``code="last", input_noise=0, max_timesteps=None``.
 
     Parameters
     ----------
@@ -39,6 +41,15 @@ class LSTMAutoencoderTransformer(
         Units of the encoder's recurrent layer; a tuple stacks layers,
         outermost first (``(128, 64)``). The decoder mirrors the encoder.
     {COMMON_PARAMETERS_DOC}
+    max_timesteps : int or None, default=16
+        Longest sequence the networks read step by step. A longer one is cut
+        into consecutive patches of ``patch_size_ = ceil(T / max_timesteps)``
+        steps (``T``: the longest training sequence), each read as one step
+        holding all its values, as :class:`TimestepPatches` does; the
+        sequence's last step fills its last patch. Recurrent networks learn
+        long sequences slowly and poorly; this keeps the fit fast whatever
+        the length. Codes, :meth:`inverse_transform` and :meth:`reconstruct`
+        are in the sequences' own timesteps. None never folds.
 
     Attributes
     ----------
@@ -46,18 +57,20 @@ class LSTMAutoencoderTransformer(
         The whole autoencoder: raw sequences to reconstructions.
     encoder_ : keras.Model
         Standalone encoder from raw 3-D sequences ``[samples, timesteps,
-        features]`` (NaN-padded when of different lengths) to codes;
-        ``encoder_.predict(X)`` equals ``transform(X)``. It shares its weights
-        with ``model_``.
+        features]`` (NaN-padded when of different lengths) to codes; with
+        ``patch_size_ > 1`` it reads the sequences folded into patches.
+        It shares its weights with ``model_``.
     decoder_ : keras.Model
-        Codes to reconstructed sequences (3-D, ``n_timesteps_in_`` steps).
+        Codes to reconstructed sequences (3-D, in patches when folded).
+    patch_size_ : int
+        Timesteps folded into each step the networks read (1: none).
     {COMMON_ATTRIBUTES_DOC}
 
     See Also
     --------
     CompositeLSTMRegressor : Adds a decoder that predicts the future of each
         sequence.
-    TimestepPatches : Folds long sequences into at most 16 steps.
+    TimestepPatches : The same folding as a separate Pipeline step.
 
     Examples
     --------
@@ -72,16 +85,13 @@ class LSTMAutoencoderTransformer(
     (8, 20)
     """
 
-    # The defaults are chosen for the codes, by benchmarks/quality.py (five
-    # UCR/UEA sets, one configuration for all): GRU cells, 128 units, the code
-    # pooled over all encoder outputs, a denoising objective, and training
-    # until the loss stops improving. The regressor keeps the classic model's.
+    # The regressor keeps the classic model's defaults.
     def __init__(
         self,
         units=128,
         *,
         latent_dim=None,
-        cell="gru",
+        cell="lstm",
         bidirectional=False,
         activation="tanh",
         latent_activation="linear",
@@ -92,9 +102,9 @@ class LSTMAutoencoderTransformer(
         learning_rate=1e-3,
         epochs=400,
         batch_size=32,
-        tol=1e-6,
-        n_iter_no_change=30,
-        early_stopping=False,
+        tol=1e-4,
+        n_iter_no_change=20,
+        early_stopping="auto",
         validation_fraction=0.1,
         warm_start=False,
         callbacks=None,
@@ -102,6 +112,7 @@ class LSTMAutoencoderTransformer(
         dtype="float32",
         code="pooled",
         input_noise=0.25,
+        max_timesteps=16,
         random_state=None,
         verbose=0,
     ):
@@ -132,6 +143,7 @@ class LSTMAutoencoderTransformer(
             random_state=random_state,
             verbose=verbose,
         )
+        self.max_timesteps = max_timesteps
 
     def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the autoencoder to rebuild ``X``.
@@ -197,6 +209,16 @@ class LSTMAutoencoderTransformer(
     def _fitted_extras(self, sequences, y, spec):
         return {"_n_features_out": spec.code_size, "_output_ndim": sequences.ndim}
 
+    def _check_params(self):
+        super()._check_params()
+        if self.max_timesteps is not None:
+            check_positive_int("max_timesteps", self.max_timesteps)
+
+    def _choose_patch_size(self, sequences):
+        if self.max_timesteps is None:
+            return 1
+        return patch_size_for(sequences.lengths.max(), self.max_timesteps)
+
     # Named in the class itself: scikit-learn's set_output wraps only such methods.
     transform = _BaseLSTMAutoencoder.transform
 
@@ -222,7 +244,7 @@ class LSTMAutoencoderTransformer(
         """
         check_is_fitted(self)
         codes = validate_codes(X, self._n_features_out)
-        decoded = self._apply("decoder", codes).astype(np.float64)
+        decoded = self._decode(codes, self.n_timesteps_in_).astype(np.float64)
         if self._output_ndim == 2:
             decoded = decoded[:, :, 0]
         if lengths is None:

@@ -22,7 +22,13 @@ X_VALID = make_sequences(n_samples=20, n_timesteps=10, seed=1)
 
 def test_training_stops_when_the_loss_stops_improving():
     model = LSTMAutoencoderTransformer(
-        units=8, epochs=500, learning_rate=1e-2, tol=1e-2, n_iter_no_change=3, random_state=0
+        units=8,
+        epochs=500,
+        learning_rate=1e-2,
+        tol=1e-2,
+        n_iter_no_change=3,
+        early_stopping=False,  # the rule on the training loss
+        random_state=0,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -37,7 +43,7 @@ def test_training_stops_when_the_loss_stops_improving():
 
 
 def test_running_out_of_epochs_warns():
-    with pytest.warns(ConvergenceWarning, match="raise epochs"):
+    with pytest.warns(ConvergenceWarning, match="Raise epochs"):
         LSTMAutoencoderTransformer(units=8, epochs=2, random_state=0).fit(X)
 
 
@@ -63,10 +69,15 @@ def test_early_stopping_restores_the_best_weights():
 
 
 def test_explicit_validation_data_is_reported_and_monitored():
-    model = LSTMAutoencoderTransformer(**{**TINY, "epochs": 4}).fit(X, validation_data=X_VALID)
+    # early_stopping=False: reported each epoch, the training loss monitored.
+    model = LSTMAutoencoderTransformer(**{**TINY, "epochs": 4}, early_stopping=False)
+    model.fit(X, validation_data=X_VALID)
     assert len(model.validation_loss_curve_) == 4
     assert model.validation_loss_curve_[-1] == pytest.approx(-model.score(X_VALID), rel=1e-4)
-    assert model.best_loss_ == min(model.loss_curve_)  # monitored only with early_stopping
+    assert model.best_loss_ == min(model.loss_curve_)
+    # The transformer's default early_stopping="auto" monitors given validation data.
+    auto = LSTMAutoencoderTransformer(**{**TINY, "epochs": 4}).fit(X, validation_data=X_VALID)
+    assert auto.best_loss_ == min(auto.validation_loss_curve_)
 
     composite = CompositeLSTMRegressor(**TINY).fit(
         X, X[:, -1, 0], validation_data=(X_VALID, X_VALID[:, -1, 0])
@@ -258,7 +269,7 @@ def test_partial_fit_draws_new_noise_for_every_chunk():
 
 
 @pytest.mark.parametrize(
-    "change", [{"units": 16}, {"input_noise": 0.0}, {"cell": "lstm"}, {"code": "last"}]
+    "change", [{"units": 16}, {"input_noise": 0.0}, {"cell": "gru"}, {"code": "last"}]
 )
 def test_continuing_with_another_architecture_is_refused(change):
     model = LSTMAutoencoderTransformer(**TINY).fit(X)
