@@ -154,20 +154,22 @@ REGISTER_OP("SklearnLstmaeLstmSequence")
       return absl::OkStatus();
     });
 
-// The same recurrence for inference: identical arithmetic, only the hidden
-// states out (all steps, or with return_sequences=false the last one).
+// The LSTM for inference (LstmForwardOp below): the inputs themselves, no
+// gradient state, only the hidden states out (all steps, or the last one).
 REGISTER_OP("SklearnLstmaeLstmForward")
-    .Input("input_projection: float")  // as in SklearnLstmaeLstmSequence
-    .Input("recurrent_kernel: float")
-    .Input("timesteps: int32")
-    .Input("mask: float")
+    .Input("inputs: float")            // [batch, 1 (repeated) or timesteps, features]
+    .Input("kernel: float")            // [features, 4 * units]
+    .Input("recurrent_kernel: float")  // [units, 4 * units]
+    .Input("bias: float")              // [4 * units]
+    .Input("timesteps: int32")         // scalar
+    .Input("mask: float")              // [batch, timesteps] of 1 (real) / 0, or empty
     .Attr("return_sequences: bool")
     .Output("hidden: float")  // [batch, timesteps, units], or [batch, units]
     .SetShapeFn([](InferenceContext* c) {
-      ShapeHandle projection, recurrent;
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &recurrent));
-      return ForwardOnlyShape(c, c->Dim(projection, 0), c->Dim(recurrent, 0));
+      ShapeHandle inputs, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &inputs));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 2, &recurrent));
+      return ForwardOnlyShape(c, c->Dim(inputs, 0), c->Dim(recurrent, 0));
     });
 
 REGISTER_OP("SklearnLstmaeLstmSequenceGrad")
@@ -185,13 +187,6 @@ REGISTER_OP("SklearnLstmaeLstmSequenceGrad")
 class LstmSequenceOp : public OpKernel {
  public:
   explicit LstmSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
-
- protected:
-  // Set by LstmForwardOp: write only the hidden states (all, or the last).
-  bool forward_only_ = false;
-  bool return_sequences_ = true;
-
- public:
 
   void Compute(OpKernelContext* context) override {
     const Tensor& projection = context->input(0);
@@ -217,25 +212,17 @@ class LstmSequenceOp : public OpKernel {
     OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
 
-    Tensor *hidden, *cell = nullptr, *gates = nullptr;
-    const bool all_steps = !forward_only_ || return_sequences_;
-    OP_REQUIRES_OK(context, context->allocate_output(
-                                0,
-                                all_steps ? TensorShape({batch, steps, units})
-                                          : TensorShape({batch, units}),
-                                &hidden));
-    if (!forward_only_) {
-      OP_REQUIRES_OK(context,
-                     context->allocate_output(1, TensorShape({batch, steps, units}), &cell));
-      OP_REQUIRES_OK(context,
-                     context->allocate_output(2, TensorShape({batch, steps, width}), &gates));
-    }
+    Tensor *hidden, *cell, *gates;
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(0, TensorShape({batch, steps, units}), &hidden));
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({batch, steps, units}), &cell));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({batch, steps, width}), &gates));
     if (batch == 0) return;
 
     const float* projection_data = projection.flat<float>().data();
-    const HiddenOutput hidden_out{hidden->flat<float>().data(), all_steps};
-    float* cell_data = forward_only_ ? nullptr : cell->flat<float>().data();
-    float* gates_data = forward_only_ ? nullptr : gates->flat<float>().data();
+    float* hidden_data = hidden->flat<float>().data();
+    float* cell_data = cell->flat<float>().data();
+    float* gates_data = gates->flat<float>().data();
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
     const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
 
@@ -279,23 +266,136 @@ class LstmSequenceOp : public OpKernel {
           c.array() = (real.array() > 0.5f).select(c.array(), previous_c.array());
           h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
         }
-        if (!forward_only_) {
-          StepRows(gates_data, first, rows, steps, t, width) = z;
-          StepRows(cell_data, first, rows, steps, t, units) = c;
-        }
-        if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
+        StepRows(gates_data, first, rows, steps, t, width) = z;
+        StepRows(cell_data, first, rows, steps, t, units) = c;
+        StepRows(hidden_data, first, rows, steps, t, units) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
   }
 };
 
-class LstmForwardOp : public LstmSequenceOp {
+// The LSTM for inference: the inputs come in rather than their projection.
+// Each step's input projection and recurrent product are one matrix product,
+// [h, x_t] @ [recurrent_kernel; kernel], so no [batch, timesteps, 4 * units]
+// projection is written and read back; a repeated input (a decoder's code) is
+// projected once. Only the returned hidden states are written. The arithmetic
+// is SklearnLstmaeLstmSequence's summed in another order: equal within float
+// rounding, and still independent of a row's place in the batch.
+class LstmForwardOp : public OpKernel {
  public:
-  explicit LstmForwardOp(OpKernelConstruction* context) : LstmSequenceOp(context) {
-    forward_only_ = true;
+  explicit LstmForwardOp(OpKernelConstruction* context) : OpKernel(context) {
     OP_REQUIRES_OK(context, context->GetAttr("return_sequences", &return_sequences_));
   }
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& inputs = context->input(0);
+    const Tensor& kernel_tensor = context->input(1);
+    const Tensor& recurrent_kernel = context->input(2);
+    const Tensor& bias_tensor = context->input(3);
+    const Tensor& timesteps_tensor = context->input(4);
+    const Tensor& mask = context->input(5);
+    OP_REQUIRES(context,
+                inputs.dims() == 3 && kernel_tensor.dims() == 2 && recurrent_kernel.dims() == 2 &&
+                    bias_tensor.dims() == 1 && timesteps_tensor.dims() == 0,
+                InvalidArgument("expected 3-D inputs, 2-D kernel and recurrent_kernel, 1-D bias "
+                                "and scalar timesteps"));
+    const int64_t batch = inputs.dim_size(0);
+    const int64_t input_steps = inputs.dim_size(1);
+    const int64_t features = inputs.dim_size(2);
+    const int64_t units = recurrent_kernel.dim_size(0);
+    const int64_t width = 4 * units;
+    const int64_t steps = timesteps_tensor.scalar<int32_t>()();
+    OP_REQUIRES(context,
+                kernel_tensor.dim_size(0) == features && kernel_tensor.dim_size(1) == width &&
+                    recurrent_kernel.dim_size(1) == width && bias_tensor.dim_size(0) == width,
+                InvalidArgument("kernel must be [features, 4 * units], recurrent_kernel "
+                                "[units, 4 * units] and bias [4 * units]"));
+    OP_REQUIRES_OK(context, CheckSteps(input_steps, steps));
+    OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
+    const bool masked = mask.NumElements() > 0;
+    const bool repeated = input_steps == 1;
+
+    Tensor* hidden;
+    OP_REQUIRES_OK(context, context->allocate_output(
+                                0,
+                                return_sequences_ ? TensorShape({batch, steps, units})
+                                                  : TensorShape({batch, units}),
+                                &hidden));
+    if (batch == 0) return;
+
+    const float* inputs_data = inputs.flat<float>().data();
+    const HiddenOutput hidden_out{hidden->flat<float>().data(), return_sequences_};
+    const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
+    Eigen::Map<const Matrix> kernel(kernel_tensor.flat<float>().data(), features, width);
+    Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
+    Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> bias(bias_tensor.flat<float>().data(),
+                                                                  width);
+    Matrix weights(units + features, width);  // [recurrent_kernel; kernel]
+    weights.topRows(units) = recurrent;
+    weights.bottomRows(features) = kernel;
+
+    auto work = [&](int64_t first, int64_t end) {
+      const int64_t rows = end - first;
+      // hx holds [h, x_t]: the state in the first `units` columns.
+      Scratch z_buffer(rows, width), hx_buffer(rows, units + features), c_buffer(rows, units);
+      Scratch projection_buffer(rows, repeated ? width : 0);
+      Scratch previous_h_buffer(rows, units), previous_c_buffer(rows, units);
+      Scratch real_buffer(rows, units);
+      Rows &z = z_buffer.view, &hx = hx_buffer.view, &c = c_buffer.view;
+      Rows &previous_h = previous_h_buffer.view, &previous_c = previous_c_buffer.view;
+      auto h = hx.leftCols(units);
+      hx.setZero();  // zero initial state
+      c.setZero();
+      if (repeated) {
+        // The same input at every step: project it once.
+        hx.rightCols(features) = StepRows(inputs_data, first, rows, 1, 0, features);
+        projection_buffer.product_rows.noalias() =
+            hx_buffer.product_rows.rightCols(features) * kernel;
+        projection_buffer.view.rowwise() += bias;
+      }
+      for (int64_t t = 0; t < steps; ++t) {
+        if (repeated) {
+          if (t == 0) {
+            z = projection_buffer.view;
+          } else {
+            z_buffer.product_rows.noalias() = hx_buffer.product_rows.leftCols(units) * recurrent;
+            z += projection_buffer.view;
+          }
+        } else {
+          hx.rightCols(features) = StepRows(inputs_data, first, rows, input_steps, t, features);
+          z_buffer.product_rows.noalias() = hx_buffer.product_rows * weights;
+          z.rowwise() += bias;
+        }
+        auto input_gate = z.leftCols(units).array();
+        auto forget_gate = z.middleCols(units, units).array();
+        auto candidate = z.middleCols(2 * units, units).array();
+        auto output_gate = z.rightCols(units).array();
+        input_gate = input_gate.logistic();
+        forget_gate = forget_gate.logistic();
+        candidate = candidate.tanh();
+        output_gate = output_gate.logistic();
+        if (masked) {
+          previous_h = h;
+          previous_c = c;
+        }
+        c.array() = forget_gate * c.array() + input_gate * candidate;
+        h.array() = output_gate * c.array().tanh();
+        if (masked) {
+          // Keras's masking, as in SklearnLstmaeLstmSequence.
+          Rows& real = real_buffer.view;
+          MaskColumn(mask_data, first, steps, t, &real);
+          c.array() = (real.array() > 0.5f).select(c.array(), previous_c.array());
+          h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
+        }
+        if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
+      }
+    };
+    ForEachRowShard(context, batch, steps * width * (units + features) * 2, work);
+  }
+
+ private:
+  bool return_sequences_;
 };
 
 class LstmSequenceGradOp : public OpKernel {
@@ -434,7 +534,8 @@ REGISTER_OP("SklearnLstmaeGruSequence")
       return absl::OkStatus();
     });
 
-// The same recurrence for inference, as SklearnLstmaeLstmForward.
+// The same recurrence for inference: identical arithmetic (equal bit for bit),
+// only the hidden states out (all steps, or with return_sequences=false the last).
 REGISTER_OP("SklearnLstmaeGruForward")
     .Input("input_projection: float")  // as in SklearnLstmaeGruSequence
     .Input("recurrent_kernel: float")
