@@ -255,7 +255,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         standardize=True,
         dtype="float32",
         code="pooled",
-        input_noise=0.0,
+        input_noise=0.25,
         random_state=None,
         verbose=0,
     ):

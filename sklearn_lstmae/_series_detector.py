@@ -34,8 +34,18 @@ REDUCTIONS = ("mean", "max", "min")
 SCORE_LEVELS = ("step", "window")
 # Values (windows x steps x features) rebuilt per block when scoring.
 _BLOCK_VALUES = 2**19
-# window_size="auto" when the series shows no period.
-_FALLBACK_WINDOW = 100
+# window_size="auto": at most this many points (LSTMs rebuild long windows poorly), and
+# this many when the series shows no period.
+_MAX_AUTO_WINDOW = 64
+_FALLBACK_WINDOW = 50
+
+
+def auto_window_size(values):
+    """The dominant period, or the whole fraction of it that fits in 64 points."""
+    period = dominant_period(values)
+    if period is None:
+        return _FALLBACK_WINDOW
+    return int(round(period / np.ceil(period / _MAX_AUTO_WINDOW)))
 
 
 def window_starts(n_points, window_size, stride):
@@ -47,16 +57,18 @@ def window_starts(n_points, window_size, stride):
 
 
 class _PointAccumulator:
-    """Reduces window scores into point scores, one block of windows at a time."""
+    """Reduces window scores into point scores, one block of windows at a time.
+
+    It holds the point scores (the output) and the windows' start and end
+    markers (4 bytes a point); the point scores are reduced in place.
+    """
 
     def __init__(self, n_points, window_size, reduction):
         self.n_points, self.window_size, self.reduction = n_points, window_size, reduction
-        if reduction == "mean":
-            self.values = np.zeros(n_points)
-            self._window_sums = np.zeros(n_points + 1)  # difference array of 1-D scores
-        else:
-            self.values = np.full(n_points, -np.inf if reduction == "max" else np.inf)
-        self.coverage = np.zeros(n_points + 1, dtype=np.int64)
+        initial = {"mean": 0.0, "max": -np.inf, "min": np.inf}[reduction]
+        self.values = np.full(n_points, initial)
+        self.coverage = np.zeros(n_points + 1, dtype=np.int32)
+        self._window_sums = None  # the markers of one-score-per-window means
 
     def add(self, starts, scores):
         """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``."""
@@ -65,6 +77,8 @@ class _PointAccumulator:
         np.subtract.at(self.coverage, starts + self.window_size, 1)
         if self.reduction == "mean" and scores.ndim == 1:
             # O(T): each window adds its score at its start and removes it after its end.
+            if self._window_sums is None:
+                self._window_sums = np.zeros(self.n_points + 1)
             np.add.at(self._window_sums, starts, scores)
             np.subtract.at(self._window_sums, starts + self.window_size, scores)
             return
@@ -76,12 +90,13 @@ class _PointAccumulator:
             self.values[points] = combine(self.values[points], column)
 
     def result(self):
-        coverage = np.cumsum(self.coverage)[: self.n_points]
-        if np.any(coverage == 0):
+        coverage = np.cumsum(self.coverage, out=self.coverage)[: self.n_points]
+        if coverage.min() == 0:
             raise ValueError("Some points are covered by no window.")
         if self.reduction == "mean":
-            sums = self.values + np.cumsum(self._window_sums)[: self.n_points]
-            return sums / coverage
+            if self._window_sums is not None:
+                self.values += np.cumsum(self._window_sums, out=self._window_sums)[:-1]
+            np.divide(self.values, coverage, out=self.values)
         return self.values
 
 
@@ -248,18 +263,24 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     ----------
     window_size : int or "auto", default="auto"
         Points per window. ``"auto"``: the series' dominant period, the
-        highest autocorrelation peak (as TSB-UAD and aeon estimate it), or
-        {_FALLBACK_WINDOW} when there is none; stored in ``window_size_``.
+        highest autocorrelation peak (as TSB-UAD and aeon estimate it),
+        divided by the smallest whole number that brings it to at most
+        {_MAX_AUTO_WINDOW} points (a period of 183 gives windows of 61), or
+        {_FALLBACK_WINDOW} when the series shows no period; stored in
+        ``window_size_``. Short windows did better in ``benchmarks/anomaly.py``.
     stride : int, default=1
         Points between the starts of consecutive windows, in fit and in
         scoring; a last window always ends at the last point. Larger strides
         train and score faster.
     reduction : {{"mean", "max", "min"}}, default="mean"
         How a point's scores from the windows that cover it are combined.
-    score_level : {{"step", "window"}}, default="step"
-        ``"step"``: a point gets the score of its own step in each covering
-        window. ``"window"``: the mean over each window's steps counts for
-        every point of the window (aeon's ``reverse_windowing``).
+    score_level : {{"step", "window"}}, default="window"
+        ``"window"``: each window's mean step score counts for every point
+        of the window (aeon's ``reverse_windowing``). ``"step"``: a point gets
+        the score of its own step in each covering window. ``"window"`` did
+        better in ``benchmarks/anomaly.py``; ``"step"`` with ``reduction="min"``
+        marks the edges of an anomaly more sharply (a point is only as
+        anomalous as the best window that covers it).
     units : int or tuple of int, default=64
         Units of the encoder's recurrent layer; a tuple stacks layers.
     {ANOMALY_SCORE_DOC}
@@ -312,7 +333,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         *,
         stride=1,
         reduction="mean",
-        score_level="step",
+        score_level="window",
         anomaly_score=DEFAULT_ANOMALY_SCORE,
         contamination="auto",
         units=64,
@@ -337,7 +358,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         standardize=True,
         dtype="float32",
         code="pooled",
-        input_noise=0.0,
+        input_noise=0.25,
         random_state=None,
         verbose=0,
     ):
@@ -405,7 +426,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     def _resolve_window_size(self, values):
         n_points = len(values)
         if self.window_size == "auto":
-            window_size = dominant_period(values) or _FALLBACK_WINDOW
+            window_size = auto_window_size(values)
             if window_size > n_points:
                 raise ValueError(
                     f"series has {n_points} points, fewer than window_size='auto' needs "

@@ -255,29 +255,43 @@ def test_window_to_point_mapping_against_a_loop(reduction, per_step, n_points, w
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_series_scores_against_a_loop_over_windows(series_detector, series):
+@pytest.mark.parametrize("score_level", ["window", "step"])
+def test_series_scores_against_a_loop_over_windows(series_detector, series, score_level):
+    detector = pickle.loads(pickle.dumps(series_detector)).set_params(score_level=score_level)
     test = series[:100].copy()
     test[50] += 3.0
-    scores = series_detector.score_timesteps(test)
+    scores = detector.score_timesteps(test)
     starts = window_starts(100, 10, 3)
     window_errors = [
-        step_scores(standardized_residuals(series_detector, test[None, s : s + 10]), "error")[0]
+        step_scores(standardized_residuals(detector, test[None, s : s + 10]), "error")[0]
         for s in starts
     ]
+    if score_level == "window":
+        window_errors = [errors.mean() for errors in window_errors]
     expected = loop_reference(window_errors, starts, 10, 100, "mean")
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
     assert 45 <= np.argmax(scores) <= 55
 
 
 def test_series_contamination_share_flagged_on_training_data(series):
-    for contamination in (0.01, 0.1):
-        fitted = LSTMAutoencoderSeriesDetector(
-            10, stride=5, contamination=contamination, **TINY
-        ).fit(series)
+    # stride=1: every point is covered by its own set of windows, so scores do not tie.
+    fitted = LSTMAutoencoderSeriesDetector(10, stride=1, contamination=0.01, **TINY).fit(series)
+    for contamination in (0.01, 0.1, 0.5):
+        if contamination != fitted.contamination:  # the same network, another threshold
+            fitted.threshold_ = threshold_for(fitted.score_timesteps(series), contamination)
         flagged = np.mean(fitted.predict(series) == -1)
         assert abs(flagged - contamination) <= 1 / len(series)
     labels = clone(fitted).fit_predict(series)
-    np.testing.assert_array_equal(labels, fitted.predict(series))
+    np.testing.assert_array_equal(labels, clone(fitted).fit(series).predict(series))
+
+
+def test_series_contamination_with_ties_flags_tied_points_together(series_detector, series):
+    # stride=3 and scores per window: the points between two window starts tie.
+    scores = series_detector.score_timesteps(series)
+    threshold = threshold_for(scores, 0.1)
+    flagged = scores > threshold
+    assert not np.any(np.isin(scores[flagged], scores[~flagged]))
+    assert abs(flagged.mean() - 0.1) <= 3 / len(series)
 
 
 def test_series_score_level_and_reduction(series_detector, series):
@@ -328,9 +342,9 @@ def test_series_detector_save_load_pickle(series_detector, series, tmp_path):
 
 
 def test_series_mahalanobis_save_load(series, tmp_path):
-    fitted = LSTMAutoencoderSeriesDetector(10, stride=5, anomaly_score="mahalanobis", **TINY).fit(
-        series
-    )
+    fitted = LSTMAutoencoderSeriesDetector(
+        10, stride=5, anomaly_score="mahalanobis", score_level="step", input_noise=0.0, **TINY
+    ).fit(series)
     loaded = sklearn_lstmae.load(fitted.save(tmp_path / "series.lstmae"))
     np.testing.assert_array_equal(loaded.score_timesteps(series), fitted.score_timesteps(series))
     test = series.copy()

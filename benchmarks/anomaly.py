@@ -1,0 +1,388 @@
+"""Anomaly detection on labelled series: LSTMAutoencoderSeriesDetector against baselines.
+
+    python benchmarks/anomaly.py            # the table of the README (a few minutes)
+    python benchmarks/anomaly.py --quick    # a smoke run: fewer epochs, shorter series
+    python benchmarks/anomaly.py --memory   # peak memory scoring 1,000,000 and 10,000,000 points
+
+Needs ``pip install -e ".[datasets]"`` (aeon) and ``pip install stumpy`` (aeon's STOMP).
+
+Data sets (one normal training series, one labelled test series each):
+
+- ``kdd135``: aeon's ``load_kdd_tsad_135`` (UCR InternalBleeding16): 1,200 normal
+  training points; the test series is the whole 7,501-point recording, one
+  anomaly of 12 points.
+- ``ecg3``: aeon's ``load_ecg_diff_count_3`` (GutenTAG ECG, three anomalies; only
+  while the installed aeon ships it): 10,000 normal training points, 10,000 test.
+- ``multivariate``: generated here with a fixed seed (``make_multivariate``):
+  six channels mixed from three shared periodic sources (periods 50, 80 and 130
+  steps) plus noise; in the test part, twelve anomalies of four kinds (spikes,
+  level shifts, a frequency change in one channel, and one channel replaced by
+  its own past, which keeps its values and breaks its link to the others).
+
+Two window sizes, the same for every method: the dominant period of the training
+series (``dominant_period``, the highest autocorrelation peak) and the window our
+detector picks with ``window_size="auto"`` (that period, or the whole fraction of
+it that fits in 64 points). Every baseline runs at both, and the better of the
+two is the baseline's figure; windows slide by one point. Baselines, each run as
+its users run it, with its own defaults:
+
+- ``knn``: sub-sequence kNN, scikit-learn's ``NearestNeighbors`` fitted on the
+  training windows; a test window scores its distance to the 5th nearest
+  (PyOD's KNN defaults);
+- ``iforest``: scikit-learn's ``IsolationForest`` fitted on the training windows;
+- ``stomp``: aeon's ``STOMP`` (matrix profile) on the test series, unsupervised;
+  on the multivariate set, the mean over channels of each channel's profile.
+
+Window scores become point scores with aeon's ``reverse_windowing`` (mean of the
+covering windows). Our detector, ``LSTMAutoencoderSeriesDetector`` with its
+defaults (``window_size="auto"``) and ``stride=2``, is fitted on the training
+series and scores the test series: ``lstmae`` with its default anomaly score
+(``"error"``), ``lstmae-maha`` with the EncDec-AD score on the same fitted
+network. Each method runs in its own fresh process, one after the other, so that
+no two libraries' thread pools share a process. Metrics are aeon's: AUC-ROC and
+AUC-PR of the point scores, and VUS-PR (the range-based PR volume, buffers up to
+the window size).
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+METHODS = ("lstmae", "knn", "iforest", "stomp")
+# Our detector's settings in this benchmark: its defaults, but windows every 2 points.
+LSTMAE_PARAMS = {"stride": 2, "random_state": 0}
+
+
+def make_multivariate(seed=0, n_train=3000, n_test=5400):
+    """Six channels from three shared sources; twelve labelled anomalies in the test part.
+
+    Returns
+    -------
+    train, test : ndarray of shape (n_train, 6), (n_test, 6)
+    labels : ndarray of int of shape (n_test,)
+    """
+    rng = np.random.RandomState(seed)
+    n_points = n_train + n_test
+    time_steps = np.arange(n_points)
+    periods = np.array([50.0, 80.0, 130.0])
+    phases = rng.uniform(0, 2 * np.pi, 3)
+    sources = np.sin(2 * np.pi * time_steps[:, None] / periods + phases)
+    mixing = rng.normal(size=(6, 3))
+    clean = sources @ mixing.T
+    values = clean + 0.1 * rng.standard_normal((n_points, 6))
+    test, labels = values[n_train:].copy(), np.zeros(n_test, dtype=int)
+    scale = values[:n_train].std(axis=0)
+    # Twelve anomalies of four kinds in random order, at least 300 steps apart.
+    slots = (np.arange(12) + 1) * 400 + rng.randint(0, 100, 12)
+    kinds = rng.permutation(["spike", "level", "frequency", "decorrelate"] * 3)
+    for start, kind in zip(slots, kinds):
+        channel = rng.randint(6)
+        if kind == "spike":
+            length = 1
+            test[start, channel] += rng.choice([-1, 1]) * 4 * scale[channel]
+        elif kind == "level":
+            length = 60
+            test[start : start + length, channel] += 1.5 * scale[channel]
+        elif kind == "frequency":
+            length = 100
+            span = time_steps[n_train + start : n_train + start + length]
+            faster = np.sin(2 * np.pi * span / (periods[0] * 0.6) + phases[0])
+            test[start : start + length, channel] += mixing[channel, 0] * (
+                faster - sources[n_train + start : n_train + start + length, 0]
+            )
+        else:
+            length = 100
+            # The channel's own values from 37 steps earlier: same range, wrong partners.
+            test[start : start + length, channel] = test[start - 37 : start - 37 + length, channel]
+        labels[start : start + length] = 1
+    return values[:n_train], test, labels
+
+
+def load_datasets(quick):
+    """``{name: (train, test, labels)}``; ecg3 only where the installed aeon ships it."""
+    import aeon.datasets
+
+    datasets = {}
+    train, _ = aeon.datasets.load_kdd_tsad_135("train")
+    test, labels = aeon.datasets.load_kdd_tsad_135("test")
+    datasets["kdd135"] = (train, test, labels)
+    if hasattr(aeon.datasets, "load_ecg_diff_count_3"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # deprecated in aeon 1.6
+            test, labels, train, _ = aeon.datasets.load_ecg_diff_count_3("semi-supervised")
+        datasets["ecg3"] = (train, test, labels)
+    datasets["multivariate"] = make_multivariate()
+    if quick:
+        datasets = {
+            name: (train[:1000], test[:2500], labels[:2500])
+            for name, (train, test, labels) in datasets.items()
+            if labels[:2500].any()
+        }
+    return datasets
+
+
+# -- each method, in its own process -----------------------------------------------
+def _windows(values, window_size):
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    values = values.reshape(len(values), -1)
+    return sliding_window_view(values, window_size, axis=0).reshape(
+        len(values) - window_size + 1, -1
+    )
+
+
+def _to_points(window_scores, window_size):
+    from aeon.utils.windowing import reverse_windowing
+
+    return reverse_windowing(window_scores, window_size, reduction=np.nanmean)
+
+
+def run_method(method, train, test, window_sizes, quick):
+    """``{name: (scores, fit_seconds, score_seconds, window_size)}`` of one method."""
+    if method == "lstmae":
+        from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+
+        params = dict(LSTMAE_PARAMS, **({"epochs": 5} if quick else {}))
+        detector = LSTMAutoencoderSeriesDetector(anomaly_score="mahalanobis", **params)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning at the epoch limit
+            detector.fit(train)
+        fit_seconds = time.perf_counter() - start
+        results = {}
+        for name, score in (("lstmae", "error"), ("lstmae-maha", "mahalanobis")):
+            # The same network: anomaly_score only changes how its errors are scored.
+            detector.set_params(anomaly_score=score)
+            start = time.perf_counter()
+            scores = detector.score_timesteps(test)
+            seconds = time.perf_counter() - start
+            results[name] = (scores, fit_seconds, seconds, detector.window_size_)
+        return results
+    results = {}
+    for window_size in window_sizes:
+        name = f"{method} w={window_size}"
+        if method == "knn":
+            from sklearn.neighbors import NearestNeighbors
+
+            start = time.perf_counter()
+            model = NearestNeighbors(n_neighbors=5).fit(_windows(train, window_size))
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            distances, _ = model.kneighbors(_windows(test, window_size))
+            scores = _to_points(distances[:, -1], window_size)
+        elif method == "iforest":
+            from sklearn.ensemble import IsolationForest
+
+            start = time.perf_counter()
+            model = IsolationForest(random_state=0).fit(_windows(train, window_size))
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            scores = _to_points(-model.score_samples(_windows(test, window_size)), window_size)
+        elif method == "stomp":
+            from aeon.anomaly_detection.series.distance_based import STOMP
+
+            fit_seconds, start = 0.0, time.perf_counter()
+            channels = test.reshape(len(test), -1).T
+            scores = np.mean(
+                [STOMP(window_size=window_size).fit_predict(channel) for channel in channels],
+                axis=0,
+            )
+        else:
+            raise ValueError(f"unknown method {method!r}")
+        results[name] = (scores, fit_seconds, time.perf_counter() - start, window_size)
+    return results
+
+
+def child(arguments):
+    data = np.load(arguments.data)
+    window_sizes = [int(w) for w in data["window_sizes"]]
+    results = run_method(
+        arguments.child, data["train"], data["test"], window_sizes, arguments.quick
+    )
+    output = {}
+    for name, (scores, fit_seconds, score_seconds, window_size) in results.items():
+        path = f"{arguments.data}.{name.replace(' ', '_')}.npy"
+        np.save(path, np.asarray(scores, dtype=np.float64))
+        output[name] = {
+            "scores": path,
+            "fit_s": fit_seconds,
+            "score_s": score_seconds,
+            "window": int(window_size),
+        }
+    print(json.dumps(output))
+
+
+# -- memory over a long series ---------------------------------------------------------
+def _rss_bytes():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_child(n_points):
+    """Score ``n_points`` points; print the peak growth of the resident set while scoring."""
+    import threading
+
+    from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+
+    rng = np.random.RandomState(0)
+    series = np.sin(2 * np.pi * np.arange(n_points) / 50) + 0.1 * rng.standard_normal(n_points)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        detector = LSTMAutoencoderSeriesDetector(
+            50, stride=50, units=16, epochs=3, random_state=0
+        ).fit(series[:5000])
+    detector.score_timesteps(series[:200_000])  # warm up the compiled inference
+    before, peak, scoring = _rss_bytes(), [0], [True]
+
+    def sample():
+        while scoring[0]:
+            peak[0] = max(peak[0], _rss_bytes())
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    start = time.perf_counter()
+    scores = detector.score_timesteps(series)
+    seconds = time.perf_counter() - start
+    scoring[0] = False
+    sampler.join()
+    peak[0] = max(peak[0], _rss_bytes())
+    print(
+        json.dumps(
+            {
+                "n_points": n_points,
+                "series_mb": series.nbytes / 1e6,
+                "scores_mb": scores.nbytes / 1e6,
+                "growth_mb": (peak[0] - before) / 1e6,
+                "seconds": seconds,
+            }
+        )
+    )
+
+
+def memory_table():
+    print(
+        "LSTMAutoencoderSeriesDetector(50, stride=50, units=16) scoring a univariate series; "
+        "peak growth of the resident set while scoring (sampled every 5 ms), each size in "
+        "a fresh process"
+    )
+    print(f"load {os.getloadavg()[0]:.1f}")
+    header = f"{'points':>12}{'series MB':>11}{'scores MB':>11}{'growth MB':>11}"
+    header += f"{'growth - scores':>17}{'seconds':>9}"
+    print(header)
+    for n_points in (1_000_000, 10_000_000):
+        command = [sys.executable, __file__, "--memory-child", str(n_points)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{n_points} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        print(
+            f"{row['n_points']:>12,}{row['series_mb']:>11.0f}{row['scores_mb']:>11.0f}"
+            f"{row['growth_mb']:>11.0f}{row['growth_mb'] - row['scores_mb']:>17.0f}"
+            f"{row['seconds']:>9.1f}"
+        )
+
+
+# -- the table -----------------------------------------------------------------------
+def metrics(labels, scores, window_size):
+    from aeon.benchmarking.metrics.anomaly_detection import (
+        pr_auc_score,
+        range_pr_vus_score,
+        roc_auc_score,
+    )
+
+    return {
+        "auc_roc": roc_auc_score(labels, scores),
+        "auc_pr": pr_auc_score(labels, scores),
+        "vus_pr": range_pr_vus_score(labels, scores, max_buffer_size=window_size),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run, not the table")
+    parser.add_argument("--memory", action="store_true", help="memory scoring long series")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        return child(arguments)
+    if arguments.memory_child:
+        return memory_child(arguments.memory_child)
+    if arguments.memory:
+        return memory_table()
+
+    from sklearn_lstmae._series_detector import auto_window_size, dominant_period
+
+    print(
+        f"{time.strftime('%Y-%m-%d')}  {platform.machine()}  {os.cpu_count()} CPUs  "
+        f"Python {platform.python_version()}  load {os.getloadavg()[0]:.1f}"
+    )
+    print(f"lstmae: LSTMAutoencoderSeriesDetector(**{LSTMAE_PARAMS})")
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        for dataset, (train, test, labels) in load_datasets(arguments.quick).items():
+            window_sizes = sorted({dominant_period(train) or 100, auto_window_size(train)})
+            path = os.path.join(directory, f"{dataset}.npz")
+            np.savez(path, train=train, test=test, window_sizes=window_sizes)
+            for method in METHODS:
+                command = [sys.executable, __file__, "--child", method, "--data", path]
+                if arguments.quick:
+                    command.append("--quick")
+                done = subprocess.run(command, capture_output=True, text=True)
+                if done.returncode != 0:
+                    print(f"{dataset} {method} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+                    continue
+                results = json.loads(done.stdout.strip().splitlines()[-1])
+                for name, result in results.items():
+                    scores = np.load(result["scores"])
+                    rows.append(
+                        {
+                            "dataset": dataset,
+                            "window": result["window"],
+                            "method": name.split()[0],
+                            **metrics(labels, scores, result["window"]),
+                            "fit_s": result["fit_s"],
+                            "score_s": result["score_s"],
+                        }
+                    )
+    header = f"{'data set':<13}{'w':>5}  {'method':<12}"
+    header += "".join(f"{c:>9}" for c in ("AUC-ROC", "AUC-PR", "VUS-PR", "fit s", "score s"))
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row['dataset']:<13}{row['window']:>5}  {row['method']:<12}"
+            f"{row['auc_roc']:>9.3f}{row['auc_pr']:>9.3f}{row['vus_pr']:>9.3f}"
+            f"{row['fit_s']:>9.1f}{row['score_s']:>9.1f}"
+        )
+    print()
+    print("AUC-PR of each detector / the best baseline's:")
+    for dataset in dict.fromkeys(row["dataset"] for row in rows):
+        these = [row for row in rows if row["dataset"] == dataset]
+        baselines = [row for row in these if not row["method"].startswith("lstmae")]
+        best = max(baselines, key=lambda row: row["auc_pr"])
+        ours = "  ".join(
+            f"{row['method']} {row['auc_pr'] / best['auc_pr']:.2f}x"
+            for row in these
+            if row["method"].startswith("lstmae")
+        )
+        print(
+            f"  {dataset:<13}{ours}   (best baseline: {best['method']} at w={best['window']}, "
+            f"{best['auc_pr']:.3f})"
+        )
+    print(f"load {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
