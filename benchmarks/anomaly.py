@@ -4,7 +4,7 @@
     python benchmarks/anomaly.py --quick    # a smoke run: fewer epochs, shorter series
     python benchmarks/anomaly.py --memory   # peak memory scoring 1,000,000 and 10,000,000 points
 
-Needs ``pip install -e ".[datasets]"`` (aeon) and ``pip install stumpy`` (aeon's STOMP).
+Needs ``pip install -e ".[anomaly-bench]"`` (aeon, and stumpy for aeon's STOMP).
 
 Data sets (one normal training series, one labelled test series each):
 

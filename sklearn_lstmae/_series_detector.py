@@ -59,33 +59,41 @@ def window_starts(n_points, window_size, stride):
 class _PointAccumulator:
     """Reduces window scores into point scores, one block of windows at a time.
 
-    It holds the point scores (the output) and the windows' start and end
-    markers (4 bytes a point); the point scores are reduced in place.
+    Beside the point scores (the output, reduced in place), it holds only the
+    windows' start and end markers, in the smallest integer type that counts
+    the windows over one point (1 byte a point when at most 126 windows cover
+    a point), so memory beyond the output stays flat.
     """
 
-    def __init__(self, n_points, window_size, reduction):
+    def __init__(self, n_points, window_size, reduction, max_coverage=None):
         self.n_points, self.window_size, self.reduction = n_points, window_size, reduction
         initial = {"mean": 0.0, "max": -np.inf, "min": np.inf}[reduction]
         self.values = np.full(n_points, initial)
-        self.coverage = np.zeros(n_points + 1, dtype=np.int32)
-        self._window_sums = None  # the markers of one-score-per-window means
+        counts = np.int32 if max_coverage is None else np.min_scalar_type(-max_coverage - 1)
+        self.coverage = np.zeros(n_points + 1, dtype=counts)
+        self._per_window = None  # one score per window, or one per step: not both
 
     def add(self, starts, scores):
         """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``."""
         starts = np.asarray(starts, dtype=np.int64)
         np.add.at(self.coverage, starts, 1)
         np.subtract.at(self.coverage, starts + self.window_size, 1)
-        if self.reduction == "mean" and scores.ndim == 1:
-            # O(T): each window adds its score at its start and removes it after its end.
-            if self._window_sums is None:
-                self._window_sums = np.zeros(self.n_points + 1)
-            np.add.at(self._window_sums, starts, scores)
-            np.subtract.at(self._window_sums, starts + self.window_size, scores)
+        per_window = scores.ndim == 1
+        if self._per_window not in (None, per_window):
+            raise ValueError("Window scores must all be one per window, or all one per step.")
+        self._per_window = per_window
+        if self.reduction == "mean" and per_window:
+            # O(T): each window adds its score at its start and removes it after its end;
+            # the point scores hold these markers until result() sums them up.
+            ends = starts + self.window_size
+            np.add.at(self.values, starts, scores)
+            inside = ends < self.n_points
+            np.subtract.at(self.values, ends[inside], scores[inside])
             return
         combine = {"mean": np.add, "max": np.maximum, "min": np.minimum}[self.reduction]
         for offset in range(self.window_size):
             # Window starts are distinct, so each offset touches each point at most once.
-            column = scores if scores.ndim == 1 else scores[:, offset]
+            column = scores if per_window else scores[:, offset]
             points = starts + offset
             self.values[points] = combine(self.values[points], column)
 
@@ -94,8 +102,8 @@ class _PointAccumulator:
         if coverage.min() == 0:
             raise ValueError("Some points are covered by no window.")
         if self.reduction == "mean":
-            if self._window_sums is not None:
-                self.values += np.cumsum(self._window_sums, out=self._window_sums)[:-1]
+            if self._per_window:
+                np.cumsum(self.values, out=self.values)
             np.divide(self.values, coverage, out=self.values)
         return self.values
 
@@ -496,7 +504,12 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             yield block_starts, np.ascontiguousarray(windows[block_starts])
 
     def _score_points(self, values, starts):
-        accumulator = _PointAccumulator(len(values), self.window_size_, self.reduction)
+        accumulator = _PointAccumulator(
+            len(values),
+            self.window_size_,
+            self.reduction,
+            max_coverage=-(-self.window_size_ // self.stride) + 1,
+        )
         for block_starts, block in self._blocks(values, starts):
             residuals = standardized_residuals(self, block)
             scores = step_scores(
