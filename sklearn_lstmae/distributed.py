@@ -196,10 +196,28 @@ def _apply_block(block, estimator, method):
     return np.asarray(getattr(estimator, method)(block))
 
 
+def _hold(estimator):
+    return estimator
+
+
 def _ship(estimator):
-    """The estimator as one task of the graph: each worker receives it once."""
+    """The estimator as one piece of data that every block's task depends on.
+
+    With a ``distributed`` client it is scattered to every worker once
+    (``client.scatter(..., broadcast=True)``), before any block runs: the
+    blocks' tasks only name it. Without one (the threaded or synchronous
+    schedulers), it is the output of a single task of the graph.
+    """
     dask = _import_dask()
-    return dask.delayed(estimator, pure=False, traverse=False)
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):  # no distributed, or no client
+        client = None
+    if client is not None:
+        return client.scatter(estimator, broadcast=True, hash=False)
+    return dask.delayed(_hold, pure=False)(estimator)
 
 
 def apply_to_dask_array(estimator, X, method="transform"):
@@ -229,9 +247,9 @@ def apply_to_dask_array(estimator, X, method="transform"):
 
     Notes
     -----
-    The estimator is one task of the graph that every block depends on, so
-    a distributed scheduler sends it to each worker once, not with every
-    chunk. dask-ml's ``ParallelPostFit`` cannot do this for 3-D input (its
+    With a ``distributed`` client, the estimator is scattered to each
+    worker once, not sent with every chunk; the result then belongs to that
+    client. dask-ml's ``ParallelPostFit`` cannot do this for 3-D input (its
     output probe feeds a ``(1, n_features)`` array, and it declares the
     input's chunks as the output's); this function probes with one sequence
     of zeros instead and declares the output's true shape.

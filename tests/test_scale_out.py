@@ -79,24 +79,55 @@ def _search_results(search):
     }
 
 
-def test_grid_search_on_dask_equals_n_jobs_1(client, labelled):
-    X, y = labelled
+def _pipeline_search():
     pipe = make_pipeline(LSTMAutoencoderTransformer(**SMALL), LogisticRegression())
     # One architecture: each worker traces its networks once.
     grid = {
         "lstmautoencodertransformer__batch_size": [8, 16],
         "lstmautoencodertransformer__learning_rate": [1e-3, 1e-2],
     }
-    local = GridSearchCV(pipe, grid, cv=2, n_jobs=1).fit(X, y)
-    with joblib.parallel_backend("dask"):
-        remote = GridSearchCV(pipe, grid, cv=2, n_jobs=-1).fit(X, y)
-    best, scores = _search_results(local)
-    remote_best, remote_scores = _search_results(remote)
+    return GridSearchCV(pipe, grid, cv=2, n_jobs=-1)
+
+
+@pytest.fixture(scope="module")
+def local_search(labelled):
+    return _search_results(_pipeline_search().set_params(n_jobs=1).fit(*labelled))
+
+
+def _assert_same_search(search, local_search):
+    best, scores = local_search
+    remote_best, remote_scores = _search_results(search)
     assert remote_best == best
     for key, value in scores.items():  # identical, not merely close
         np.testing.assert_array_equal(remote_scores[key], value, err_msg=key)
+
+
+def test_grid_search_on_dask_equals_n_jobs_1(client, labelled, local_search):
+    with joblib.parallel_backend("dask"):
+        search = _pipeline_search().fit(*labelled)
+    _assert_same_search(search, local_search)
     # Both workers took part.
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_grid_search_on_ray_equals_n_jobs_1(labelled, local_search):
+    ray = pytest.importorskip("ray", reason="ray is part of the test extra")
+    from ray.util.joblib import register_ray
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": tensorflow_thread_environment(1)},
+    )
+    try:
+        register_ray()
+        with joblib.parallel_backend("ray"):
+            search = _pipeline_search().fit(*labelled)
+    finally:
+        ray.shutdown()
+    _assert_same_search(search, local_search)
+    assert not ray.is_initialized()
 
 
 def test_randomized_search_on_dask_equals_n_jobs_1(client, labelled):
@@ -213,6 +244,23 @@ def test_encoding_a_long_format_dask_frame(client):
     indexed = dd.from_pandas(long.set_index("id").sort_index(), npartitions=3)
     again = apply_to_long_dask_frame(encoder, indexed, "id", "time").compute().sort_index()
     np.testing.assert_array_equal(again.to_numpy(), expected)
+
+
+def test_dask_ml_parallel_post_fit_works_on_2d_arrays_only(client):
+    from dask_ml.wrappers import ParallelPostFit
+
+    X = make_sequences(40, 8, 1)[:, :, 0]  # univariate sequences, one per row
+    encoder = LSTMAutoencoderTransformer(**{**SMALL, "units": 2}).fit(X)
+    codes = ParallelPostFit(encoder).transform(da.from_array(X, chunks=(10, 8)))
+    # The values are right, but the declared width is the input's (8), not the code's (6).
+    assert codes.shape == (40, 8)
+    np.testing.assert_array_equal(codes.compute(), encoder.transform(X))
+    assert apply_to_dask_array(encoder, da.from_array(X, chunks=(10, 8))).shape == (40, 6)
+    # On 3-D input its output probe feeds (1, n_timesteps): the helper is the way there.
+    X3 = make_sequences(40, 8, 2)
+    encoder3 = LSTMAutoencoderTransformer(**SMALL).fit(X3)
+    with pytest.raises(ValueError, match="features per timestep"):
+        ParallelPostFit(encoder3).transform(da.from_array(X3, chunks=(10, 8, 2)))
 
 
 def test_dask_helpers_explain_bad_input(padded_sequences):
