@@ -97,6 +97,29 @@ def unfold_patches(values, window):
     return values.reshape(n_samples, n_patches * window, width // window)
 
 
+def fold_sequences(sequences, patch_size):
+    """Validated ``Sequences`` with every ``patch_size`` steps folded into one (1: unchanged)."""
+    if patch_size == 1:
+        return sequences
+    values, lengths = fold_into_patches(sequences.values, sequences.lengths, patch_size)
+    return sequences._replace(values=values, lengths=lengths)
+
+
+def fold_padded(values, patch_size):
+    """NaN-padded validated ``values`` folded into patches, lengths read off the padding."""
+    if patch_size == 1:
+        return values
+    lengths = (~np.isnan(values).all(axis=2)).sum(axis=1)
+    return fold_into_patches(values, lengths, patch_size)[0]
+
+
+def step_scales(patch_scale, patch_size, n_steps):
+    """Per-step, per-feature scales ``(n_steps, F)`` from a folded ``(patch_size * F,)``."""
+    patch_scale = np.asarray(patch_scale, dtype=np.float64)
+    n_patches = -(-n_steps // patch_size)
+    return np.tile(patch_scale.reshape(patch_size, -1), (n_patches, 1))[:n_steps]
+
+
 def _output_is_a_table(estimator):
     """True before fit, or after a fit whose output is a 2-D table; else AttributeError."""
     if getattr(estimator, "_configuring_output", False):

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._aggregate import fold_into_patches, unfold_patches
+from ._aggregate import fold_padded, fold_sequences, step_scales, unfold_patches
 from ._engine import get_engine
 from ._networks import NetworkSpec, build_networks
 from ._parameters import check_parameters, optimizer_config, units_tuple
@@ -24,24 +24,8 @@ from ._persistence import (
     with_legacy_parameters,
 )
 from ._sequences import check_representable, like_input, pad_to, validate_sequences
-from ._training import (
-    draw_seed,
-    holds_out,
-    run_epochs,
-    set_standardization,
-    standardization,
-    validation_split,
-)
+from ._training import draw_seed, holds_out, learn_standardization, run_epochs, validation_split
 from ._validation import check_sample_weight
-
-
-def _folded(sequences, patch_size):
-    """``sequences`` with every ``patch_size`` steps folded into one (unchanged for 1)."""
-    if patch_size == 1:
-        return sequences
-    values, lengths = fold_into_patches(sequences.values, sequences.lengths, patch_size)
-    return sequences._replace(values=values, lengths=lengths)
-
 
 # Attributes validate_data sets on the estimator: restored if a fit fails.
 _VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -128,11 +112,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     # -- parameters ----------------------------------------------------------
     def _check_params(self):
-        """Check every parameter; raise before anything is fitted or changed.
-
-        (Not scikit-learn's ``_validate_params``, which checks a class's
-        ``_parameter_constraints``; subclasses extend this one.)
-        """
+        """Check every parameter before anything changes (not scikit-learn's _validate_params)."""
         check_parameters(self)
 
     def _network_spec(self, sequences, n_future, n_targets):
@@ -181,19 +161,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         # Estimators fitted before folding existed have no patch_size_.
         return getattr(self, "patch_size_", 1)
 
-    def _network_values(self, values):
-        """Validated NaN-padded ``values`` as the network reads them (folded into patches)."""
-        if self._patch_size == 1:
-            return values
-        lengths = (~np.isnan(values).all(axis=2)).sum(axis=1)
-        return fold_into_patches(values, lengths, self._patch_size)[0]
-
     def _step_scales(self, n_steps):
         """Each input step's per-feature standardization scale, ``(n_steps, n_features)``."""
-        scale = np.asarray(self._scales[0], dtype=np.float64)
-        n_features = len(scale) // self._patch_size
-        n_patches = -(-n_steps // self._patch_size)
-        return np.tile(scale.reshape(self._patch_size, n_features), (n_patches, 1))[:n_steps]
+        return step_scales(self._scales[0], self._patch_size, n_steps)
 
     # -- the one fit path -----------------------------------------------------
     def _fit(self, X, y, sample_weight, validation_data, *, incremental):
@@ -212,7 +182,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             sample_weight = check_sample_weight(sample_weight, len(sequences.values))
             patch_size = self._patch_size if continuing else self._choose_patch_size(sequences)
             fitted = self._train(
-                _folded(sequences, patch_size),
+                fold_sequences(sequences, patch_size),
                 y,
                 sample_weight,
                 validation_data,
@@ -270,7 +240,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             networks = build_networks(spec, seed=seed)
             optimizer_state = None
             history = {"loss": []}
-            scales = self._learn_standardization(networks, targets, sample_weight)
+            scales = learn_standardization(networks, targets, self.standardize, sample_weight)
         model = networks["model"]
 
         n_samples = len(sequences.values)
@@ -338,22 +308,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         fitted.update(keras_attributes(networks))
         return fitted
 
-    def _learn_standardization(self, networks, targets, sample_weight):
-        mean, scale = standardization(targets[0], self.standardize, sample_weight)
-        set_standardization(networks["encoder"].get_layer("input_scale"), mean, scale)
-        set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), mean, scale)
-        scales = [scale]
-        if len(targets) > 1:
-            target_mean, target_scale = standardization(targets[1], self.standardize, sample_weight)
-            set_standardization(
-                networks["predictor"].get_layer("prediction_unscale"), target_mean, target_scale
-            )
-            scales.append(target_scale)
-        return scales
-
     def _validation_targets(self, validation_data, spec, patch_size):
         sequences, y = self._validation_set(validation_data)
-        sequences = _folded(sequences, patch_size)
+        sequences = fold_sequences(sequences, patch_size)
         if sequences.values.shape[2] != spec.n_features:
             raise ValueError(
                 f"validation_data has {sequences.values.shape[2]} features per timestep, but "
@@ -376,7 +333,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     def _encode(self, X_3d):
         check_representable(X_3d, self._spec.dtype)
-        return self._apply("encoder", self._network_values(X_3d))
+        return self._apply("encoder", fold_padded(X_3d, self._patch_size))
 
     def _standardized_errors(self, X_3d):
         """Reconstruction minus input at every step and feature, in standardized units.

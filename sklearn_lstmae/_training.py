@@ -12,7 +12,15 @@ import keras
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["Progress", "draw_seed", "run_epochs", "standardization", "validation_split"]
+__all__ = [
+    "Progress",
+    "draw_seed",
+    "holds_out",
+    "learn_standardization",
+    "run_epochs",
+    "standardization",
+    "validation_split",
+]
 
 
 def draw_seed(random_state):
@@ -54,6 +62,21 @@ def standardization(values, standardize, sample_weight=None):
 
 def set_standardization(layer, mean, scale):
     layer.set_weights([mean, scale])
+
+
+def learn_standardization(networks, targets, standardize, sample_weight):
+    """Set the networks' standardization layers from ``targets``; return the scales."""
+    mean, scale = standardization(targets[0], standardize, sample_weight)
+    set_standardization(networks["encoder"].get_layer("input_scale"), mean, scale)
+    set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), mean, scale)
+    scales = [scale]
+    if len(targets) > 1:
+        target_mean, target_scale = standardization(targets[1], standardize, sample_weight)
+        set_standardization(
+            networks["predictor"].get_layer("prediction_unscale"), target_mean, target_scale
+        )
+        scales.append(target_scale)
+    return scales
 
 
 # early_stopping="auto" holds out a validation split only when it has at least this many sequences.
