@@ -421,3 +421,21 @@ def test_aeon_estimator_checks():
     results = estimator_checking.check_estimator(LSTMAutoencoderAeonDetector)
     failed = {name: result for name, result in results.items() if result != "PASSED"}
     assert len(results) > 10 and not failed
+
+
+@pytest.mark.slow
+def test_anomaly_detection_example(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "anomaly_detection.py"
+    plot = tmp_path / "anomalies.png"
+    done = subprocess.run(
+        [sys.executable, str(example), str(plot)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    flagged = done.stdout.split("flagged intervals")[1].split("\ntrue faults:")[0]
+    for fault in ("pressure glitch", "clogged filter", "stuck temperature"):
+        assert fault in flagged  # each true fault lies inside a flagged interval
+    assert plot.stat().st_size > 10_000
