@@ -246,8 +246,8 @@ def test_encoding_a_long_format_dask_frame(client):
     np.testing.assert_array_equal(again.to_numpy(), expected)
 
 
-def test_dask_ml_parallel_post_fit_works_on_2d_arrays_only(client):
-    from dask_ml.wrappers import ParallelPostFit
+def test_dask_ml_wrappers_work_on_2d_arrays_only(client):
+    from dask_ml.wrappers import Incremental, ParallelPostFit
 
     X = make_sequences(40, 8, 1)[:, :, 0]  # univariate sequences, one per row
     encoder = LSTMAutoencoderTransformer(**{**SMALL, "units": 2}).fit(X)
@@ -261,6 +261,9 @@ def test_dask_ml_parallel_post_fit_works_on_2d_arrays_only(client):
     encoder3 = LSTMAutoencoderTransformer(**SMALL).fit(X3)
     with pytest.raises(ValueError, match="features per timestep"):
         ParallelPostFit(encoder3).transform(da.from_array(X3, chunks=(10, 8, 2)))
+    # Incremental hands partial_fit the blocks' rows one level too deep: iter_blocks instead.
+    with pytest.raises(ValueError, match="0 dimensions"):
+        Incremental(LSTMAutoencoderTransformer(**SMALL)).fit(da.from_array(X3, chunks=(10, 8, 2)))
 
 
 def test_dask_helpers_explain_bad_input(padded_sequences):
