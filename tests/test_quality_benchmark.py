@@ -40,7 +40,10 @@ def test_quick_run_gives_a_table_of_accuracies(quality, capsys):
     table = quality.format_table(rows)
     assert table in printed
     assert table.splitlines()[0].split()[:4] == ["dataset", "ours", "lowest", "highest"]
-    assert table.splitlines()[-1].startswith("mean")
+    assert table.splitlines()[-2].startswith("mean")
+    # The last line counts the fits' ConvergenceWarnings (5 epochs: each of the 2 seeds' warns).
+    assert [row["warnings"] for row in rows] == [2] * len(rows)
+    assert table.splitlines()[-1] == f"ConvergenceWarnings over all fits: {2 * len(rows)}"
 
 
 def test_the_length_rule_is_the_librarys_timestep_patches(quality):
