@@ -3,6 +3,8 @@
     python benchmarks/anomaly.py            # the table of the README (a few minutes)
     python benchmarks/anomaly.py --quick    # a smoke run: fewer epochs, shorter series
     python benchmarks/anomaly.py --memory   # peak memory scoring 1,000,000 and 10,000,000 points
+    python benchmarks/anomaly.py --trial ecg3 --params '{"stride": 2}' --window 40
+                                            # one fit, AUC-PR of every way of scoring it
 
 Needs ``pip install -e ".[anomaly-bench]"`` (aeon, and stumpy for aeon's STOMP).
 
@@ -292,6 +294,37 @@ def memory_table():
         )
 
 
+# -- one trial: AUC-PR of every way of scoring one fitted network -------------------------
+def trial(dataset, params, window):
+    """Fit once on ``dataset``; print the AUC-PR of each anomaly_score, reduction and level."""
+    import itertools
+
+    from aeon.benchmarking.metrics.anomaly_detection import pr_auc_score
+
+    from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+
+    train, test, labels = load_datasets(False)[dataset]
+    params = {"random_state": 0, **params}
+    detector = LSTMAutoencoderSeriesDetector(
+        window or "auto", anomaly_score="mahalanobis", **params
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        detector.fit(train)
+    figures = []
+    for score, level, reduction in itertools.product(
+        ("error", "mahalanobis"), ("window", "step"), ("mean", "min", "max")
+    ):
+        detector.set_params(anomaly_score=score, score_level=level, reduction=reduction)
+        auc_pr = pr_auc_score(labels, detector.score_timesteps(test))
+        figures.append(f"{score}/{level}/{reduction} {auc_pr:.3f}")
+    print(
+        f"{dataset} w={detector.window_size_} {params}: fit {time.perf_counter() - start:.0f} s, "
+        f"{detector.n_iter_} epochs; AUC-PR " + ", ".join(figures)
+    )
+
+
 # -- the table -----------------------------------------------------------------------
 def metrics(labels, scores, window_size):
     from aeon.benchmarking.metrics.anomaly_detection import (
@@ -312,6 +345,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke run, not the table")
     parser.add_argument("--memory", action="store_true", help="memory scoring long series")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--trial", help="a data set: one fit, every way of scoring it")
+    parser.add_argument("--params", default="{}", help="--trial: the detector's parameters, JSON")
+    parser.add_argument("--window", type=int, help='--trial: window_size (default "auto")')
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -321,6 +357,8 @@ def main():
         return memory_child(arguments.memory_child)
     if arguments.memory:
         return memory_table()
+    if arguments.trial:
+        return trial(arguments.trial, json.loads(arguments.params), arguments.window)
 
     from sklearn_lstmae._series_detector import auto_window_size, dominant_period
 
