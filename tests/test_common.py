@@ -1,5 +1,6 @@
 """scikit-learn's own estimator checks over every estimator, with small fast settings."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lstmae import (
@@ -16,6 +17,10 @@ from sklearn_lstmae import (
 # rounding (not the math: weights enter the loss and the standardization
 # exactly as repetitions do) would miss.
 FAST = {"units": 16, "epochs": 40, "learning_rate": 0.02, "random_state": 0, "dtype": "float64"}
+
+
+# Every check fits networks: minutes in all, so the slow tier (CI runs it).
+pytestmark = pytest.mark.slow
 
 
 def expected_failed_checks(estimator):

@@ -356,6 +356,7 @@ def test_a_sequences_code_does_not_depend_on_its_place_in_the_batch(padded, code
     ],
     ids=["lstm", "gru-pooled", "gru-stacked-composite"],
 )
+@pytest.mark.slow  # whole fits, twice each
 def test_estimator_fits_the_same_with_and_without_the_kernel(params, monkeypatch):
     rng = np.random.default_rng(0)
     steps = np.linspace(0, 3, 12)

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Fresh interpreters: the slow tier.
+pytestmark = pytest.mark.slow
+
 PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_lstmae"
 
 # Import the modules without the package's __init__ (which imports everything):
