@@ -42,7 +42,10 @@ Run::
 
     python benchmarks/run.py [--repeats 5] [--only W1,W2,W3] [--quick]
 
-``--quick`` is a smoke run on tiny sizes. The default run takes about 15
+``--quick`` is a smoke run on tiny sizes. ``--one-thread`` runs every way on
+one thread, set through each library's own API (``torch.set_num_threads(1)``,
+``tf.config.threading``): not how users run them, but a cross-check that a busy
+machine disturbs less (no thread waits for a descheduled sibling). The default run takes about 15
 minutes on a 2-core machine. PyTorch is a benchmark dependency only, never
 one of the library's (``pip install torch==2.13.0`` for the CPU build, or the
 ``bench`` extra); without it the torch column is skipped.
@@ -485,10 +488,26 @@ def torch_w3(cfg):
     return {"calls": _encode_twice(encode, X)}
 
 
-def worker(workload, way, cfg):
+def one_thread(way):
+    """``--one-thread``: every way computes on one thread, set through its own API."""
+    if way == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+    else:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def worker(workload, way, cfg, single_thread=False):
     """Run one workload one way in this process; print the result as one JSON line."""
     if way != "torch":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # logging only
+    if single_thread:
+        one_thread(way)
     start = time.perf_counter()
     result = globals()[f"{way}_{workload.lower()}"](cfg)
     result["process_s"] = time.perf_counter() - start
@@ -550,6 +569,8 @@ def run_worker(workload, way, args):
     command = [sys.executable, os.path.abspath(__file__), "--worker", workload, "--way", way]
     if args.quick:
         command.append("--quick")
+    if args.one_thread:
+        command.append("--one-thread")
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, check=False
@@ -832,10 +853,12 @@ def parent(args):
     print("versions  " + "; ".join(f"{way}: {v}" for way, v in versions.items()))
     if "torch" in ways:
         threads = {x["threads"] for r in results.values() for x in r["torch"]}
-        print(f"torch     default threads: {', '.join(map(str, sorted(threads)))}")
+        print(f"torch     threads: {', '.join(map(str, sorted(threads)))}")
     else:
         print("torch     not installed: torch column skipped (pip install torch==2.13.0)")
     smoke = "--quick smoke run (tiny sizes, NOT the real workloads); " if args.quick else ""
+    if args.one_thread:
+        smoke += "--one-thread: every way on ONE thread (not the defaults); "
     print(
         f"run       {smoke}{repeats} repeats, every way in a fresh process per repeat, "
         f"rotating order; total {total:.0f} s"
@@ -862,11 +885,17 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per way")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--only", default="W1,W2,W3", help="comma-separated, e.g. W2,W3")
+    parser.add_argument(
+        "--one-thread",
+        action="store_true",
+        help="run every way on one thread (torch.set_num_threads, tf.config.threading): "
+        "a cross-check less sensitive to a busy machine than the default threading",
+    )
     parser.add_argument("--worker", choices=WORKLOADS, help=argparse.SUPPRESS)
     parser.add_argument("--way", choices=WAYS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker, args.way, config(args.quick))
+        worker(args.worker, args.way, config(args.quick), args.one_thread)
         return 0
     return parent(args)
 
