@@ -37,6 +37,7 @@ KERAS_OPTIMIZERS = {
     "optimizer, loss",
     [(name, "mse") for name in KERAS_OPTIMIZERS] + [("adam", "mae"), ("sgd", "huber")],
 )
+@pytest.mark.slow  # many fits or grid searches
 def test_training_matches_keras_fit_on_the_same_batches(optimizer, loss):
     ours, theirs = KERAS_OPTIMIZERS[optimizer]
     spec = NetworkSpec(n_timesteps=6, n_features=2, units=(5,), dtype="float64")

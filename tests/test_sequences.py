@@ -131,6 +131,7 @@ def test_bad_ragged_input_is_refused(bad, message):
         LSTMAutoencoderTransformer(**TINY).fit(bad)
 
 
+@pytest.mark.slow  # many fits or grid searches
 def test_ragged_lists_through_pipeline_and_grid_search():
     rng = np.random.RandomState(0)
     labels = rng.randint(0, 2, 60)
@@ -150,6 +151,7 @@ def test_ragged_lists_through_pipeline_and_grid_search():
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.slow  # many fits or grid searches
 def test_pooled_codes_do_not_depend_on_padding_or_batch(ragged, bidirectional):
     model = LSTMAutoencoderTransformer(
         units=6, epochs=2, code="pooled", bidirectional=bidirectional, random_state=0
@@ -186,6 +188,7 @@ def test_a_value_beyond_the_fit_length_is_refused_with_its_place(fitted_on_ragge
             method(wide)
 
 
+@pytest.mark.slow  # many fits or grid searches
 def test_wider_padding_of_univariate_frames_and_for_the_other_estimators():
     import pandas as pd
 

@@ -170,6 +170,7 @@ def test_verbose_two_prints_one_line_per_epoch(capsys):
     assert lines[0].startswith("Epoch 1/3 - ") and " - loss: " in lines[0]
 
 
+@pytest.mark.slow  # many fits or grid searches
 def test_partial_fit_on_chunks_reaches_the_loss_of_fit():
     settings = {"units": 16, "learning_rate": 5e-3, "random_state": 0}
     whole = LSTMAutoencoderTransformer(epochs=30, n_iter_no_change=1000, **settings).fit(X)
@@ -229,6 +230,7 @@ CLASSIC = {"cell": "lstm", "code": "last", "input_noise": 0.0}
         ({"input_noise": 0.3, "code": "pooled", "cell": "gru"}, 24),
     ],
 )
+@pytest.mark.slow  # many fits or grid searches
 def test_architecture_and_training_options(params, code_size):
     model = LSTMAutoencoderTransformer(**{**TINY, **CLASSIC, **params})
     codes = model.fit(X).transform(X)
@@ -362,6 +364,7 @@ def test_every_parameter_survives_clone_get_and_set_params(Estimator):
     assert {k: reset.get_params()[k] for k in NEW_PARAMETERS} == NEW_PARAMETERS
 
 
+@pytest.mark.slow  # many fits or grid searches
 def test_new_parameters_in_a_grid_search():
     search = GridSearchCV(
         LSTMAutoencoderTransformer(**TINY),

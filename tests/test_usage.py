@@ -58,6 +58,7 @@ def test_grid_search_with_the_default_score(two_kinds_of_sequences):
     assert search.best_estimator_.transform(X).shape == (len(X), 48)  # pooled: 3 x 16
 
 
+@pytest.mark.slow  # many fits or grid searches
 def test_grid_search_over_transformer_parameters_inside_a_pipeline(two_kinds_of_sequences):
     X, labels = two_kinds_of_sequences
     pipeline = Pipeline(
