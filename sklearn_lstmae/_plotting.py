@@ -199,8 +199,12 @@ class LossCurveDisplay:
         for values, what, style in curves:
             epochs = np.arange(1, len(values) + 1)
             (line,) = ax.plot(
-                epochs, values, marker="o" if len(values) <= 30 else None, markersize=3,
-                label=_with_name(name, what), **style,
+                epochs,
+                values,
+                marker="o" if len(values) <= 30 else None,
+                markersize=3,
+                label=_with_name(name, what),
+                **style,
             )
             self.lines_.append(line)
         self.line_ = self.lines_[0]
@@ -400,13 +404,23 @@ class ReconstructionDisplay:
 
         self.sequence_lines_, self.reconstruction_lines_ = [], []
         for j in range(n_features):
-            (line,) = ax.plot(steps, sequence[:length, j], color=f"C{j}", linestyle="-",
-                              label=_with_name(names[j], "input"))
+            (line,) = ax.plot(
+                steps,
+                sequence[:length, j],
+                color=f"C{j}",
+                linestyle="-",
+                label=_with_name(names[j], "input"),
+            )
             self.sequence_lines_.append(line)
         for j in range(n_features):
             values = reconstruction[:length, j]
-            (line,) = ax.plot(steps[: len(values)], values, color=f"C{j}", linestyle="--",
-                              label=_with_name(names[j], "reconstruction"))
+            (line,) = ax.plot(
+                steps[: len(values)],
+                values,
+                color=f"C{j}",
+                linestyle="--",
+                label=_with_name(names[j], "reconstruction"),
+            )
             self.reconstruction_lines_.append(line)
 
         self.truth_lines_, self.prediction_lines_, self.forecast_span_ = [], [], None
@@ -440,13 +454,20 @@ class ReconstructionDisplay:
                     else {"linestyle": "-.", "marker": "x", "markersize": 4}
                 )
                 for j in range(n_targets):
-                    (line,) = ax.plot(future_steps, values[:, j], color=f"C{first_color + j}",
-                                      label=_with_name(target_names[j], what), **style)
+                    (line,) = ax.plot(
+                        future_steps,
+                        values[:, j],
+                        color=f"C{first_color + j}",
+                        label=_with_name(target_names[j], what),
+                        **style,
+                    )
                     (self.truth_lines_ if what == "truth" else self.prediction_lines_).append(line)
 
         self.lines_ = [
-            *self.sequence_lines_, *self.reconstruction_lines_,
-            *self.truth_lines_, *self.prediction_lines_,
+            *self.sequence_lines_,
+            *self.reconstruction_lines_,
+            *self.truth_lines_,
+            *self.prediction_lines_,
         ]
         ax.set_xlabel("time step")
         ax.set_ylabel("value")
@@ -530,8 +551,9 @@ class CodeScatterDisplay:
         self.ylabel = ylabel
 
     @classmethod
-    def from_estimator(cls, estimator, X, labels=None, *, method="pca", ax=None,
-                       random_state=0, cmap=None):
+    def from_estimator(
+        cls, estimator, X, labels=None, *, method="pca", ax=None, random_state=0, cmap=None
+    ):
         """Encode ``X``, project the codes onto two dimensions and plot them.
 
         Parameters
@@ -582,8 +604,9 @@ class CodeScatterDisplay:
         elif isinstance(method, str) and method.lower() == "tsne":
             # Perplexity must stay below the number of samples.
             perplexity = min(30.0, max(1.0, (n_samples - 1) / 3))
-            reducer = TSNE(n_components=2, perplexity=perplexity, init="pca",
-                           random_state=random_state)
+            reducer = TSNE(
+                n_components=2, perplexity=perplexity, init="pca", random_state=random_state
+            )
             embedding = reducer.fit_transform(codes)
             xlabel, ylabel = "t-SNE 1", "t-SNE 2"
         elif hasattr(method, "fit_transform") and not isinstance(method, str):
@@ -596,8 +619,7 @@ class CodeScatterDisplay:
             xlabel, ylabel = "component 1", "component 2"
         else:
             raise ValueError(
-                f'method must be "pca", "tsne" or a transformer with fit_transform, got '
-                f"{method!r}."
+                f'method must be "pca", "tsne" or a transformer with fit_transform, got {method!r}.'
             )
         display = cls(embedding, labels, xlabel=xlabel, ylabel=ylabel)
         return display.plot(ax=ax, cmap=cmap)
@@ -637,8 +659,11 @@ class CodeScatterDisplay:
                 )
             if _is_continuous(labels):
                 self.scatter_ = ax.scatter(
-                    embedding[:, 0], embedding[:, 1], c=labels.astype(np.float64),
-                    cmap="viridis" if cmap is None else cmap, **style,
+                    embedding[:, 0],
+                    embedding[:, 1],
+                    c=labels.astype(np.float64),
+                    cmap="viridis" if cmap is None else cmap,
+                    **style,
                 )
                 self.colorbar_ = ax.figure.colorbar(self.scatter_, ax=ax)
                 self.colorbar_.set_label("label")

@@ -23,9 +23,10 @@ from sklearn_lstmae._plotting import (  # noqa: E402
     ReconstructionDisplay,
 )
 
+from ._helpers import TINY as SHARED_TINY  # noqa: E402
 from ._helpers import make_sequences  # noqa: E402
 
-TINY = {"units": 4, "epochs": 3, "random_state": 0}
+TINY = {**SHARED_TINY, "units": 4}  # smaller still: plots need no capacity
 # The same sample reconstructed alone or in a batch may differ in the last float32 bits.
 CLOSE = {"rtol": 1e-5, "atol": 1e-6}
 
@@ -160,7 +161,10 @@ def test_reconstruction_of_a_multivariate_sequence(transformer_3d, X_3d):
         assert display.reconstruction_lines_[j].get_color() == color
     assert display.sequence_lines_[0].get_color() != display.sequence_lines_[1].get_color()
     assert legend_texts(display.ax_) == [
-        "a: input", "b: input", "a: reconstruction", "b: reconstruction"
+        "a: input",
+        "b: input",
+        "a: reconstruction",
+        "b: reconstruction",
     ]
     with pytest.raises(ValueError, match="feature_names has 1 names"):
         ReconstructionDisplay.from_estimator(transformer_3d, X_3d, feature_names=["a"])
@@ -267,6 +271,7 @@ def test_code_scatter_with_continuous_labels_has_a_colorbar(transformer_3d, X_3d
     assert len(display.figure_.axes) == 2  # the plot and its colorbar
 
 
+@pytest.mark.slow  # t-SNE
 def test_code_scatter_with_tsne_and_no_labels(transformer_3d, X_3d):
     display = CodeScatterDisplay.from_estimator(transformer_3d, X_3d, method="tsne")
     assert display.scatter_.get_offsets().shape == (30, 2)
