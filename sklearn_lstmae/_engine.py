@@ -215,8 +215,7 @@ class Engine:
         # masks padding; the other, for data without padding, skips Keras's
         # masked recurrence (about 10% slower) and computes the same values.
         # Both apply the decoders' output Dense without TimeDistributed
-        # (same function and weights; its vectorized_map gradient cost about
-        # a third of every W2 training step), and build LSTMs as FusedLSTM:
+        # (see build_networks), and build LSTMs as FusedLSTM:
         # the same function and weights, with the time loop in one compiled
         # op on CPU wherever it applies (Keras's LSTM elsewhere).
         self._templates = {
