@@ -63,12 +63,6 @@ def check_contamination(value):
         )
 
 
-def standardized_residuals(estimator, X_3d):
-    """``(rebuilt - X) / scale`` of NaN-padded sequences, float64, NaN on padding."""
-    rebuilt = estimator._decode(estimator._encode(X_3d), X_3d.shape[1])
-    return (rebuilt.astype(np.float64) - X_3d) / estimator._scales[0]
-
-
 class ErrorModel:
     """The Gaussian of EncDec-AD over per-step absolute error vectors, fitted in chunks.
 
@@ -331,7 +325,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         self._fit(X, None, sample_weight, validation_data, incremental=False)
         sequences = validate_sequences(self, X, reset=False)
         sample_weight = check_sample_weight(sample_weight, len(sequences.values))
-        residuals = standardized_residuals(self, sequences.values)
+        residuals = self._standardized_errors(sequences.values)
         if self.anomaly_score == "mahalanobis":
             model = ErrorModel(residuals.shape[2]).add(residuals, sample_weight)
             self._error_mean, self._error_precision = model.finish()
@@ -364,7 +358,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
             Minus the mean per-step anomaly score of each sequence (float64).
         """
         sequences = self._validated(X)
-        return -self._anomaly_scores(standardized_residuals(self, sequences.values))
+        return -self._anomaly_scores(self._standardized_errors(sequences.values))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
@@ -414,7 +408,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
             padding).
         """
         sequences = self._validated(X)
-        errors = np.abs(standardized_residuals(self, sequences.values))
+        errors = np.abs(self._standardized_errors(sequences.values))
         if not standardized:
             errors = errors * self._scales[0]
         return like_input(errors, sequences)

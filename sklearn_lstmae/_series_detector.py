@@ -18,7 +18,6 @@ from ._detectors import (
     NotATransformer,
     check_anomaly_score,
     check_contamination,
-    standardized_residuals,
     step_scores,
     threshold_for,
 )
@@ -487,7 +486,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         if self.anomaly_score == "mahalanobis":
             model = ErrorModel(values.shape[1])
             for block in self._blocks(values, starts):
-                model.add(standardized_residuals(self, block[1]))
+                model.add(self._standardized_errors(block[1]))
             self._error_mean, self._error_precision = model.finish()
         else:
             self._error_mean = self._error_precision = None
@@ -511,7 +510,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             max_coverage=-(-self.window_size_ // self.stride) + 1,
         )
         for block_starts, block in self._blocks(values, starts):
-            residuals = standardized_residuals(self, block)
+            residuals = self._standardized_errors(block)
             scores = step_scores(
                 residuals, self.anomaly_score, self._error_mean, self._error_precision
             )

@@ -13,7 +13,6 @@ import sklearn_lstmae
 from sklearn_lstmae import LSTMAutoencoderOutlierDetector, LSTMAutoencoderSeriesDetector
 from sklearn_lstmae._detectors import (
     ErrorModel,
-    standardized_residuals,
     step_scores,
     threshold_for,
 )
@@ -263,7 +262,7 @@ def test_series_scores_against_a_loop_over_windows(series_detector, series, scor
     scores = detector.score_timesteps(test)
     starts = window_starts(100, 10, 3)
     window_errors = [
-        step_scores(standardized_residuals(detector, test[None, s : s + 10]), "error")[0]
+        step_scores(detector._standardized_errors(test[None, s : s + 10]), "error")[0]
         for s in starts
     ]
     if score_level == "window":
