@@ -83,6 +83,10 @@ def learn_standardization(networks, targets, standardize, sample_weight):
 AUTO_MIN_VALIDATION = 10
 
 
+def _n_validation(validation_fraction, n_samples):
+    return int(round(validation_fraction * n_samples))
+
+
 def holds_out(early_stopping, validation_fraction, n_samples):
     """Whether a fit on ``n_samples`` sequences holds out a validation split.
 
@@ -97,13 +101,13 @@ def holds_out(early_stopping, validation_fraction, n_samples):
     """
     if early_stopping != "auto":
         return bool(early_stopping)
-    n_validation = int(round(validation_fraction * n_samples))
+    n_validation = _n_validation(validation_fraction, n_samples)
     return AUTO_MIN_VALIDATION <= n_validation < n_samples
 
 
 def validation_split(validation_fraction, n_samples, rng):
     """Indices of the training and of the held-out sequences for early stopping."""
-    n_validation = int(round(validation_fraction * n_samples))
+    n_validation = _n_validation(validation_fraction, n_samples)
     if n_validation < 1 or n_validation >= n_samples:
         raise ValueError(
             f"early_stopping needs a validation set: validation_fraction="
