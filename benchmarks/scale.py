@@ -10,9 +10,14 @@ encode  Encoding 1,000,000 sequences of 20 steps x 2 features (generated on
         ``LocalCluster(n_workers=N, threads_per_worker=1)`` with the
         library's TensorFlow-threads plugin. Sequences per second.
 search  ``GridSearchCV`` over 8 candidates (4 learning rates x 2 batch
-        sizes), cv=2 (16 fits of 10 epochs on 512 sequences), under
+        sizes), cv=2 (16 fits of 20 epochs on 512 of 1,024 sequences), under
         ``joblib.parallel_backend("dask")`` on the same kind of cluster.
         Fits per second.
+unpinned
+        The same search on 2 workers without the TensorFlow-threads plugin:
+        each worker's TensorFlow sizes its thread pools for the whole
+        machine (what a cluster does when nobody sets them). Compared with
+        the pinned 2-worker search: the cost of oversubscription.
 mwms    One fit (5 epochs on 4,096 sequences, batch 256) under
         ``tf.distribute.MultiWorkerMirroredStrategy`` with N worker
         processes on localhost (``TF_CONFIG``), each with one TensorFlow
@@ -22,13 +27,14 @@ mwms    One fit (5 epochs on 4,096 sequences, batch 256) under
 Every process first warms up (each worker traces the networks once: a cold
 start costs seconds per worker and is reported apart), then times the work
 ``--repeats`` times; the table gives medians and ranges, and the ratio of the
-2-worker to the 1-worker throughput. The machine's load (``os.getloadavg``)
+2-worker to the 1-worker throughput (for ``unpinned``: to the pinned
+2-worker search, below 1 when oversubscription costs). The machine's load (``os.getloadavg``)
 is printed with every figure: on a shared machine the ratios mean little
 without it.
 
 Run::
 
-    python benchmarks/scale.py [--repeats 3] [--only encode,search,mwms] [--quick]
+    python benchmarks/scale.py [--repeats 3] [--only encode,search,unpinned,mwms] [--quick]
 
 ``--quick`` is a smoke run on tiny sizes. Needs the ``distributed`` extra.
 """
@@ -43,11 +49,12 @@ import sys
 import time
 
 ENCODE = {"n_sequences": 1_000_000, "chunk": 20_000, "n_timesteps": 20, "n_features": 2}
-SEARCH = {"n_sequences": 512, "epochs": 10}
+SEARCH = {"n_sequences": 1024, "epochs": 20}
 MWMS = {"n_sequences": 4096, "epochs": 5, "batch_size": 256}
 QUICK = {
     "encode": {"n_sequences": 40_000, "chunk": 5_000},
     "search": {"n_sequences": 64, "epochs": 2},
+    "unpinned": {"n_sequences": 64, "epochs": 2},
     "mwms": {"n_sequences": 512, "epochs": 2},
 }
 MODEL = {"units": 32, "random_state": 0, "input_noise": 0.0}
@@ -68,7 +75,7 @@ def _data(n_sequences, seed=0, n_timesteps=20, n_features=2):
     return (np.sin(frequency * time_axis + phase) + noise).astype("float32")
 
 
-def _cluster(n_workers):
+def _cluster(n_workers, pin_threads=True):
     from distributed import Client, LocalCluster
 
     from sklearn_lstmae.distributed import tensorflow_threads_plugin
@@ -77,7 +84,8 @@ def _cluster(n_workers):
         n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
     )
     client = Client(cluster)
-    client.register_plugin(tensorflow_threads_plugin())
+    if pin_threads:
+        client.register_plugin(tensorflow_threads_plugin())
     return cluster, client
 
 
@@ -108,7 +116,7 @@ def run_encode(n_workers, repeats, sizes):
     return {"cold_s": cold, "times": times, "loads": loads, "work": shape[0], "unit": "seq/s"}
 
 
-def run_search(n_workers, repeats, sizes):
+def run_search(n_workers, repeats, sizes, pin_threads=True):
     import warnings
 
     import joblib
@@ -121,7 +129,7 @@ def run_search(n_workers, repeats, sizes):
     X = _data(sizes["n_sequences"])
     grid = {"learning_rate": [3e-4, 1e-3, 3e-3, 1e-2], "batch_size": [32, 64]}
     estimator = LSTMAutoencoderTransformer(**MODEL, epochs=sizes["epochs"])
-    cluster, client = _cluster(n_workers)
+    cluster, client = _cluster(n_workers, pin_threads)
     with cluster, client:
 
         def warm_up():
@@ -220,13 +228,26 @@ def run_mwms(n_workers, repeats, sizes):
     }
 
 
-RUNNERS = {"encode": run_encode, "search": run_search, "mwms": run_mwms}
-DEFAULTS = {"encode": ENCODE, "search": SEARCH, "mwms": MWMS}
+def run_unpinned_search(n_workers, repeats, sizes):
+    return run_search(n_workers, repeats, sizes, pin_threads=False)
+
+
+RUNNERS = {
+    "encode": run_encode,
+    "search": run_search,
+    "unpinned": run_unpinned_search,
+    "mwms": run_mwms,
+}
+DEFAULTS = {"encode": ENCODE, "search": SEARCH, "unpinned": SEARCH, "mwms": MWMS}
 TITLES = {
     "encode": "encode 1,000,000 sequences (Dask)",
     "search": "GridSearchCV, 8 candidates x cv=2 (Dask)",
+    "unpinned": "the same search, TF threads not pinned",
     "mwms": "fit under MultiWorkerMirroredStrategy",
 }
+# The unpinned search runs on 2 workers only and is compared with the pinned one.
+WORKERS = {"unpinned": (2,)}
+BASELINE = {"unpinned": "search"}
 
 
 def _child(task, n_workers, repeats, quick):
@@ -253,7 +274,7 @@ def _measure(task, n_workers, repeats, quick):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", default="encode,search,mwms")
+    parser.add_argument("--only", default="encode,search,unpinned,mwms")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--child")
     parser.add_argument("--workers", type=int)
@@ -264,15 +285,18 @@ def main():
     print(f"scale-out benchmark: {os.cpu_count()} cores, repeats={args.repeats}, load {_load()}")
     print(
         f"{'workload':44s} {'workers':>7s} {'throughput (median, range)':>34s} "
-        f"{'cold s':>7s} {'load':>11s} {'vs 1 worker':>11s}"
+        f"{'cold s':>7s} {'load':>11s} {'ratio':>11s}"
     )
+    medians = {}
     for task in tasks:
         base = None
-        for n_workers in (1, 2):
+        for n_workers in WORKERS.get(task, (1, 2)):
             result = _measure(task, n_workers, args.repeats, args.quick)
             rates = [result["work"] / t for t in result["times"]]
             median = statistics.median(rates)
-            base = base or median
+            medians[task, n_workers] = median
+            # Against 1 worker; the unpinned search against the pinned one on as many workers.
+            base = medians.get((BASELINE.get(task), n_workers)) or base or median
             unit = result["unit"]
             spread = f"{median:,.1f} {unit} ({min(rates):,.1f}-{max(rates):,.1f})"
             loads = f"{min(result['loads']):.1f}-{max(result['loads']):.1f}"
