@@ -290,6 +290,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             history,
             stop_early=not incremental,
             monitor_validation=early_stopping,
+            training_is_noisy=max(self.input_noise, self.dropout, self.recurrent_dropout) > 0,
         )
 
         fitted = {
@@ -302,8 +303,11 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             "validation_loss_curve_": list(history["val_loss"]) if "val_loss" in history else None,
             "n_iter_": len(history["loss"]),
         }
-        monitored = fitted["validation_loss_curve_"] if early_stopping and validation else None
-        fitted["best_loss_"] = float(np.min(monitored or fitted["loss_curve_"]))
+        if early_stopping and validation:
+            monitored = fitted["validation_loss_curve_"]
+        else:
+            monitored = history.get("noise_free_loss") or fitted["loss_curve_"]
+        fitted["best_loss_"] = float(np.min(monitored))
         fitted.update(self._fitted_extras(sequences, y, spec) if not continuing else {})
         fitted.update(keras_attributes(networks))
         return fitted

@@ -64,10 +64,14 @@ latent_dim : int or None, default=None
     tol : float, default=$tol
         Improvement of the monitored loss that counts as progress.
     n_iter_no_change : int, default=$n_iter_no_change
-        Training stops once the monitored loss (the validation loss with
-        ``early_stopping``, else the training loss) has not improved by
-        ``tol`` for this many epochs. Reaching ``epochs`` while it still
-        improves raises a ``ConvergenceWarning``: more epochs would help.
+        Training stops once the monitored loss has not improved by ``tol``
+        for this many epochs. Monitored: the validation loss with
+        ``early_stopping``; else the training loss, measured after each epoch
+        without ``input_noise`` and dropout when either is on (one extra
+        forward pass over the training sequences: the noisy epoch loss can
+        stall by chance while the model still improves). Reaching ``epochs``
+        while it still improves raises a ``ConvergenceWarning``: more epochs
+        would help.
     early_stopping : bool or "auto", default=$early_stopping
         True: hold out ``validation_fraction`` of the training sequences (or
         use ``validation_data`` given to fit), stop when their loss stops
@@ -76,7 +80,8 @@ latent_dim : int or None, default=None
         training stops helping, whatever the noise. ``"auto"``: the same
         when the split holds at least 10 sequences (100 or more with the
         default fraction; always with ``validation_data``), else monitor the
-        training loss: small sets keep every sequence for training.
+        (noise-free) training loss: small sets keep every sequence for
+        training.
         ``partial_fit`` never holds out.
     validation_fraction : float, default=0.1
         Share of the training sequences held out for early stopping.
@@ -109,8 +114,9 @@ latent_dim : int or None, default=None
         a denoising autoencoder (Vincent et al., 2008), whose codes must
         capture the shape of a sequence rather than its noise. The noise is
         seeded by ``random_state``; ``transform`` and the networks at
-        inference never add it. 0 turns it off. The training loss is then
-        noisy; a validation loss (``early_stopping``) is not.
+        inference never add it. 0 turns it off. The epoch's training loss
+        is then noisy; the losses that stopping monitors (the validation
+        loss, or the training loss measured again after the epoch) are not.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the shuffling. An int gives
         the same results on every run on CPU. No global random state
@@ -146,9 +152,13 @@ loss_curve_ : list of float
     validation_loss_curve_ : list of float or None
         Validation loss of each epoch, when validating.
     best_loss_ : float
-        Lowest monitored loss (validation loss with early stopping).
+        Lowest monitored loss (validation loss with early stopping; else the
+        noise-free training loss when training adds noise or dropout, else
+        the training loss).
     history_ : dict of str to list of float
-        Keras-style history: ``"loss"`` and, when validating, ``"val_loss"``.
+        Keras-style history: ``"loss"``; ``"val_loss"`` when validating;
+        ``"noise_free_loss"``, the training sequences' loss after each epoch
+        without noise or dropout, when that is the monitored loss.
     n_iter_ : int
         Epochs run (over all fits when warm-started or with partial_fit).
     n_features_in_ : int

@@ -131,17 +131,27 @@ def run_epochs(
     *,
     stop_early,
     monitor_validation,
+    training_is_noisy=False,
 ):
     """The epoch loop: stopping rules, callbacks, progress, divergence.
 
     The monitored loss is the validation loss (noise-free, on held-out
-    sequences) when ``monitor_validation``, else the training loss.
+    sequences) when ``monitor_validation``, else the training loss. When the
+    training loss is noisy (``training_is_noisy``: input noise or dropout)
+    and training may stop early, the training sequences' loss is measured
+    again after each epoch without noise or dropout (one forward pass,
+    ``history["noise_free_loss"]``) and that is monitored: a noisy epoch loss
+    can stall by chance while the model still improves, and stop a fit that
+    has not converged.
     """
     callbacks = keras.callbacks.CallbackList(
         list(estimator.callbacks or []), model=model, epochs=epochs, verbose=0
     )
     progress = Progress(epochs, estimator.verbose)
     monitor_validation = monitor_validation and validation_data is not None
+    monitor_noise_free = stop_early and training_is_noisy and not monitor_validation
+    if monitor_noise_free:
+        history.setdefault("noise_free_loss", [])
     best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
     n_train = int(train_data[0].shape[0])
     batch_size = min(estimator.batch_size, n_train)
@@ -163,7 +173,13 @@ def run_epochs(
         if validation_data is not None:
             logs["val_loss"] = trainer.evaluate(validation_data)
             history["val_loss"].append(logs["val_loss"])
-        monitored = logs["val_loss"] if monitor_validation else loss
+        if monitor_noise_free:
+            logs["noise_free_loss"] = trainer.evaluate(train_data)
+            history["noise_free_loss"].append(logs["noise_free_loss"])
+        if monitor_validation:
+            monitored = logs["val_loss"]
+        else:
+            monitored = logs["noise_free_loss"] if monitor_noise_free else loss
         if monitored < best_loss - estimator.tol:
             epochs_without_improvement = 0
         else:
@@ -191,7 +207,10 @@ def run_epochs(
     for callback in estimator.callbacks or []:
         callback.set_model(None)  # keep the estimator picklable and clonable
     if stop_early and not stopped:
-        which = "validation loss" if monitor_validation else "training loss"
+        if monitor_validation:
+            which = "validation loss"
+        else:
+            which = "noise-free training loss" if monitor_noise_free else "training loss"
         warnings.warn(
             f"{type(estimator).__name__} stopped at its limit of epochs={epochs} while the "
             f"{which} was still improving (by more than tol={estimator.tol} within the last "

@@ -28,6 +28,7 @@ def test_training_stops_when_the_loss_stops_improving():
         tol=1e-2,
         n_iter_no_change=3,
         early_stopping=False,  # the rule on the training loss
+        input_noise=0.0,  # the epoch's own loss is monitored (no noise-free pass)
         random_state=0,
     )
     with warnings.catch_warnings():
@@ -40,6 +41,37 @@ def test_training_stops_when_the_loss_stops_improving():
     for epoch in range(len(curve) - 3, len(curve)):
         assert curve[epoch] > curve[:epoch].min() - 1e-2
     assert model.best_loss_ == pytest.approx(curve.min())
+    assert "noise_free_loss" not in model.history_
+
+
+def test_with_input_noise_the_noise_free_training_loss_is_monitored():
+    model = LSTMAutoencoderTransformer(
+        units=8,
+        epochs=500,
+        learning_rate=1e-2,
+        tol=1e-2,
+        n_iter_no_change=3,
+        early_stopping=False,
+        input_noise=0.5,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X)
+    noise_free = np.array(model.history_["noise_free_loss"])
+    noisy = np.array(model.loss_curve_)
+    assert len(noise_free) == len(noisy) == model.n_iter_ < 500
+    # Measured again after each epoch without the noise: the last one is the
+    # fitted model's own loss on the training sequences, below the noisy one.
+    assert noise_free[-1] == pytest.approx(-model.score(X), rel=1e-4)
+    assert noise_free[-1] < noisy[-1]
+    # The stopping rule ran on that curve.
+    for epoch in range(len(noise_free) - 3, len(noise_free)):
+        assert noise_free[epoch] > noise_free[:epoch].min() - 1e-2
+    assert model.best_loss_ == pytest.approx(noise_free.min())
+    # partial_fit never stops early, so it never pays for the extra pass.
+    partial = LSTMAutoencoderTransformer(**TINY, input_noise=0.5).partial_fit(X)
+    assert "noise_free_loss" not in partial.history_
 
 
 def test_running_out_of_epochs_warns():
@@ -69,12 +101,12 @@ def test_early_stopping_restores_the_best_weights():
 
 
 def test_explicit_validation_data_is_reported_and_monitored():
-    # early_stopping=False: reported each epoch, the training loss monitored.
+    # early_stopping=False: reported each epoch, the (noise-free) training loss monitored.
     model = LSTMAutoencoderTransformer(**{**TINY, "epochs": 4}, early_stopping=False)
     model.fit(X, validation_data=X_VALID)
     assert len(model.validation_loss_curve_) == 4
     assert model.validation_loss_curve_[-1] == pytest.approx(-model.score(X_VALID), rel=1e-4)
-    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.best_loss_ == min(model.history_["noise_free_loss"])
     # The transformer's default early_stopping="auto" monitors given validation data.
     auto = LSTMAutoencoderTransformer(**{**TINY, "epochs": 4}).fit(X, validation_data=X_VALID)
     assert auto.best_loss_ == min(auto.validation_loss_curve_)
