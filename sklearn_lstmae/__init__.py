@@ -1,20 +1,36 @@
-"""LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features."""
+"""LSTM autoencoders as scikit-learn estimators: sequences to fixed-length features.
+
+The public names are imported on first use (PEP 562), so that ``import
+sklearn_lstmae`` and the Keras-free helpers (``make_windows``,
+``from_long_format``, ``TimestepPatches``...) do not start TensorFlow; the
+estimators, ``load`` and the displays import it when first touched. The
+Keras backend is checked here, at import, before anything can load Keras.
+"""
+
+import importlib
 
 from . import _preflight  # noqa: F401  (first: Keras's backend checked before TensorFlow loads)
-from ._aggregate import PiecewiseAggregate, TimestepPatches
-from ._detectors import LSTMAutoencoderOutlierDetector
-from ._persistence import load
-from ._plotting import (
-    AnomalyScoreDisplay,
-    CodeScatterDisplay,
-    LossCurveDisplay,
-    ReconstructionDisplay,
-)
-from ._regressor import CompositeLSTMRegressor
-from ._series_detector import LSTMAutoencoderSeriesDetector
-from ._transformer import LSTMAutoencoderTransformer
 from ._version import __version__
-from ._windows import LongFormatSequences, from_long_format, make_windows
+
+# Public name -> the private module that defines it.
+_PUBLIC = {
+    "AnomalyScoreDisplay": "_plotting",
+    "CodeScatterDisplay": "_plotting",
+    "CompositeLSTMRegressor": "_regressor",
+    "LSTMAutoencoderOutlierDetector": "_detectors",
+    "LSTMAutoencoderSeriesDetector": "_series_detector",
+    "LSTMAutoencoderTransformer": "_transformer",
+    "LossCurveDisplay": "_plotting",
+    "LongFormatSequences": "_windows",
+    "PiecewiseAggregate": "_aggregate",
+    "ReconstructionDisplay": "_plotting",
+    "TimestepPatches": "_aggregate",
+    "from_long_format": "_windows",
+    "load": "_persistence",
+    "make_windows": "_windows",
+}
+# The modules whose estimators register themselves with the loader.
+_ESTIMATOR_MODULES = ("_transformer", "_regressor", "_detectors", "_series_detector")
 
 __all__ = [
     "AnomalyScoreDisplay",
@@ -33,3 +49,18 @@ __all__ = [
     "load",
     "make_windows",
 ]
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name == "load":  # a saved file may hold any estimator: register them all first
+        for module in _ESTIMATOR_MODULES:
+            importlib.import_module(f".{module}", __name__)
+    value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_PUBLIC})

@@ -177,6 +177,23 @@ def _quiet_demo_start():
         tf.config.list_physical_devices()
 
 
+def _asks_for_help(orig_argv=None):
+    """True when the demo's command line asks only for its help (``-h``, ``--help``, ``--he``...).
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._preflight import _asks_for_help
+    >>> _asks_for_help(["python", "-m", "sklearn_lstmae", "--help"])
+    True
+    >>> _asks_for_help(["python", "-m", "sklearn_lstmae", "--quick"])
+    False
+    """
+    orig_argv = getattr(sys, "orig_argv", []) if orig_argv is None else orig_argv
+    return any(
+        arg == "-h" or (arg.startswith("--h") and "--help".startswith(arg)) for arg in orig_argv
+    )
+
+
 check_keras_backend()
-if _running_as_demo():
+if _running_as_demo() and not _asks_for_help():  # the help needs no TensorFlow
     _quiet_demo_start()

@@ -8,7 +8,12 @@ import sys
 import pytest
 
 from sklearn_lstmae import _kernel_build
-from sklearn_lstmae._preflight import _running_as_demo, check_keras_backend, configured_backend
+from sklearn_lstmae._preflight import (
+    _asks_for_help,
+    _running_as_demo,
+    check_keras_backend,
+    configured_backend,
+)
 
 
 # -- Keras's backend ------------------------------------------------------------
@@ -95,6 +100,20 @@ def test_running_as_demo(argv, orig_argv, expected):
     assert _running_as_demo(argv, orig_argv) is expected
 
 
+@pytest.mark.parametrize(
+    "orig_argv, expected",
+    [
+        (["python", "-m", "sklearn_lstmae", "--help"], True),
+        (["python", "-m", "sklearn_lstmae", "-h"], True),
+        (["python", "-m", "sklearn_lstmae", "--he"], True),
+        (["python", "-m", "sklearn_lstmae", "--quick"], False),
+        (["python", "-m", "sklearn_lstmae"], False),
+    ],
+)
+def test_the_demos_help_is_told_apart(orig_argv, expected):
+    assert _asks_for_help(orig_argv) is expected
+
+
 @pytest.mark.slow  # a fresh process importing TensorFlow
 def test_plain_import_leaves_the_environment_alone():
     code = "import os, sklearn_lstmae; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL', 'unset'))"
@@ -162,7 +181,8 @@ def test_demo_builds_the_kernels_before_timing_any_fit(monkeypatch):
     from sklearn_lstmae import _demo
 
     events = []
-    monkeypatch.setattr(_demo, "load_fused_kernels", lambda: events.append("kernels"))
+    # The demo imports it when it runs (the package starts TensorFlow lazily).
+    monkeypatch.setattr(_kernel_build, "load_fused_kernels", lambda: events.append("kernels"))
 
     def fit_and_score(name, model, *data):
         events.append(f"fit {name}")
