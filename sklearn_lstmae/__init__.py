@@ -29,7 +29,7 @@ _PUBLIC = {
     "load": "_persistence",
     "make_windows": "_windows",
 }
-# The modules whose estimators register themselves with the loader.
+# The modules whose estimators register themselves with the loader (load() imports them).
 _ESTIMATOR_MODULES = ("_transformer", "_regressor", "_detectors", "_series_detector")
 
 __all__ = [
@@ -54,9 +54,6 @@ __all__ = [
 def __getattr__(name):
     if name not in _PUBLIC:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if name == "load":  # a saved file may hold any estimator: register them all first
-        for module in _ESTIMATOR_MODULES:
-            importlib.import_module(f".{module}", __name__)
     value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value

@@ -36,6 +36,7 @@ not match its dtype and shape is refused with a ValueError.
 
 import base64
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -109,6 +110,19 @@ def register_estimator(cls):
     """Class decorator: let :func:`save_estimator` write and :func:`load` read ``cls``."""
     _ESTIMATOR_CLASSES[cls.__name__] = cls
     return cls
+
+
+def _registered_estimators():
+    """Every estimator class, its module imported first if nothing had imported it yet.
+
+    The package loads its names lazily, so a process may call :func:`load`
+    before it has touched the class a file names. The modules are named by
+    the package (``_ESTIMATOR_MODULES``): this module imports none statically.
+    """
+    package = importlib.import_module(__package__)
+    for module in package._ESTIMATOR_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+    return _ESTIMATOR_CLASSES
 
 
 def keras_attributes(networks):
@@ -505,7 +519,7 @@ def save_estimator(estimator, path):
     >>> bool(np.array_equal(loaded.transform(X), encoder.transform(X)))
     True
     """
-    classes = _ESTIMATOR_CLASSES
+    classes = _registered_estimators()
     name = type(estimator).__name__
     if classes.get(name) is not type(estimator):
         raise TypeError(
@@ -617,7 +631,7 @@ def _read_archive(archive):
             f"the archive holds {sorted(names)}, expected exactly {[JSON_MEMBER, MODEL_MEMBER]}."
         )
     document = _read_document(archive)
-    classes = _ESTIMATOR_CLASSES
+    classes = _registered_estimators()
     class_name = document["estimator_class"]
     if class_name not in classes:
         raise ValueError(

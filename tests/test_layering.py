@@ -101,8 +101,21 @@ def test_load_in_a_fresh_process_knows_every_estimator(tmp_path):
     X = make_sequences(n_samples=20)
     path = tmp_path / "composite.lstmae"
     CompositeLSTMRegressor(**TINY).fit(X, X[:, -1, 0]).save(path)
-    code = f"import sklearn_lstmae\nprint(type(sklearn_lstmae.load({str(path)!r})).__name__)"
-    assert _fresh(code).strip() == "CompositeLSTMRegressor"
+    for import_load in (
+        "from sklearn_lstmae import load",
+        "from sklearn_lstmae._persistence import load",
+    ):
+        code = f"{import_load}\nprint(type(load({str(path)!r})).__name__)"
+        assert _fresh(code).strip() == "CompositeLSTMRegressor", import_load
+
+
+def test_the_loader_imports_every_module_that_registers_an_estimator():
+    import sklearn_lstmae
+
+    registering = sorted(
+        path.stem for path in PACKAGE.glob("*.py") if "@register_estimator" in path.read_text()
+    )
+    assert sorted(sklearn_lstmae._ESTIMATOR_MODULES) == registering
 
 
 def test_the_demos_help_starts_no_tensorflow():
