@@ -67,9 +67,10 @@ latent_dim : int or None, default=None
         Training stops once the monitored loss has not improved by ``tol``
         for this many epochs. Monitored: the validation loss with
         ``early_stopping``; else the training loss, measured after each epoch
-        without ``input_noise`` and dropout when either is on (one extra
-        forward pass over the training sequences: the noisy epoch loss can
-        stall by chance while the model still improves). Reaching ``epochs``
+        without ``input_noise`` and dropout when either is on and ``epochs``
+        exceeds ``n_iter_no_change`` (one extra forward pass over the
+        training sequences: the noisy epoch loss can stall by chance while
+        the model still improves). Reaching ``epochs``
         while it still improves raises a ``ConvergenceWarning``: more epochs
         would help.
     early_stopping : bool or "auto", default=$early_stopping

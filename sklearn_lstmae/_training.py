@@ -142,14 +142,17 @@ def run_epochs(
     again after each epoch without noise or dropout (one forward pass,
     ``history["noise_free_loss"]``) and that is monitored: a noisy epoch loss
     can stall by chance while the model still improves, and stop a fit that
-    has not converged.
+    has not converged. It is skipped when ``epochs`` is at most
+    ``n_iter_no_change``: no loss could stop such a fit.
     """
     callbacks = keras.callbacks.CallbackList(
         list(estimator.callbacks or []), model=model, epochs=epochs, verbose=0
     )
     progress = Progress(epochs, estimator.verbose)
     monitor_validation = monitor_validation and validation_data is not None
-    monitor_noise_free = stop_early and training_is_noisy and not monitor_validation
+    # Measured only where it can stop the fit: not when the epochs run out first.
+    can_stop = stop_early and epochs > estimator.n_iter_no_change
+    monitor_noise_free = can_stop and training_is_noisy and not monitor_validation
     if monitor_noise_free:
         history.setdefault("noise_free_loss", [])
     best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
