@@ -78,3 +78,27 @@ def test_the_held_out_sets_are_other_shipped_sets_in_the_librarys_layouts(qualit
     # PickupGestureWiimoteZ is ragged (29 to 361 steps): a list, as the encoder takes it.
     ragged = quality.load("PickupGestureWiimoteZ")[0]
     assert isinstance(ragged, list) and len({len(x) for x in ragged}) > 1
+
+
+def test_in_fold_cv_fits_inside_each_fold_and_never_reads_the_test_series(quality, monkeypatch):
+    fitted_sizes = []
+    make_encoder = quality.make_encoder
+
+    def recording_encoder(params=None):
+        encoder = make_encoder(params)
+        fit = encoder.fit
+        encoder.fit = lambda X, *args, **kwargs: fitted_sizes.append(len(X)) or fit(X)
+        return encoder
+
+    def no_test_series(name):
+        X_train, y_train, _, _ = load(name)
+        return X_train, y_train, None, None
+
+    load = quality.load
+    monkeypatch.setattr(quality, "make_encoder", recording_encoder)
+    monkeypatch.setattr(quality, "load", no_test_series)
+    means = quality.main(["--quick", "--in-fold"])
+    (mean,) = means  # --quick: one seed
+    assert 0.5 < mean <= 1.0  # ItalyPowerDemand's two classes: better than chance
+    # 5 folds of ItalyPowerDemand's 67 training series: each fit sees 4/5 of them.
+    assert fitted_sizes == [53, 53, 54, 54, 54]
