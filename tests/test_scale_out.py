@@ -218,6 +218,19 @@ def test_composite_predict_on_a_dask_array(client, padded_sequences):
     np.testing.assert_array_equal(scores.compute(), composite.reconstruct(X))
 
 
+def test_outlier_scores_on_a_dask_array(client, padded_sequences):
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    X = padded_sequences
+    detector = LSTMAutoencoderOutlierDetector(**SMALL).fit(X)
+    chunked = da.from_array(X, chunks=(20, 8, 2))
+    for method in ("score_samples", "decision_function", "predict"):
+        result = apply_to_dask_array(detector, chunked, method=method)
+        assert result.shape == (80,), method
+        # bit for bit: each sequence's score does not depend on its chunk
+        np.testing.assert_array_equal(result.compute(), getattr(detector, method)(X), method)
+
+
 def test_encoding_a_long_format_dask_frame(client):
     import pandas as pd
 
