@@ -20,7 +20,8 @@ X = make_sequences(n_samples=60, n_timesteps=10)
 X_VALID = make_sequences(n_samples=20, n_timesteps=10, seed=1)
 
 
-def test_training_stops_when_the_loss_stops_improving():
+def _fit_until_the_training_loss_stops(input_noise):
+    """A fit on the training-loss rule (tol 1e-2, patience 3) that must stop without warning."""
     model = LSTMAutoencoderTransformer(
         units=8,
         epochs=500,
@@ -28,36 +29,34 @@ def test_training_stops_when_the_loss_stops_improving():
         tol=1e-2,
         n_iter_no_change=3,
         early_stopping=False,  # the rule on the training loss
-        input_noise=0.0,  # the epoch's own loss is monitored (no noise-free pass)
+        input_noise=input_noise,
         random_state=0,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X)
     assert model.n_iter_ < 500
-    curve = np.array(model.loss_curve_)
+    return model
+
+
+def _assert_stopped_by_the_rule(curve):
     # As in MLPRegressor: each of the last n_iter_no_change epochs failed to beat
     # the best loss before it by tol, and none before them did.
     for epoch in range(len(curve) - 3, len(curve)):
         assert curve[epoch] > curve[:epoch].min() - 1e-2
+
+
+def test_training_stops_when_the_loss_stops_improving():
+    # Without noise the epoch's own loss is monitored (no noise-free pass).
+    model = _fit_until_the_training_loss_stops(input_noise=0.0)
+    curve = np.array(model.loss_curve_)
+    _assert_stopped_by_the_rule(curve)
     assert model.best_loss_ == pytest.approx(curve.min())
     assert "noise_free_loss" not in model.history_
 
 
 def test_with_input_noise_the_noise_free_training_loss_is_monitored():
-    model = LSTMAutoencoderTransformer(
-        units=8,
-        epochs=500,
-        learning_rate=1e-2,
-        tol=1e-2,
-        n_iter_no_change=3,
-        early_stopping=False,
-        input_noise=0.5,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        model.fit(X)
+    model = _fit_until_the_training_loss_stops(input_noise=0.5)
     noise_free = np.array(model.history_["noise_free_loss"])
     noisy = np.array(model.loss_curve_)
     assert len(noise_free) == len(noisy) == model.n_iter_ < 500
@@ -65,9 +64,7 @@ def test_with_input_noise_the_noise_free_training_loss_is_monitored():
     # fitted model's own loss on the training sequences, below the noisy one.
     assert noise_free[-1] == pytest.approx(-model.score(X), rel=1e-4)
     assert noise_free[-1] < noisy[-1]
-    # The stopping rule ran on that curve.
-    for epoch in range(len(noise_free) - 3, len(noise_free)):
-        assert noise_free[epoch] > noise_free[:epoch].min() - 1e-2
+    _assert_stopped_by_the_rule(noise_free)  # the stopping rule ran on that curve
     assert model.best_loss_ == pytest.approx(noise_free.min())
     # partial_fit never stops early, so it never pays for the extra pass.
     partial = LSTMAutoencoderTransformer(**TINY, input_noise=0.5).partial_fit(X)
