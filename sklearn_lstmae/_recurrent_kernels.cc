@@ -8,9 +8,12 @@
 // TensorFlow's intra-op threads; rows are independent, so the threads never
 // synchronize.
 //
-// Only the recurrence is here. The input projection (x @ kernel + bias) is
-// one large matrix product done by TensorFlow before the loop, and the weight
-// gradients are large products after it (see _fused.py). Gate orders and
+// Only the recurrence is here for training. The input projection
+// (x @ kernel + bias) is one large matrix product done by TensorFlow before
+// the loop, and the weight gradients are large products after it (see
+// _fused.py). The forward-only ops for inference project each step inside
+// the loop instead, so that a sequence's result never depends on its batch
+// (see Scratch). Gate orders and
 // activations are Keras's: LSTM i, f, c, o; GRU z, r, h (reset_after=True);
 // sigmoid gates, tanh elsewhere; zero initial state; Keras's masking.
 //
@@ -58,15 +61,34 @@ using ConstRows = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 // in these buffers instead, where every row is laid out alike; the tensors are
 // only copied from and to.
 struct Scratch {
-  Scratch(int64_t rows, int64_t cols)
-      : storage(Matrix::Zero(std::max<int64_t>(rows, kMinProductRows), (cols + 15) / 16 * 16)),
+  // `whole_panels`: see kPanelRows.
+  Scratch(int64_t rows, int64_t cols, bool whole_panels = false)
+      : storage(Matrix::Zero(ProductRows(rows, whole_panels), (cols + 15) / 16 * 16)),
         view(storage.data(), rows, cols, Eigen::OuterStride<>(storage.cols())),
         product_rows(storage.data(), storage.rows(), cols, Eigen::OuterStride<>(storage.cols())) {}
+  // Matrix products run on `product_rows`: the rows plus zero rows.
+  //
   // Eigen multiplies a single row by a matrix-vector routine that rounds
   // differently from its matrix-matrix one, and TensorFlow's sharding can
-  // leave one row alone in a shard. Matrix products therefore run on
-  // `product_rows`: the rows plus a zero row where there is only one.
+  // leave one row alone in a shard: there are always at least two rows.
+  //
+  // The forward-only ops (inference) go further, so that a sequence's result
+  // never depends on its batch: Eigen's matrix-matrix product computes a row
+  // with one of several micro-kernels, chosen by where the row falls among
+  // panels of `kPanelRows` rows. Full panels take one; the rows left over take
+  // others that accumulate in another order, and which rows are left over
+  // depends on the shard's size (on AVX2 results changed with the batch size
+  // for most sizes). With `whole_panels` the rows are padded to whole panels,
+  // so every row takes the full-panel micro-kernel, and ForEachPanelShard
+  // cuts shards at panel boundaries so only the batch's last panel is padded.
+  // The training ops skip this: their input projection and gradients are
+  // TensorFlow's products, whose rounding depends on the batch size anyway.
   static constexpr int64_t kMinProductRows = 2;
+  static constexpr int64_t kPanelRows = Eigen::internal::gebp_traits<float, float>::mr;
+  static int64_t ProductRows(int64_t rows, bool whole_panels) {
+    if (!whole_panels) return std::max<int64_t>(rows, kMinProductRows);
+    return std::max<int64_t>((rows + kPanelRows - 1) / kPanelRows, 1) * kPanelRows;
+  }
   Matrix storage;
   Rows view;
   Rows product_rows;
@@ -129,6 +151,16 @@ template <typename Work>
 void ForEachRowShard(OpKernelContext* context, int64_t batch, int64_t cost_per_row, Work work) {
   const auto* threads = context->device()->tensorflow_cpu_worker_threads();
   tensorflow::Shard(threads->num_threads, threads->workers, batch, cost_per_row, work);
+}
+
+// ForEachRowShard with shards cut at multiples of Scratch::kPanelRows rows.
+template <typename Work>
+void ForEachPanelShard(OpKernelContext* context, int64_t batch, int64_t cost_per_row, Work work) {
+  const int64_t panel = Scratch::kPanelRows;
+  ForEachRowShard(context, (batch + panel - 1) / panel, cost_per_row * panel,
+                  [&](int64_t first, int64_t end) {
+                    work(first * panel, std::min(end * panel, batch));
+                  });
 }
 
 }  // namespace
@@ -338,10 +370,11 @@ class LstmForwardOp : public OpKernel {
     auto work = [&](int64_t first, int64_t end) {
       const int64_t rows = end - first;
       // hx holds [h, x_t]: the state in the first `units` columns.
-      Scratch z_buffer(rows, width), hx_buffer(rows, units + features), c_buffer(rows, units);
-      Scratch projection_buffer(rows, repeated ? width : 0);
-      Scratch previous_h_buffer(rows, units), previous_c_buffer(rows, units);
-      Scratch real_buffer(rows, units);
+      Scratch z_buffer(rows, width, true), hx_buffer(rows, units + features, true);
+      Scratch c_buffer(rows, units, true);
+      Scratch projection_buffer(rows, repeated ? width : 0, true);
+      Scratch previous_h_buffer(rows, units, true), previous_c_buffer(rows, units, true);
+      Scratch real_buffer(rows, units, true);
       Rows &z = z_buffer.view, &hx = hx_buffer.view, &c = c_buffer.view;
       Rows &previous_h = previous_h_buffer.view, &previous_c = previous_c_buffer.view;
       auto h = hx.leftCols(units);
@@ -391,7 +424,7 @@ class LstmForwardOp : public OpKernel {
         if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
       }
     };
-    ForEachRowShard(context, batch, steps * width * (units + features) * 2, work);
+    ForEachPanelShard(context, batch, steps * width * (units + features) * 2, work);
   }
 
  private:
@@ -534,21 +567,27 @@ REGISTER_OP("SklearnLstmaeGruSequence")
       return absl::OkStatus();
     });
 
-// The same recurrence for inference: identical arithmetic (equal bit for bit),
-// only the hidden states out (all steps, or with return_sequences=false the last).
+// The same recurrence for inference, only the hidden states out (all steps, or
+// with return_sequences=false the last). Like the LSTM's forward op it reads
+// the inputs themselves and projects each step inside the loop (a repeated
+// input once), so that a sequence's result does not depend on the batch: a
+// projection by TensorFlow's MatMul over [batch * timesteps, features] rounds
+// a row differently depending on how many rows there are (seen on AVX2).
 REGISTER_OP("SklearnLstmaeGruForward")
-    .Input("input_projection: float")  // as in SklearnLstmaeGruSequence
-    .Input("recurrent_kernel: float")
-    .Input("recurrent_bias: float")
+    .Input("inputs: float")            // [batch, 1 or timesteps, features]
+    .Input("kernel: float")            // [features, 3 * units]
+    .Input("input_bias: float")        // [3 * units]
+    .Input("recurrent_kernel: float")  // [units, 3 * units]
+    .Input("recurrent_bias: float")    // [3 * units]
     .Input("timesteps: int32")
     .Input("mask: float")
     .Attr("return_sequences: bool")
     .Output("hidden: float")  // [batch, timesteps, units], or [batch, units]
     .SetShapeFn([](InferenceContext* c) {
-      ShapeHandle projection, recurrent;
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &recurrent));
-      return ForwardOnlyShape(c, c->Dim(projection, 0), c->Dim(recurrent, 0));
+      ShapeHandle inputs, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &inputs));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(3), 2, &recurrent));
+      return ForwardOnlyShape(c, c->Dim(inputs, 0), c->Dim(recurrent, 0));
     });
 
 REGISTER_OP("SklearnLstmaeGruSequenceGrad")
@@ -570,16 +609,32 @@ REGISTER_OP("SklearnLstmaeGruSequenceGrad")
       return absl::OkStatus();
     });
 
+// One GRU step on a shard's rows: from the input projection x and the
+// recurrent product rec (bias added), the gates into g and the new state into
+// h; Keras's masking where `real` is given. Shared by the training and the
+// forward-only op, so the two compute alike.
+template <typename X>
+void GruStep(const X& x, const Rows& rec, int64_t units, Rows* g, Rows* h, Rows* previous_h,
+             const Rows* real) {
+  auto update = g->leftCols(units).array();
+  auto reset = g->middleCols(units, units).array();
+  auto candidate = g->middleCols(2 * units, units).array();
+  auto recurrent_candidate = g->rightCols(units).array();
+  update = (x.leftCols(units).array() + rec.leftCols(units).array()).logistic();
+  reset = (x.middleCols(units, units).array() + rec.middleCols(units, units).array()).logistic();
+  recurrent_candidate = rec.rightCols(units).array();
+  candidate = (x.rightCols(units).array() + reset * recurrent_candidate).tanh();
+  if (real != nullptr) *previous_h = *h;
+  h->array() = update * h->array() + (1.0f - update) * candidate;
+  if (real != nullptr) {
+    // Keras's masking: a masked step keeps the state and outputs it.
+    h->array() = (real->array() > 0.5f).select(h->array(), previous_h->array());
+  }
+}
+
 class GruSequenceOp : public OpKernel {
  public:
   explicit GruSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
-
- protected:
-  // Set by GruForwardOp: write only the hidden states (all, or the last).
-  bool forward_only_ = false;
-  bool return_sequences_ = true;
-
- public:
 
   void Compute(OpKernelContext* context) override {
     const Tensor& projection = context->input(0);
@@ -606,22 +661,16 @@ class GruSequenceOp : public OpKernel {
     OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
     const bool masked = mask.NumElements() > 0;
 
-    Tensor *hidden, *gates = nullptr;
-    const bool all_steps = !forward_only_ || return_sequences_;
-    OP_REQUIRES_OK(context, context->allocate_output(
-                                0,
-                                all_steps ? TensorShape({batch, steps, units})
-                                          : TensorShape({batch, units}),
-                                &hidden));
-    if (!forward_only_) {
-      OP_REQUIRES_OK(context,
-                     context->allocate_output(1, TensorShape({batch, steps, 4 * units}), &gates));
-    }
+    Tensor *hidden, *gates;
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(0, TensorShape({batch, steps, units}), &hidden));
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(1, TensorShape({batch, steps, 4 * units}), &gates));
     if (batch == 0) return;
 
     const float* projection_data = projection.flat<float>().data();
-    const HiddenOutput hidden_out{hidden->flat<float>().data(), all_steps};
-    float* gates_data = forward_only_ ? nullptr : gates->flat<float>().data();
+    float* hidden_data = hidden->flat<float>().data();
+    float* gates_data = gates->flat<float>().data();
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
     Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> bias(
         recurrent_bias.flat<float>().data(), width);
@@ -634,10 +683,6 @@ class GruSequenceOp : public OpKernel {
       Rows &rec = rec_buffer.view, &g = g_buffer.view, &h = h_buffer.view;
       Rows& previous_h = previous_h_buffer.view;
       h.setZero();  // zero initial state
-      auto update = g.leftCols(units).array();
-      auto reset = g.middleCols(units, units).array();
-      auto candidate = g.middleCols(2 * units, units).array();
-      auto recurrent_candidate = g.rightCols(units).array();
       for (int64_t t = 0; t < steps; ++t) {
         const int64_t projection_step = input_steps == 1 ? 0 : t;
         ConstRows x = StepRows(projection_data, first, rows, input_steps, projection_step, width);
@@ -647,33 +692,105 @@ class GruSequenceOp : public OpKernel {
           rec_buffer.product_rows.noalias() = h_buffer.product_rows * recurrent;
           rec.rowwise() += bias;
         }
-        update = (x.leftCols(units).array() + rec.leftCols(units).array()).logistic();
-        reset = (x.middleCols(units, units).array() + rec.middleCols(units, units).array())
-                    .logistic();
-        recurrent_candidate = rec.rightCols(units).array();
-        candidate = (x.rightCols(units).array() + reset * recurrent_candidate).tanh();
-        if (masked) previous_h = h;
-        h.array() = update * h.array() + (1.0f - update) * candidate;
-        if (masked) {
-          // Keras's masking: a masked step keeps the state and outputs it.
-          Rows& real = real_buffer.view;
-          MaskColumn(mask_data, first, steps, t, &real);
-          h.array() = (real.array() > 0.5f).select(h.array(), previous_h.array());
-        }
-        if (!forward_only_) StepRows(gates_data, first, rows, steps, t, 4 * units) = g;
-        if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
+        if (masked) MaskColumn(mask_data, first, steps, t, &real_buffer.view);
+        GruStep(x, rec, units, &g, &h, &previous_h, masked ? &real_buffer.view : nullptr);
+        StepRows(gates_data, first, rows, steps, t, 4 * units) = g;
+        StepRows(hidden_data, first, rows, steps, t, units) = h;
       }
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
   }
 };
 
-class GruForwardOp : public GruSequenceOp {
+class GruForwardOp : public OpKernel {
  public:
-  explicit GruForwardOp(OpKernelConstruction* context) : GruSequenceOp(context) {
-    forward_only_ = true;
+  explicit GruForwardOp(OpKernelConstruction* context) : OpKernel(context) {
     OP_REQUIRES_OK(context, context->GetAttr("return_sequences", &return_sequences_));
   }
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& inputs = context->input(0);
+    const Tensor& kernel_tensor = context->input(1);
+    const Tensor& input_bias_tensor = context->input(2);
+    const Tensor& recurrent_kernel = context->input(3);
+    const Tensor& recurrent_bias = context->input(4);
+    const Tensor& timesteps_tensor = context->input(5);
+    const Tensor& mask = context->input(6);
+    OP_REQUIRES(context,
+                inputs.dims() == 3 && kernel_tensor.dims() == 2 && input_bias_tensor.dims() == 1 &&
+                    recurrent_kernel.dims() == 2 && recurrent_bias.dims() == 1 &&
+                    timesteps_tensor.dims() == 0,
+                InvalidArgument("expected 3-D inputs, 2-D kernel and recurrent_kernel, 1-D "
+                                "biases and scalar timesteps"));
+    const int64_t batch = inputs.dim_size(0);
+    const int64_t input_steps = inputs.dim_size(1);
+    const int64_t features = inputs.dim_size(2);
+    const int64_t units = recurrent_kernel.dim_size(0);
+    const int64_t width = 3 * units;
+    const int64_t steps = timesteps_tensor.scalar<int32_t>()();
+    OP_REQUIRES(context,
+                kernel_tensor.dim_size(0) == features && kernel_tensor.dim_size(1) == width &&
+                    input_bias_tensor.dim_size(0) == width &&
+                    recurrent_kernel.dim_size(1) == width &&
+                    recurrent_bias.dim_size(0) == width,
+                InvalidArgument("kernel must be [features, 3 * units], recurrent_kernel "
+                                "[units, 3 * units] and both biases [3 * units]"));
+    OP_REQUIRES_OK(context, CheckSteps(input_steps, steps));
+    OP_REQUIRES_OK(context, CheckMask(mask, batch, steps));
+    const bool masked = mask.NumElements() > 0;
+    const bool repeated = input_steps == 1;
+
+    Tensor* hidden;
+    OP_REQUIRES_OK(context, context->allocate_output(
+                                0,
+                                return_sequences_ ? TensorShape({batch, steps, units})
+                                                  : TensorShape({batch, units}),
+                                &hidden));
+    if (batch == 0) return;
+
+    const float* inputs_data = inputs.flat<float>().data();
+    const HiddenOutput hidden_out{hidden->flat<float>().data(), return_sequences_};
+    const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
+    Eigen::Map<const Matrix> kernel(kernel_tensor.flat<float>().data(), features, width);
+    Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
+    Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> input_bias(
+        input_bias_tensor.flat<float>().data(), width);
+    Eigen::Map<const Eigen::Matrix<float, 1, Eigen::Dynamic>> bias(
+        recurrent_bias.flat<float>().data(), width);
+
+    auto work = [&](int64_t first, int64_t end) {
+      const int64_t rows = end - first;
+      Scratch x_buffer(rows, features, true), projection_buffer(rows, width, true);
+      Scratch rec_buffer(rows, width, true), g_buffer(rows, 4 * units, true);
+      Scratch h_buffer(rows, units, true);
+      Scratch previous_h_buffer(rows, units, true), real_buffer(rows, units, true);
+      Rows &projection = projection_buffer.view, &rec = rec_buffer.view, &g = g_buffer.view;
+      Rows &h = h_buffer.view, &previous_h = previous_h_buffer.view;
+      h.setZero();  // zero initial state
+      for (int64_t t = 0; t < steps; ++t) {
+        if (t == 0 || !repeated) {
+          const int64_t step = repeated ? 0 : t;
+          x_buffer.view = StepRows(inputs_data, first, rows, input_steps, step, features);
+          projection_buffer.product_rows.noalias() = x_buffer.product_rows * kernel;
+          projection.rowwise() += input_bias;
+        }
+        if (t == 0) {
+          rec.rowwise() = bias;
+        } else {
+          rec_buffer.product_rows.noalias() = h_buffer.product_rows * recurrent;
+          rec.rowwise() += bias;
+        }
+        if (masked) MaskColumn(mask_data, first, steps, t, &real_buffer.view);
+        GruStep(projection, rec, units, &g, &h, &previous_h,
+                masked ? &real_buffer.view : nullptr);
+        if (hidden_out.Writes(t, steps)) hidden_out.At(first, rows, steps, t, units) = h;
+      }
+    };
+    ForEachPanelShard(context, batch, steps * width * (units + features) * 2, work);
+  }
+
+ private:
+  bool return_sequences_;
 };
 
 class GruSequenceGradOp : public OpKernel {

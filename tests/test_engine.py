@@ -140,13 +140,12 @@ def test_forward_only_ops_compute_the_training_ops(cell, return_sequences, maske
     training_op, forward_op = {"lstm": (fused_lstm, lstm_forward), "gru": (fused_gru, gru_forward)}[
         cell
     ]
-    # The GRU's forward op runs the training op's arithmetic; the LSTM's sums
-    # its input and recurrent products as one, in another order.
-    agree = (
-        np.testing.assert_array_equal
-        if cell == "gru"
-        else lambda a, b: np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
-    )
+
+    # The forward ops project each step's input inside the loop (the LSTM's
+    # with its recurrent product as one), so they sum in another order.
+    def agree(a, b):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
     gates = {"lstm": 4, "gru": 3}[cell]
     rng = np.random.default_rng(0)
     x = rng.normal(size=(37, 11, 3)).astype("float32")
