@@ -203,10 +203,15 @@ def _hold(estimator):
 def _ship(estimator):
     """The estimator as one piece of data that every block's task depends on.
 
-    With a ``distributed`` client it is scattered to every worker once
-    (``client.scatter(..., broadcast=True)``), before any block runs: the
-    blocks' tasks only name it. Without one (the threaded or synchronous
-    schedulers), it is the output of a single task of the graph.
+    With a ``distributed`` client it is scattered to one worker
+    (``client.scatter``) and the blocks' tasks only name it: each worker that
+    runs a block fetches it from there once, and dask's active memory manager
+    keeps that copy while blocks are waiting for it. It is not broadcast: a
+    copy that no task waits for yet is dropped by the memory manager within
+    seconds (its ``ReduceReplicas`` policy), and the worker would then receive
+    it a second time when its first block runs. Without a client (the
+    threaded or synchronous schedulers), it is the output of a single task of
+    the graph.
     """
     dask = _import_dask()
     try:
@@ -216,7 +221,7 @@ def _ship(estimator):
     except (ImportError, ValueError):  # no distributed, or no client
         client = None
     if client is not None:
-        return client.scatter(estimator, broadcast=True, hash=False)
+        return client.scatter(estimator, hash=False)
     return dask.delayed(_hold, pure=False)(estimator)
 
 

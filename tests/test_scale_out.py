@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 
 import joblib
@@ -197,6 +198,11 @@ def test_encoding_a_dask_array_equals_transform_and_ships_the_estimator_once(
     codes = apply_to_dask_array(encoder, chunked)
     assert codes.shape == (80, encoder.transform(X[:1]).shape[1])
     assert codes.chunks[0] == (10,) * 8
+    # Longer than the active memory manager's interval (2 s) between shipping
+    # and computing: a broadcast copy that no task waited for was dropped in
+    # that time and sent again (seen on a slow machine: one worker unpickled
+    # the estimator twice).
+    time.sleep(3)
     np.testing.assert_array_equal(codes.compute(), encoder.transform(X))  # bit for bit
     worker_pids = set(client.run(os.getpid).values())
     unpickled = [int(pid) for pid in log.read_text().split()]
