@@ -279,7 +279,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         )
         validation_data = None if validation is None else trainer.data(*validation)
         epochs = 1 if incremental else self.epochs
-        run_epochs(
+        monitored_key = run_epochs(
             self,
             trainer,
             model,
@@ -303,11 +303,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             "validation_loss_curve_": list(history["val_loss"]) if "val_loss" in history else None,
             "n_iter_": len(history["loss"]),
         }
-        if early_stopping and validation:
-            monitored = fitted["validation_loss_curve_"]
-        else:
-            monitored = history.get("noise_free_loss") or fitted["loss_curve_"]
-        fitted["best_loss_"] = float(np.min(monitored))
+        # The curve this fit monitored (a warm start's history may also hold a
+        # curve that an earlier fit monitored and this one did not).
+        fitted["best_loss_"] = float(np.min(history[monitored_key]))
         fitted.update(self._fitted_extras(sequences, y, spec) if not continuing else {})
         fitted.update(keras_attributes(networks))
         return fitted

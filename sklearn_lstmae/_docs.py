@@ -153,9 +153,11 @@ loss_curve_ : list of float
     validation_loss_curve_ : list of float or None
         Validation loss of each epoch, when validating.
     best_loss_ : float
-        Lowest monitored loss (validation loss with early stopping; else the
-        noise-free training loss when training adds noise or dropout, else
-        the training loss).
+        Lowest value of the loss that the last call of ``fit`` or
+        ``partial_fit`` monitored (validation loss with early stopping; else
+        the noise-free training loss when training adds noise or dropout and
+        can stop early, else the training loss), over that loss's curve in
+        ``history_``.
     history_ : dict of str to list of float
         Keras-style history: ``"loss"``; ``"val_loss"`` when validating;
         ``"noise_free_loss"``, the training sequences' loss after each epoch

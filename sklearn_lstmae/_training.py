@@ -144,6 +144,9 @@ def run_epochs(
     can stall by chance while the model still improves, and stop a fit that
     has not converged. It is skipped when ``epochs`` is at most
     ``n_iter_no_change``: no loss could stop such a fit.
+
+    Returns the key in ``history`` of the loss this run monitored:
+    ``"val_loss"``, ``"noise_free_loss"`` or ``"loss"``.
     """
     callbacks = keras.callbacks.CallbackList(
         list(estimator.callbacks or []), model=model, epochs=epochs, verbose=0
@@ -155,6 +158,10 @@ def run_epochs(
     monitor_noise_free = can_stop and training_is_noisy and not monitor_validation
     if monitor_noise_free:
         history.setdefault("noise_free_loss", [])
+    if monitor_validation:
+        monitored_key = "val_loss"
+    else:
+        monitored_key = "noise_free_loss" if monitor_noise_free else "loss"
     best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
     n_train = int(train_data[0].shape[0])
     batch_size = min(estimator.batch_size, n_train)
@@ -179,10 +186,7 @@ def run_epochs(
         if monitor_noise_free:
             logs["noise_free_loss"] = trainer.evaluate(train_data)
             history["noise_free_loss"].append(logs["noise_free_loss"])
-        if monitor_validation:
-            monitored = logs["val_loss"]
-        else:
-            monitored = logs["noise_free_loss"] if monitor_noise_free else loss
+        monitored = logs[monitored_key]
         if monitored < best_loss - estimator.tol:
             epochs_without_improvement = 0
         else:
@@ -210,10 +214,11 @@ def run_epochs(
     for callback in estimator.callbacks or []:
         callback.set_model(None)  # keep the estimator picklable and clonable
     if stop_early and not stopped:
-        if monitor_validation:
-            which = "validation loss"
-        else:
-            which = "noise-free training loss" if monitor_noise_free else "training loss"
+        which = {
+            "val_loss": "validation loss",
+            "noise_free_loss": "noise-free training loss",
+            "loss": "training loss",
+        }[monitored_key]
         warnings.warn(
             f"{type(estimator).__name__} stopped at its limit of epochs={epochs} while the "
             f"{which} was still improving (by more than tol={estimator.tol} within the last "
@@ -223,6 +228,7 @@ def run_epochs(
             # fit -> _fit -> _train -> run_epochs: point at the user's call of fit.
             stacklevel=5,
         )
+    return monitored_key
 
 
 class Progress:

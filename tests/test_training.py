@@ -69,6 +69,12 @@ def test_with_input_noise_the_noise_free_training_loss_is_monitored():
     # partial_fit never stops early, so it never pays for the extra pass.
     partial = LSTMAutoencoderTransformer(**TINY, input_noise=0.5).partial_fit(X)
     assert "noise_free_loss" not in partial.history_
+    # Continued by partial_fit, which monitors the training loss: best_loss_
+    # follows that curve, not the noise-free one left by fit.
+    model.partial_fit(X)
+    assert len(model.history_["noise_free_loss"]) == len(noise_free)
+    assert len(model.loss_curve_) == len(noisy) + 1
+    assert model.best_loss_ == pytest.approx(min(model.loss_curve_))
 
 
 def test_running_out_of_epochs_warns():
