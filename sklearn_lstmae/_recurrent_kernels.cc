@@ -137,14 +137,26 @@ absl::Status ForwardOnlyShape(InferenceContext* c, DimensionHandle batch, Dimens
 // Where a step's hidden states go: the sequence op's [batch, steps, units]
 // output at every step, or a forward-only op's [batch, units] at the last.
 struct HiddenOutput {
-  float* data;
-  bool all_steps;
+  float* data = nullptr;
+  bool all_steps = true;
   bool Writes(int64_t t, int64_t steps) const { return all_steps || t == steps - 1; }
   Rows At(int64_t first, int64_t rows, int64_t steps, int64_t t, int64_t units) const {
     return all_steps ? StepRows(data, first, rows, steps, t, units)
                      : StepRows(data, first, rows, 1, 0, units);
   }
 };
+
+// A forward-only op's output: every step's hidden states, or the last step's.
+absl::Status AllocateHidden(OpKernelContext* context, bool return_sequences, int64_t batch,
+                            int64_t steps, int64_t units, HiddenOutput* out) {
+  Tensor* hidden;
+  TF_RETURN_IF_ERROR(context->allocate_output(
+      0, return_sequences ? TensorShape({batch, steps, units}) : TensorShape({batch, units}),
+      &hidden));
+  out->data = hidden->flat<float>().data();
+  out->all_steps = return_sequences;
+  return absl::OkStatus();
+}
 
 // Runs work(first_row, end_row) over the batch rows, one shard per thread.
 template <typename Work>
@@ -348,16 +360,12 @@ class LstmForwardOp : public OpKernel {
     const bool masked = mask.NumElements() > 0;
     const bool repeated = input_steps == 1;
 
-    Tensor* hidden;
-    OP_REQUIRES_OK(context, context->allocate_output(
-                                0,
-                                return_sequences_ ? TensorShape({batch, steps, units})
-                                                  : TensorShape({batch, units}),
-                                &hidden));
+    HiddenOutput hidden_out;
+    OP_REQUIRES_OK(context,
+                   AllocateHidden(context, return_sequences_, batch, steps, units, &hidden_out));
     if (batch == 0) return;
 
     const float* inputs_data = inputs.flat<float>().data();
-    const HiddenOutput hidden_out{hidden->flat<float>().data(), return_sequences_};
     const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
     Eigen::Map<const Matrix> kernel(kernel_tensor.flat<float>().data(), features, width);
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
@@ -632,6 +640,18 @@ void GruStep(const X& x, const Rows& rec, int64_t units, Rows* g, Rows* h, Rows*
   }
 }
 
+// rec = h @ recurrent_kernel + recurrent_bias; at step 0 the state is zero.
+template <typename Weights, typename Bias>
+void GruRecurrentProduct(int64_t t, const Scratch& h_buffer, const Weights& recurrent,
+                         const Bias& bias, Scratch* rec_buffer) {
+  if (t == 0) {
+    rec_buffer->view.rowwise() = bias;
+    return;
+  }
+  rec_buffer->product_rows.noalias() = h_buffer.product_rows * recurrent;
+  rec_buffer->view.rowwise() += bias;
+}
+
 class GruSequenceOp : public OpKernel {
  public:
   explicit GruSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
@@ -686,12 +706,7 @@ class GruSequenceOp : public OpKernel {
       for (int64_t t = 0; t < steps; ++t) {
         const int64_t projection_step = input_steps == 1 ? 0 : t;
         ConstRows x = StepRows(projection_data, first, rows, input_steps, projection_step, width);
-        if (t == 0) {
-          rec.rowwise() = bias;
-        } else {
-          rec_buffer.product_rows.noalias() = h_buffer.product_rows * recurrent;
-          rec.rowwise() += bias;
-        }
+        GruRecurrentProduct(t, h_buffer, recurrent, bias, &rec_buffer);
         if (masked) MaskColumn(mask_data, first, steps, t, &real_buffer.view);
         GruStep(x, rec, units, &g, &h, &previous_h, masked ? &real_buffer.view : nullptr);
         StepRows(gates_data, first, rows, steps, t, 4 * units) = g;
@@ -740,16 +755,12 @@ class GruForwardOp : public OpKernel {
     const bool masked = mask.NumElements() > 0;
     const bool repeated = input_steps == 1;
 
-    Tensor* hidden;
-    OP_REQUIRES_OK(context, context->allocate_output(
-                                0,
-                                return_sequences_ ? TensorShape({batch, steps, units})
-                                                  : TensorShape({batch, units}),
-                                &hidden));
+    HiddenOutput hidden_out;
+    OP_REQUIRES_OK(context,
+                   AllocateHidden(context, return_sequences_, batch, steps, units, &hidden_out));
     if (batch == 0) return;
 
     const float* inputs_data = inputs.flat<float>().data();
-    const HiddenOutput hidden_out{hidden->flat<float>().data(), return_sequences_};
     const float* mask_data = masked ? mask.flat<float>().data() : nullptr;
     Eigen::Map<const Matrix> kernel(kernel_tensor.flat<float>().data(), features, width);
     Eigen::Map<const Matrix> recurrent(recurrent_kernel.flat<float>().data(), units, width);
@@ -774,12 +785,7 @@ class GruForwardOp : public OpKernel {
           projection_buffer.product_rows.noalias() = x_buffer.product_rows * kernel;
           projection.rowwise() += input_bias;
         }
-        if (t == 0) {
-          rec.rowwise() = bias;
-        } else {
-          rec_buffer.product_rows.noalias() = h_buffer.product_rows * recurrent;
-          rec.rowwise() += bias;
-        }
+        GruRecurrentProduct(t, h_buffer, recurrent, bias, &rec_buffer);
         if (masked) MaskColumn(mask_data, first, steps, t, &real_buffer.view);
         GruStep(projection, rec, units, &g, &h, &previous_h,
                 masked ? &real_buffer.view : nullptr);
