@@ -4,6 +4,7 @@ Also the pieces of a fit that are not Keras's job: one seed drawn from
 ``random_state``, the per-feature standardization, the validation split.
 """
 
+import os
 import sys
 import time
 import warnings
@@ -21,6 +22,25 @@ __all__ = [
     "standardization",
     "validation_split",
 ]
+
+
+_PACKAGE_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` of the first frame outside this package: the user's call.
+
+    Estimators reach the training loop through more or fewer frames (a series
+    detector's ``fit`` adds one, a search or a Pipeline adds scikit-learn's),
+    so a fixed level would point into the library for some of them. Python
+    3.12's ``skip_file_prefixes`` does the same; this works on 3.10 and 3.11.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE_DIRECTORY + os.sep
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def draw_seed(random_state):
@@ -225,8 +245,7 @@ def run_epochs(
             f"{min(estimator.n_iter_no_change, epochs)} epochs): more epochs would likely "
             "lower it further. Raise epochs, or raise tol to stop sooner.",
             ConvergenceWarning,
-            # fit -> _fit -> _train -> run_epochs: point at the user's call of fit.
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
     return monitored_key
 

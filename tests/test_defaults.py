@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_lstmae import LSTMAutoencoderTransformer, TimestepPatches, load
+from sklearn_lstmae import (
+    LSTMAutoencoderOutlierDetector,
+    LSTMAutoencoderSeriesDetector,
+    LSTMAutoencoderTransformer,
+    TimestepPatches,
+    load,
+)
 
 from ._helpers import TINY, make_sequences
 
@@ -136,6 +142,28 @@ def test_the_convergence_warning_is_true_and_points_at_the_caller():
     message = str(warning.message)
     assert "epochs=2" in message and "within the last 2 epochs" in message
     assert "training loss" in message and "Raise epochs" in message
+    assert warning.filename == __file__
+
+
+@pytest.mark.parametrize(
+    ("make_estimator", "data"),
+    [
+        # The series detector reaches the training loop through one more frame than fit.
+        (
+            lambda: LSTMAutoencoderSeriesDetector(10, units=4, epochs=2, random_state=0),
+            np.sin(np.arange(200) / 3.0),
+        ),
+        (
+            lambda: LSTMAutoencoderOutlierDetector(units=4, epochs=2, random_state=0),
+            make_sequences(n_samples=12),
+        ),
+    ],
+    ids=["series detector", "outlier detector"],
+)
+def test_every_estimators_convergence_warning_points_at_the_caller(make_estimator, data):
+    with pytest.warns(ConvergenceWarning) as caught:
+        make_estimator().fit(data)
+    (warning,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert warning.filename == __file__
 
 
