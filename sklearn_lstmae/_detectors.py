@@ -231,7 +231,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         anomaly_score=DEFAULT_ANOMALY_SCORE,
         contamination="auto",
         latent_dim=None,
-        cell="gru",
+        cell="lstm",
         bidirectional=False,
         activation="tanh",
         latent_activation="linear",
