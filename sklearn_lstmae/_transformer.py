@@ -100,7 +100,7 @@ class LSTMAutoencoderTransformer(
         loss="mse",
         optimizer="adam",
         learning_rate=1e-3,
-        epochs=1000,
+        epochs=2000,
         batch_size=32,
         tol=1e-4,
         n_iter_no_change=50,
