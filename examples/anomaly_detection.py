@@ -72,9 +72,7 @@ def main(plot_path=None):
 
     # window_size="auto" finds the daily cycle (48 points); windows start every 4 points.
     # contamination=0.01: the threshold flags 1% of the training points.
-    detector = LSTMAutoencoderSeriesDetector(
-        stride=4, contamination=0.01, units=32, epochs=40, random_state=0
-    )
+    detector = LSTMAutoencoderSeriesDetector(stride=4, contamination=0.01, units=32, random_state=0)
     detector.fit(train)
     print(f"window_size_ = {detector.window_size_} points (one day)")
     print(f"trained {detector.n_iter_} epochs; threshold_ = {detector.threshold_:.2f}")
