@@ -29,7 +29,9 @@ from ._windows import make_windows
 
 __all__ = ["LSTMAutoencoderSeriesDetector", "dominant_period", "windows_to_points"]
 
-REDUCTIONS = ("mean", "max", "min")
+REDUCTIONS = ("mean", "gmean", "max", "min")
+# gmean: scores below this count as it (float32 squares underflow to 0 below it).
+_GMEAN_FLOOR = float(np.finfo(np.float32).tiny)
 SCORE_LEVELS = ("step", "window")
 # Values (windows x steps x features) rebuilt per block when scoring.
 _BLOCK_VALUES = 2**19
@@ -65,8 +67,11 @@ class _PointAccumulator:
     """
 
     def __init__(self, n_points, window_size, reduction, max_coverage=None):
-        self.n_points, self.window_size, self.reduction = n_points, window_size, reduction
-        initial = {"mean": 0.0, "max": -np.inf, "min": np.inf}[reduction]
+        self.n_points, self.window_size = n_points, window_size
+        # The geometric mean is the mean of the logarithms, exponentiated in result().
+        self.geometric = reduction == "gmean"
+        self.reduction = "mean" if self.geometric else reduction
+        initial = {"mean": 0.0, "max": -np.inf, "min": np.inf}[self.reduction]
         self.values = np.full(n_points, initial)
         counts = np.int32 if max_coverage is None else np.min_scalar_type(-max_coverage - 1)
         self.coverage = np.zeros(n_points + 1, dtype=counts)
@@ -81,6 +86,8 @@ class _PointAccumulator:
         if self._per_window not in (None, per_window):
             raise ValueError("Window scores must all be one per window, or all one per step.")
         self._per_window = per_window
+        if self.geometric:
+            scores = np.log(np.maximum(scores, _GMEAN_FLOOR))
         if self.reduction == "mean" and per_window:
             # O(T): each window adds its score at its start and removes it after its end;
             # the point scores hold these markers until result() sums them up.
@@ -104,6 +111,8 @@ class _PointAccumulator:
             if self._per_window:
                 np.cumsum(self.values, out=self.values)
             np.divide(self.values, coverage, out=self.values)
+        if self.geometric:
+            np.exp(self.values, out=self.values)
         return self.values
 
 
@@ -122,8 +131,10 @@ def windows_to_points(window_scores, starts, window_size, n_points, reduction="m
         Length of the windows.
     n_points : int
         Length of the series; every point must be covered by a window.
-    reduction : {"mean", "max", "min"}, default="mean"
-        How the scores that fall on one point are combined.
+    reduction : {"mean", "gmean", "max", "min"}, default="mean"
+        How the scores that fall on one point are combined: their
+        arithmetic or geometric mean (scores below float32's smallest
+        normal number count as it), maximum or minimum.
 
     Returns
     -------
@@ -146,6 +157,8 @@ def windows_to_points(window_scores, starts, window_size, n_points, reduction="m
     array([1., 1., 2., 3., 3.])
     >>> windows_to_points(np.array([1.0, 3.0]), [0, 2], 3, 5, reduction="max")
     array([1., 1., 3., 3., 3.])
+    >>> windows_to_points(np.array([1.0, 4.0]), [0, 2], 3, 5, reduction="gmean")
+    array([1., 1., 2., 4., 4.])
     """
     window_scores = np.asarray(window_scores, dtype=np.float64)
     accumulator = _PointAccumulator(n_points, window_size, reduction)
@@ -279,8 +292,16 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         Points between the starts of consecutive windows, in fit and in
         scoring; a last window always ends at the last point. Larger strides
         train and score faster.
-    reduction : {{"mean", "max", "min"}}, default="mean"
+    reduction : {{"gmean", "mean", "max", "min"}}, default="gmean"
         How a point's scores from the windows that cover it are combined.
+        ``"gmean"``: their geometric mean (the mean of their logarithms),
+        so that one badly rebuilt window does not swamp the many windows
+        around it that rebuild well: a point scores high when the typical
+        window over it does. ``"mean"``: their arithmetic mean (aeon's
+        ``reverse_windowing``). ``"gmean"`` scored a higher AUC-PR than
+        ``"mean"`` on all three sets of ``benchmarks/anomaly.py``;
+        ``"min"`` marks edges sharply but ties over runs of points, so that
+        a ``contamination`` share cannot be flagged exactly.
     score_level : {{"step", "window"}}, default="window"
         ``"window"``: each window's mean step score counts for every point
         of the window (aeon's ``reverse_windowing``). ``"step"``: a point gets
@@ -339,13 +360,13 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         window_size="auto",
         *,
         stride=1,
-        reduction="mean",
+        reduction="gmean",
         score_level="window",
         anomaly_score=DEFAULT_ANOMALY_SCORE,
         contamination="auto",
         units=64,
         latent_dim=None,
-        cell="gru",
+        cell="lstm",
         bidirectional=False,
         activation="tanh",
         latent_activation="linear",

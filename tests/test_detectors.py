@@ -235,11 +235,16 @@ def loop_reference(window_scores, starts, window_size, n_points, reduction):
         for offset in range(window_size):
             score = scores if np.ndim(scores) == 0 else scores[offset]
             collected[start + offset].append(score)
-    reduce = {"mean": np.mean, "max": np.max, "min": np.min}[reduction]
+    reduce = {
+        "mean": np.mean,
+        "gmean": lambda values: np.exp(np.mean(np.log(values))),
+        "max": np.max,
+        "min": np.min,
+    }[reduction]
     return np.array([reduce(values) for values in collected])
 
 
-@pytest.mark.parametrize("reduction", ["mean", "max", "min"])
+@pytest.mark.parametrize("reduction", ["mean", "gmean", "max", "min"])
 @pytest.mark.parametrize("per_step", [False, True])
 @pytest.mark.parametrize(
     ("n_points", "window_size", "stride"), [(50, 7, 1), (53, 10, 4), (9, 9, 2)]
@@ -249,14 +254,19 @@ def test_window_to_point_mapping_against_a_loop(reduction, per_step, n_points, w
     rng = np.random.RandomState(n_points + window_size)
     shape = (len(starts), window_size) if per_step else (len(starts),)
     scores = rng.standard_normal(shape)
+    if reduction == "gmean":
+        scores = np.exp(scores)  # errors: positive, spread over orders of magnitude
     expected = loop_reference(scores, starts, window_size, n_points, reduction)
     got = windows_to_points(scores, starts, window_size, n_points, reduction)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("reduction", ["gmean", "mean"])
 @pytest.mark.parametrize("score_level", ["window", "step"])
-def test_series_scores_against_a_loop_over_windows(series_detector, series, score_level):
-    detector = pickle.loads(pickle.dumps(series_detector)).set_params(score_level=score_level)
+def test_series_scores_against_a_loop_over_windows(series_detector, series, score_level, reduction):
+    detector = pickle.loads(pickle.dumps(series_detector)).set_params(
+        score_level=score_level, reduction=reduction
+    )
     test = series[:100].copy()
     test[50] += 3.0
     scores = detector.score_timesteps(test)
@@ -267,7 +277,7 @@ def test_series_scores_against_a_loop_over_windows(series_detector, series, scor
     ]
     if score_level == "window":
         window_errors = [errors.mean() for errors in window_errors]
-    expected = loop_reference(window_errors, starts, 10, 100, "mean")
+    expected = loop_reference(window_errors, starts, 10, 100, reduction)
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
     assert 45 <= np.argmax(scores) <= 55
 
@@ -295,15 +305,32 @@ def test_series_contamination_with_ties_flags_tied_points_together(series_detect
 
 def test_series_score_level_and_reduction(series_detector, series):
     params = series_detector.get_params()
-    for extra in ({"score_level": "window"}, {"reduction": "max"}, {"reduction": "min"}):
+    for extra in ({"score_level": "step"}, {"reduction": "max"}, {"reduction": "min"}):
         # Same network: these parameters only change how scores are put together.
         other = pickle.loads(pickle.dumps(series_detector)).set_params(**extra)
         scores = other.score_timesteps(series[:60])
         assert scores.shape == (60,) and np.isfinite(scores).all()
     assert series_detector.get_params() == params
-    low = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="min")
-    high = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max")
-    assert (low.score_timesteps(series) <= high.score_timesteps(series) + 1e-12).all()
+    by_reduction = {
+        reduction: pickle.loads(pickle.dumps(series_detector))
+        .set_params(reduction=reduction)
+        .score_timesteps(series)
+        for reduction in ("min", "gmean", "mean", "max")
+    }
+    # min <= geometric mean <= arithmetic mean <= max, point by point.
+    ordered = list(by_reduction.values())
+    for lower, higher in zip(ordered, ordered[1:]):
+        assert (lower <= higher * (1 + 1e-9) + 1e-12).all()
+    assert (by_reduction["gmean"] < by_reduction["mean"]).any()
+
+
+def test_geometric_mean_of_zero_scores_is_finite():
+    # An exact reconstruction (error 0) counts as float32's smallest normal number.
+    scores = windows_to_points(np.array([0.0, 4.0]), [0, 2], 3, 5, reduction="gmean")
+    assert np.isfinite(scores).all()
+    assert scores[0] == pytest.approx(np.finfo(np.float32).tiny)
+    assert scores[4] == pytest.approx(4.0)
+    assert 0 < scores[2] < 1e-15
 
 
 def test_pandas_in_and_out(series_detector, series):
