@@ -64,12 +64,15 @@ Run::
     python benchmarks/quality.py --quick          # ItalyPowerDemand, tiny encoder
     python benchmarks/quality.py --held-out       # OSULeaf, PickupGestureWiimoteZ, ACSF1
     python benchmarks/quality.py --in-fold        # the selection criterion: train series only
+    python benchmarks/quality.py --pipeline --params '{"cell": "gru", "early_stopping": false,
+        "epochs": 400, "tol": 1e-6, "n_iter_no_change": 30}'   # 0.3.0's defaults
 
 Needs aeon (``pip install -e ".[datasets]"``).
 """
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -316,14 +319,14 @@ COLUMNS = (
 )
 
 
-def run(datasets=DATASETS, quick=False, seeds=SEEDS, log=print, max_steps=None):
+def run(datasets=DATASETS, quick=False, seeds=SEEDS, log=print, max_steps=None, params=None):
     """Evaluate every dataset; return one row (a dict) per dataset.
 
     ``ours``, ``cv``, ``+scaler`` and ``fit s`` are means over one encoder fit
     per seed in ``seeds``; ``lowest`` and ``highest`` are the extremes of
-    ``ours`` over them.
+    ``ours`` over them. ``params`` override the configuration's.
     """
-    base = QUICK_PARAMS if quick else ENCODER_PARAMS
+    base = {**(QUICK_PARAMS if quick else ENCODER_PARAMS), **(params or {})}
     rows = []
     for name in datasets:
         X_train, y_train, X_test, y_test = load(name)
@@ -391,9 +394,9 @@ def in_fold_accuracy(X_train, y_train, params):
     return float(np.mean(accuracies)), n_warnings
 
 
-def run_in_fold(datasets=DATASETS, quick=False, seeds=SEEDS, log=print):
+def run_in_fold(datasets=DATASETS, quick=False, seeds=SEEDS, log=print, params=None):
     """``--in-fold``: one line per seed, the in-fold accuracy of each data set and their mean."""
-    base = QUICK_PARAMS if quick else ENCODER_PARAMS
+    base = {**(QUICK_PARAMS if quick else ENCODER_PARAMS), **(params or {})}
     data = {name: load(name)[:2] for name in datasets}
     means = []
     for seed in seeds:
@@ -438,8 +441,11 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-def describe_configuration(quick=False, seeds=SEEDS, max_steps=None):
-    params = QUICK_PARAMS if quick else ENCODER_PARAMS
+def describe_configuration(quick=False, seeds=SEEDS, max_steps=None, params=None):
+    overrides = params or {}
+    params = {**(QUICK_PARAMS if quick else ENCODER_PARAMS), **overrides}
+    if max_steps is not None:
+        params = {key: value for key, value in params.items() if key != "max_timesteps"}
     text = "LSTMAutoencoderTransformer(" + ", ".join(f"{k}={v!r}" for k, v in params.items())
     if max_steps is None:
         text += ") alone"
@@ -447,7 +453,7 @@ def describe_configuration(quick=False, seeds=SEEDS, max_steps=None):
         text += f", max_timesteps=None) behind TimestepPatches(max_timesteps={max_steps})"
     text += f"; random_state {', '.join(map(str, seeds))}: ours, cv, +scaler, fit s are means"
     if not quick:
-        defaults = make_encoder().get_params()
+        defaults = make_encoder({**ENCODER_PARAMS, **overrides}).get_params()
         text += "\ndefaults: " + ", ".join(f"{k}={defaults[k]!r}" for k in DEFAULTS_SHOWN)
     return text
 
@@ -476,6 +482,12 @@ def main(argv=None):
         action="store_true",
         help="encoder-in-fold CV on the training series only (how defaults are chosen)",
     )
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help='the transformer\'s parameters over the defaults, JSON: \'{"cell": "gru"}\'',
+    )
     args = parser.parse_args(argv)
     max_steps = MAX_STEPS if args.pipeline else None
     if args.seeds:
@@ -492,17 +504,17 @@ def main(argv=None):
     if args.in_fold:
         if args.pipeline:
             parser.error("--in-fold runs the transformer alone; drop --pipeline")
-        print(describe_configuration(args.quick, seeds, max_steps))
-        means = run_in_fold(datasets, quick=args.quick, seeds=seeds)
+        print(describe_configuration(args.quick, seeds, max_steps, args.params))
+        means = run_in_fold(datasets, quick=args.quick, seeds=seeds, params=args.params)
         print(f"total {time.perf_counter() - start:.0f} s")
         return means
-    rows = run(datasets, quick=args.quick, seeds=seeds, max_steps=max_steps)
+    rows = run(datasets, quick=args.quick, seeds=seeds, max_steps=max_steps, params=args.params)
     print()
     print(
         f"{datetime.date.today().isoformat()}  {platform.node()}  {platform.machine()}  "
         f"{os.cpu_count()} CPUs  Python {sys.version.split()[0]}"
     )
-    print(describe_configuration(args.quick, seeds, max_steps))
+    print(describe_configuration(args.quick, seeds, max_steps, args.params))
     print(format_table(rows))
     print(f"total {time.perf_counter() - start:.0f} s")
     return rows

@@ -102,3 +102,21 @@ def test_in_fold_cv_fits_inside_each_fold_and_never_reads_the_test_series(qualit
     assert 0.5 < mean <= 1.0  # ItalyPowerDemand's two classes: better than chance
     # 5 folds of ItalyPowerDemand's 67 training series: each fit sees 4/5 of them.
     assert fitted_sizes == [53, 53, 54, 54, 54]
+
+
+def test_params_override_the_defaults_of_every_encoder(quality, monkeypatch, capsys):
+    built = []
+    make_encoder = quality.make_encoder
+
+    def recording_encoder(params=None):
+        encoder = make_encoder(params)
+        built.append(encoder.get_params())
+        return encoder
+
+    monkeypatch.setattr(quality, "make_encoder", recording_encoder)
+    rows = quality.main(["--quick", "--params", '{"cell": "gru", "units": 6}'])
+    assert len(rows) == len(quality.QUICK_DATASETS)
+    fitted = [params for params in built if params["random_state"] == 0]
+    assert fitted and all(p["cell"] == "gru" and p["units"] == 6 for p in fitted)
+    configuration = capsys.readouterr().out
+    assert "units=6" in configuration and "cell='gru'" in configuration
