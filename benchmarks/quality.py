@@ -453,7 +453,10 @@ def describe_configuration(quick=False, seeds=SEEDS, max_steps=None, params=None
         text += f", max_timesteps=None) behind TimestepPatches(max_timesteps={max_steps})"
     text += f"; random_state {', '.join(map(str, seeds))}: ours, cv, +scaler, fit s are means"
     if not quick:
-        defaults = make_encoder({**ENCODER_PARAMS, **overrides}).get_params()
+        shown = {**ENCODER_PARAMS, **overrides}
+        if max_steps is not None:
+            shown["max_timesteps"] = None  # the patches come first; see codes_accuracy
+        defaults = make_encoder(shown).get_params()
         text += "\ndefaults: " + ", ".join(f"{k}={defaults[k]!r}" for k in DEFAULTS_SHOWN)
     return text
 
