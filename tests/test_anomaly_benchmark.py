@@ -1,0 +1,62 @@
+"""benchmarks/anomaly.py: its generated data set and how seeds become the table's rows."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "anomaly.py"
+
+
+@pytest.fixture(scope="module")
+def anomaly():
+    spec = importlib.util.spec_from_file_location("anomaly_benchmark", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
+
+
+def _run(method, window, auc_pr, fit_s=1.0):
+    return {
+        "dataset": "kdd135",
+        "window": window,
+        "method": method,
+        "auc_roc": auc_pr,
+        "auc_pr": auc_pr,
+        "vus_pr": auc_pr,
+        "fit_s": fit_s,
+        "score_s": 0.1,
+    }
+
+
+def test_seeds_of_a_method_become_one_row_of_medians_and_a_range(anomaly):
+    runs = [
+        _run("lstmae", 61, 0.978, fit_s=30.0),
+        _run("lstmae", 61, 1.000, fit_s=20.0),
+        _run("lstmae", 61, 0.900, fit_s=21.0),
+        _run("knn", 61, 0.95),
+        _run("knn", 183, 0.10),
+    ]
+    rows = {(row["method"], row["window"]): row for row in anomaly._medians(runs)}
+    assert set(rows) == {("lstmae", 61), ("knn", 61), ("knn", 183)}
+    ours = rows["lstmae", 61]
+    assert ours["auc_pr"] == pytest.approx(0.978) and ours["fit_s"] == pytest.approx(21.0)
+    assert (ours["pr_low"], ours["pr_high"], ours["runs"]) == (0.900, 1.000, 3)
+    assert rows["knn", 183]["auc_pr"] == 0.10 and rows["knn", 183]["runs"] == 1
+
+
+def test_the_multivariate_set_is_reproducible_and_labels_twelve_anomalies(anomaly):
+    train, test, labels = anomaly.make_multivariate()
+    again = anomaly.make_multivariate()
+    np.testing.assert_array_equal(test, again[1])
+    assert train.shape == (3000, 6) and test.shape == (5400, 6) and labels.shape == (5400,)
+    starts = np.flatnonzero(np.diff(np.concatenate([[0], labels])) == 1)
+    assert len(starts) == 12  # separate intervals, at least 300 steps apart
+    assert np.all(np.diff(starts) >= 300)
+    assert not np.array_equal(test, anomaly.make_multivariate(seed=1)[1])
