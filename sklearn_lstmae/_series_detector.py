@@ -288,10 +288,15 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         {_MAX_AUTO_WINDOW} points (a period of 183 gives windows of 61), or
         {_FALLBACK_WINDOW} when the series shows no period; stored in
         ``window_size_``. Short windows did better in ``benchmarks/anomaly.py``.
-    stride : int, default=1
+    stride : int, default=2
         Points between the starts of consecutive windows, in fit and in
         scoring; a last window always ends at the last point. Larger strides
-        train and score faster.
+        train and score faster. Windows one point apart are nearly the same
+        window: 2 trains on half the windows of 1, in about half the time,
+        and scored as well in ``benchmarks/anomaly.py`` (median AUC-PR over
+        three fits, 2 against 1: 0.978 against 0.964 on KDD-TSAD 135, 0.806
+        against 0.768 on an ECG, 0.952 against 0.956 on a multivariate set).
+        ``stride=1`` scores every window.
     reduction : {{"gmean", "mean", "max", "min"}}, default="gmean"
         How a point's scores from the windows that cover it are combined.
         ``"gmean"``: their geometric mean (the mean of their logarithms),
@@ -359,7 +364,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         self,
         window_size="auto",
         *,
-        stride=1,
+        stride=2,
         reduction="gmean",
         score_level="window",
         anomaly_score=DEFAULT_ANOMALY_SCORE,

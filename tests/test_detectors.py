@@ -220,6 +220,14 @@ def test_bad_anomaly_score(normal):
 
 
 # -- the series detector ----------------------------------------------------------
+def test_the_default_stride_covers_every_point_even_at_the_smallest_window(series):
+    detector = LSTMAutoencoderSeriesDetector(2, **TINY).fit(series[:60])
+    assert detector.stride == 2
+    for n_points in (2, 3, 60, 61):  # even and odd: an odd length needs the last window
+        scores = detector.score_timesteps(series[:n_points])
+        assert scores.shape == (n_points,) and np.isfinite(scores).all()
+
+
 def test_one_score_per_time_point(series_detector, series):
     for n_points in (10, 11, 57, 400, 401):  # window 10, stride 3: some leave a tail
         longer = np.resize(series, (n_points, 2))
@@ -282,9 +290,14 @@ def test_series_scores_against_a_loop_over_windows(series_detector, series, scor
     assert 45 <= np.argmax(scores) <= 55
 
 
-def test_series_contamination_share_flagged_on_training_data(series):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_series_contamination_share_flagged_on_training_data(series, stride):
     # stride=1: every point is covered by its own set of windows, so scores do not tie.
-    fitted = LSTMAutoencoderSeriesDetector(10, stride=1, contamination=0.01, **TINY).fit(series)
+    # stride=2 (the default) with an even window: neighbouring points share their windows in
+    # pairs, so a threshold may fall inside a pair, one point off.
+    fitted = LSTMAutoencoderSeriesDetector(10, stride=stride, contamination=0.01, **TINY).fit(
+        series
+    )
     for contamination in (0.01, 0.1, 0.5):
         if contamination != fitted.contamination:  # the same network, another threshold
             fitted.threshold_ = threshold_for(fitted.score_timesteps(series), contamination)
