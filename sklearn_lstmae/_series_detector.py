@@ -296,6 +296,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         and scored as well in ``benchmarks/anomaly.py`` (median AUC-PR over
         three fits, 2 against 1: 0.978 against 0.964 on KDD-TSAD 135, 0.806
         against 0.768 on an ECG, 0.952 against 0.956 on a multivariate set).
+        With an even ``window_size_``, stride 2 gives neighbouring points the
+        same windows in pairs, and (at ``score_level="window"``) the same
+        score, so a ``contamination`` share is flagged to within one point.
         ``stride=1`` scores every window.
     reduction : {{"gmean", "mean", "max", "min"}}, default="gmean"
         How a point's scores from the windows that cover it are combined.
