@@ -353,10 +353,12 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
     def _decode(self, codes, n_steps):
         """Decode codes into ``n_steps`` steps (at most the longest seen in fit)."""
         if n_steps > self.n_timesteps_in_:
+            hint = ""
+            if hasattr(self, "transform"):  # detectors hide it
+                hint = " transform encodes sequences of any length."
             raise ValueError(
                 f"Sequences of {n_steps} timesteps cannot be rebuilt: the decoder was "
-                f"fitted on sequences of at most {self.n_timesteps_in_} timesteps. "
-                "transform encodes sequences of any length."
+                f"fitted on sequences of at most {self.n_timesteps_in_} timesteps.{hint}"
             )
         decoded = self._apply("decoder", codes)
         if self._patch_size > 1:

@@ -8,7 +8,7 @@ memory beyond the series and its scores stays flat however long the series.
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
 from ._detectors import (
@@ -16,8 +16,12 @@ from ._detectors import (
     DEFAULT_ANOMALY_SCORE,
     ErrorModel,
     NotATransformer,
+    all_or_nothing,
     check_anomaly_score,
     check_contamination,
+    check_mahalanobis_fitted,
+    check_threshold_current,
+    scoring_at_fit,
     step_scores,
     threshold_for,
 )
@@ -33,6 +37,8 @@ REDUCTIONS = ("mean", "gmean", "max", "min")
 # gmean: scores below this count as it (float32 squares underflow to 0 below it).
 _GMEAN_FLOOR = float(np.finfo(np.float32).tiny)
 SCORE_LEVELS = ("step", "window")
+# Parameters that change the scores of a fitted network (and so the threshold's meaning).
+_SCORING_PARAMETERS = ("stride", "reduction", "score_level", "anomaly_score")
 # Values (windows x steps x features) rebuilt per block when scoring.
 _BLOCK_VALUES = 2**19
 # window_size="auto": at most this many points (LSTMs rebuild long windows poorly), and
@@ -237,11 +243,16 @@ class _Series:
                 f"got shape {values.shape}. For a collection of sequences, use "
                 "LSTMAutoencoderOutlierDetector."
             )
+        if values.size == 0:
+            raise ValueError(f"series has shape {values.shape}: it holds no values.")
+        if values.dtype.kind == "b":
+            raise ValueError(
+                "series holds booleans: the detector rebuilds real-valued measurements. Pass "
+                "them as numbers (series.astype(float)) if that is what they are."
+            )
         if values.dtype != np.float32:
             values = values.astype(np.float64, copy=False)
         self.values = values.reshape(len(values), -1)
-        if self.values.shape[1] == 0 or len(values) == 0:
-            raise ValueError(f"series has shape {values.shape}: it holds no values.")
         if n_features is not None and self.values.shape[1] != n_features:
             raise ValueError(
                 f"series has {self.values.shape[1]} features, but the detector was fitted on "
@@ -278,6 +289,11 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     Fit on normal data and score new data (semi-supervised), or fit and score
     the same series (unsupervised: :meth:`fit_predict`). Scoring runs over
     blocks of windows, so memory beyond the series and its scores stays flat.
+
+    ``stride``, ``reduction``, ``score_level`` and ``anomaly_score`` only
+    change how the fitted network's errors are scored: they may be set after
+    fit to compare scorings of the same network. ``threshold_`` belongs to
+    the scores of fit's parameters, and :meth:`predict` refuses others.
 
     Parameters
     ----------
@@ -447,7 +463,18 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
                 raise InvalidParameterError(
                     f"window_size must be 'auto' or an integer >= 2, got {self.window_size!r}."
                 )
+        self._check_scoring_params()
+        check_contamination(self.contamination)
+
+    def _check_scoring_params(self, window_size=None):
+        """The parameters read again at every scoring (they may be set after fit)."""
         check_positive_int("stride", self.stride)
+        if window_size is not None and self.stride > window_size:
+            raise InvalidParameterError(
+                f"stride={self.stride} is larger than the window ({window_size} points): the "
+                "points between two windows would get no score. Choose a stride of at most "
+                "window_size."
+            )
         if self.reduction not in REDUCTIONS:
             raise InvalidParameterError(
                 f"reduction must be one of {list(REDUCTIONS)}, got {self.reduction!r}."
@@ -457,10 +484,30 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
                 f"score_level must be one of {list(SCORE_LEVELS)}, got {self.score_level!r}."
             )
         check_anomaly_score(self.anomaly_score)
-        check_contamination(self.contamination)
 
     def _resolve_window_size(self, values):
         n_points = len(values)
+        if self.__sklearn_is_fitted__() and self.warm_start:
+            # Training continues on windows of the size the network was built for.
+            if self.window_size != "auto" and self.window_size != self.window_size_:
+                raise ValueError(
+                    f"window_size={self.window_size} differs from window_size_="
+                    f"{self.window_size_}, the size the network was fitted on: continuing "
+                    "(warm_start=True) keeps it. Set warm_start=False to fit anew."
+                )
+            if values.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"series has {values.shape[1]} features, but the detector was fitted on "
+                    f"{self.n_features_in_}: continuing (warm_start=True) needs the same. Set "
+                    "warm_start=False to fit anew."
+                )
+            window_size = self.window_size_
+            if window_size > n_points:
+                raise ValueError(
+                    f"series has {n_points} points, fewer than one window of window_size_="
+                    f"{window_size}: continue training on a longer series."
+                )
+            return window_size
         if self.window_size == "auto":
             window_size = auto_window_size(values)
             if window_size > n_points:
@@ -502,26 +549,35 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         self._check_params()
         values = _Series(series).values
         window_size = self._resolve_window_size(values)
+        self._check_scoring_params(window_size)
         windows = make_windows(values, window_size, stride=self.stride)
-        self._fit(windows, None, None, None, incremental=False)
-        self.window_size_ = window_size
-        self.n_features_in_ = values.shape[1]
-        self.__dict__.pop("feature_names_in_", None)
-        if isinstance(series, pd.DataFrame):
-            names = np.asarray(series.columns, dtype=object)
-            if all(isinstance(name, str) for name in names):
-                self.feature_names_in_ = names
-        starts = window_starts(len(values), window_size, self.stride)
-        if self.anomaly_score == "mahalanobis":
+        with all_or_nothing(self):
+            self._fit(windows, None, None, None, incremental=False)
+            self.window_size_ = window_size
+            self.n_features_in_ = values.shape[1]
+            _check_feature_names(self, series, reset=True)
+            starts = window_starts(len(values), window_size, self.stride)
+            # The error model is fitted whatever the score, so that either can be compared on
+            # the same network; the default score's pass over the windows also fits it.
             model = ErrorModel(values.shape[1])
-            for block in self._blocks(values, starts):
-                model.add(self._standardized_errors(block[1]))
-            self._error_mean, self._error_precision = model.finish()
-        else:
-            self._error_mean = self._error_precision = None
-        scores = self._score_points(values, starts)
-        self.threshold_ = threshold_for(scores, self.contamination)
+            if self.anomaly_score == "mahalanobis":
+                for _, block in self._blocks(values, starts):
+                    model.add(self._standardized_errors(block))
+                self._error_mean, self._error_precision = model.finish()
+                scores = self._score_points(values, starts)
+            else:
+                self._error_mean = self._error_precision = None
+                scores = self._score_points(values, starts, error_model=model)
+                self._error_mean, self._error_precision = model.finish()
+            self.threshold_ = threshold_for(scores, self.contamination)
+            self._scoring_at_fit = scoring_at_fit(self, _SCORING_PARAMETERS)
         return scores
+
+    def _validate_training_data(self, X, y, reset):
+        # X holds the windows that fit cut from a validated series. They are checked afresh
+        # even when training continues: n_features_in_ counts the series' features here, where
+        # the transformer counts the windows' steps.
+        return LSTMAutoencoderTransformer._validate_training_data(self, X, y, reset=True)
 
     def _blocks(self, values, starts):
         """``(starts, windows)`` blocks: contiguous copies of a bounded number of windows."""
@@ -531,7 +587,8 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             block_starts = starts[first : first + per_block]
             yield block_starts, np.ascontiguousarray(windows[block_starts])
 
-    def _score_points(self, values, starts):
+    def _score_points(self, values, starts, error_model=None):
+        check_mahalanobis_fitted(self)
         accumulator = _PointAccumulator(
             len(values),
             self.window_size_,
@@ -540,6 +597,8 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         )
         for block_starts, block in self._blocks(values, starts):
             residuals = self._standardized_errors(block)
+            if error_model is not None:
+                error_model.add(residuals)
             scores = step_scores(
                 residuals, self.anomaly_score, self._error_mean, self._error_precision
             )
@@ -550,7 +609,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
 
     def _validated(self, series):
         check_is_fitted(self)
+        self._check_scoring_params(self.window_size_)  # they may have been set after fit
         validated = _Series(series, self.n_features_in_)
+        _check_feature_names(self, series, reset=False)
         n_points = len(validated.values)
         if n_points < self.window_size_:
             raise ValueError(
@@ -593,6 +654,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             A pandas Series on the input's index for pandas input.
         """
         validated = self._validated(series)
+        check_threshold_current(self, "threshold_")
         starts = window_starts(len(validated.values), self.window_size_, self.stride)
         scores = self._score_points(validated.values, starts)
         return validated.like(np.where(scores > self.threshold_, -1, 1), "label")

@@ -349,10 +349,13 @@ def test_geometric_mean_of_zero_scores_is_finite():
 def test_pandas_in_and_out(series_detector, series):
     index = pd.date_range("2026-01-01", periods=len(series), freq="min")
     frame = pd.DataFrame(series, index=index, columns=["pressure", "flow"])
-    scores = series_detector.score_timesteps(frame)
+    # As scikit-learn's estimators do: named columns after a fit on unnamed ones are warned of.
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        scores = series_detector.score_timesteps(frame)
     assert isinstance(scores, pd.Series) and scores.index.equals(index)
     np.testing.assert_allclose(scores.to_numpy(), series_detector.score_timesteps(series))
-    labels = series_detector.predict(frame)
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        labels = series_detector.predict(frame)
     assert isinstance(labels, pd.Series) and labels.index.equals(index)
     fitted = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)
     assert list(fitted.feature_names_in_) == ["pressure", "flow"]
@@ -430,6 +433,116 @@ def test_bad_series_shapes(series_detector, series):
         series_detector.score_timesteps(np.ones((50, 3)))
     with pytest.raises(ValueError, match="must be one series"):
         series_detector.score_timesteps(np.ones((5, 50, 2)))
+
+
+# -- scoring parameters after fit, atomic fits, warm starts ------------------------------
+def test_either_score_on_the_same_network_without_a_new_fit(series, normal):
+    # The error model is fitted whatever anomaly_score is: switching after fit gives what a fit
+    # with the Mahalanobis score gives (the same network, the same model).
+    kwargs = {"window_size": 10, "stride": 5, **TINY}
+    by_error = LSTMAutoencoderSeriesDetector(**kwargs).fit(series)
+    by_mahalanobis = LSTMAutoencoderSeriesDetector(anomaly_score="mahalanobis", **kwargs).fit(
+        series
+    )
+    np.testing.assert_array_equal(
+        by_error.set_params(anomaly_score="mahalanobis").score_timesteps(series),
+        by_mahalanobis.score_timesteps(series),
+    )
+    collection = LSTMAutoencoderOutlierDetector(**TINY).fit(normal)
+    np.testing.assert_array_equal(
+        collection.set_params(anomaly_score="mahalanobis").score_samples(normal),
+        LSTMAutoencoderOutlierDetector(**TINY, anomaly_score="mahalanobis")
+        .fit(normal)
+        .score_samples(normal),
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"stride": 0}, "stride must be a positive integer"),
+        ({"stride": 11}, "stride=11 is larger than the window"),
+        ({"reduction": "median"}, "reduction must be one of"),
+        ({"score_level": "point"}, "score_level must be one of"),
+        ({"anomaly_score": "bogus"}, "anomaly_score must be one of"),
+    ],
+)
+def test_scoring_parameters_set_after_fit_are_checked(series_detector, series, params, message):
+    detector = pickle.loads(pickle.dumps(series_detector)).set_params(**params)
+    for call in (detector.score_timesteps, detector.predict):
+        with pytest.raises(ValueError, match=message):
+            call(series)
+
+
+def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, detector, normal):
+    labels = series_detector.predict(series)
+    changed = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max", stride=2)
+    assert changed.score_timesteps(series).shape == (len(series),)  # scores: any parameters
+    with pytest.raises(ValueError, match=r"stride=3, reduction=.gmean.*Fit again"):
+        changed.predict(series)
+    changed.set_params(reduction="gmean", stride=3)
+    np.testing.assert_array_equal(changed.predict(series), labels)
+    collection = pickle.loads(pickle.dumps(detector)).set_params(anomaly_score="mahalanobis")
+    for call in (collection.predict, collection.decision_function):
+        with pytest.raises(ValueError, match="offset_ was set in fit for scores with"):
+            call(normal)
+
+
+def test_a_failed_fit_leaves_the_fitted_detector_as_it_was(series_detector, series, monkeypatch):
+    detector = pickle.loads(pickle.dumps(series_detector))
+    state, scores = dict(detector.__dict__), detector.score_timesteps(series)
+    # Refused before training: a stride that leaves points between the windows.
+    with pytest.raises(ValueError, match="stride=20 is larger than the window"):
+        detector.set_params(stride=20).fit(series)
+    detector.set_params(stride=3)
+    # Failing after training, while setting the threshold: nothing of the new fit is kept.
+    import sklearn_lstmae._series_detector as module
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("threshold failed")
+
+    monkeypatch.setattr(module, "threshold_for", fail)
+    with pytest.raises(RuntimeError, match="threshold failed"):
+        detector.fit(series * 2)
+    assert detector.__dict__.keys() == state.keys()
+    assert detector.model_ is state["model_"] and detector.threshold_ == state["threshold_"]
+    np.testing.assert_array_equal(detector.score_timesteps(series), scores)
+
+
+def test_series_warm_start_continues_training(series):
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, warm_start=True, **TINY).fit(series)
+    first_epochs, weights = detector.n_iter_, detector.model_.get_weights()
+    detector.fit(series)
+    assert detector.n_iter_ == 2 * first_epochs
+    assert any(not np.array_equal(a, b) for a, b in zip(weights, detector.model_.get_weights()))
+    with pytest.raises(ValueError, match="window_size=12 differs from window_size_=10"):
+        detector.set_params(window_size=12).fit(series)
+    with pytest.raises(ValueError, match="series has 1 features.*fitted on 2.*warm_start=False"):
+        detector.set_params(window_size="auto").fit(series[:, 0])
+
+
+def test_series_feature_names_are_checked_as_scikit_learn_does(series):
+    frame = pd.DataFrame(series, columns=["pressure", "flow"])
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)
+    np.testing.assert_array_equal(detector.feature_names_in_, ["pressure", "flow"])
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        detector.score_timesteps(frame[["flow", "pressure"]])
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        detector.score_timesteps(series)
+    assert not hasattr(detector.fit(series), "feature_names_in_")
+
+
+def test_empty_and_boolean_series_are_refused_clearly():
+    with pytest.raises(ValueError, match=r"series has shape \(0,\): it holds no values"):
+        LSTMAutoencoderSeriesDetector(**TINY).fit(np.array([]))
+    with pytest.raises(ValueError, match="series holds booleans"):
+        LSTMAutoencoderSeriesDetector(10, **TINY).fit(np.arange(100) % 7 == 0)
+
+
+def test_detectors_do_not_point_to_a_transform_they_hide(detector, normal):
+    with pytest.raises(ValueError, match="at most 12 timesteps") as error:
+        detector.score_samples([np.ones((20, 2))])  # a list: any length, up to the decoder
+    assert "transform" not in str(error.value)
 
 
 # -- inside aeon ----------------------------------------------------------------------
