@@ -714,6 +714,23 @@ def _runs(mask):
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
+# The threshold, flagged points and known anomalies are red; the features take the other colours.
+_ANOMALY_COLOUR = "C3"
+_FEATURE_COLOURS = [f"C{i}" for i in range(10) if i != 3]
+
+
+def _run_extent(times, start, stop):
+    """Where points ``start``..``stop - 1`` lie on the time axis: half a step beyond each end.
+
+    A run of one point is then as wide as the step, not a band of zero width.
+    """
+    if len(times) < 2:
+        return times[start], times[stop - 1]
+    before = times[start] - times[start - 1] if start > 0 else times[1] - times[0]
+    after = times[stop] - times[stop - 1] if stop < len(times) else times[-1] - times[-2]
+    return times[start] - before / 2, times[stop - 1] + after / 2
+
+
 class AnomalyScoreDisplay:
     """A series with its anomaly score at every time point, the threshold and known anomalies.
 
@@ -805,6 +822,13 @@ class AnomalyScoreDisplay:
         display : AnomalyScoreDisplay
         """
         _pyplot(f"{cls.__name__}.from_estimator")
+        if not hasattr(estimator, "score_timesteps"):
+            raise TypeError(
+                f"{cls.__name__}.from_estimator needs a detector that scores every point of a "
+                f"series (score_timesteps), such as LSTMAutoencoderSeriesDetector; got "
+                f"{type(estimator).__name__}. Pass any detector's per-point scores to "
+                "from_scores."
+            )
         check_is_fitted(estimator)
         scores = estimator.score_timesteps(series)
         return cls.from_scores(
@@ -860,7 +884,7 @@ class AnomalyScoreDisplay:
             This display, with ``ax_``, ``score_ax_``, ``figure_`` and the
             artists set.
         """
-        ax = _axes(ax, f"{type(self).__name__}.plot")
+        # Everything is checked before a figure is made: a bad call leaves none open.
         index = getattr(self.series, "index", None)
         names = self.feature_names
         if names is None and hasattr(self.series, "columns"):
@@ -880,8 +904,7 @@ class AnomalyScoreDisplay:
             raise ValueError(
                 f"feature_names has {len(names)} names, but the series has {n_features} features."
             )
-
-        self.anomaly_spans_ = []
+        runs = []
         if self.labels is not None:
             labels = np.asarray(self.labels)
             if labels.shape != (n_points,):
@@ -889,20 +912,27 @@ class AnomalyScoreDisplay:
                     f"labels must hold one label per point of the series ({n_points}), got "
                     f"shape {labels.shape}."
                 )
-            for start, stop in _runs(labels != 0):
-                span = ax.axvspan(
-                    times[start],
-                    times[stop - 1],
-                    color="C3",
-                    alpha=0.15,
-                    lw=0,
-                    label="known anomaly" if not self.anomaly_spans_ else None,
-                )
-                self.anomaly_spans_.append(span)
+            runs = _runs(labels != 0)
+
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        self.anomaly_spans_ = []
+        for start, stop in runs:
+            span = ax.axvspan(
+                *_run_extent(times, start, stop),
+                color=_ANOMALY_COLOUR,
+                alpha=0.15,
+                lw=0,
+                label="known anomaly" if not self.anomaly_spans_ else None,
+            )
+            self.anomaly_spans_.append(span)
         self.series_lines_ = []
         for j in range(n_features):
             (line,) = ax.plot(
-                times, values[:, j], color=f"C{j}", lw=0.8, label=names[j] or "series"
+                times,
+                values[:, j],
+                color=_FEATURE_COLOURS[j % len(_FEATURE_COLOURS)],
+                lw=0.8,
+                label=names[j] or "series",
             )
             self.series_lines_.append(line)
         ax.set_xlabel("time")
@@ -915,12 +945,17 @@ class AnomalyScoreDisplay:
         self.threshold_line_ = self.flagged_ = None
         if self.threshold is not None:
             self.threshold_line_ = score_ax.axhline(
-                self.threshold, color="C3", linestyle="--", lw=1.0, label="threshold"
+                self.threshold, color=_ANOMALY_COLOUR, linestyle="--", lw=1.0, label="threshold"
             )
             above = scores > self.threshold
             if above.any():
                 self.flagged_ = score_ax.scatter(
-                    times[above], scores[above], color="C3", s=8, zorder=3, label="flagged"
+                    times[above],
+                    scores[above],
+                    color=_ANOMALY_COLOUR,
+                    s=8,
+                    zorder=3,
+                    label="flagged",
                 )
         score_ax.set_ylabel("anomaly score")
         handles = [*ax.get_legend_handles_labels()[0], *score_ax.get_legend_handles_labels()[0]]

@@ -382,3 +382,34 @@ def test_anomaly_score_display_rejects_mismatched_lengths():
         AnomalyScoreDisplay(np.zeros(10), np.zeros(9)).plot()
     with pytest.raises(ValueError, match="one label per point"):
         AnomalyScoreDisplay(np.zeros(10), np.zeros(10), labels=np.zeros(3)).plot()
+
+
+def test_anomaly_spans_cover_their_points_half_a_step_each_way():
+    import pandas as pd
+
+    labels = np.zeros(50)
+    labels[[10, 48, 49]] = 1  # a single point, and a run at the end of the series
+    display = AnomalyScoreDisplay.from_scores(np.zeros(50), np.zeros(50), labels=labels)
+    extents = [(span.get_x(), span.get_width()) for span in display.anomaly_spans_]
+    assert extents == [(9.5, 1.0), (47.5, 2.0)]
+    hours = pd.Series(np.zeros(50), index=pd.date_range("2026-01-01", periods=50, freq="h"))
+    display = AnomalyScoreDisplay.from_scores(hours, np.zeros(50), labels=labels)
+    assert display.anomaly_spans_[0].get_width() == pytest.approx(1 / 24)  # one hour, in days
+
+
+def test_anomaly_display_keeps_red_for_anomalies_and_opens_no_figure_when_refused():
+    display = AnomalyScoreDisplay.from_scores(np.zeros((30, 5)), np.arange(30.0), threshold=20)
+    red = display.threshold_line_.get_color()
+    assert red not in [line.get_color() for line in display.series_lines_]
+    plt.close("all")
+    with pytest.raises(ValueError, match="feature_names has 2 names"):
+        AnomalyScoreDisplay(np.zeros(10), np.zeros(10), feature_names=["a", "b"]).plot()
+    assert plt.get_fignums() == []
+
+
+def test_anomaly_display_from_estimator_needs_a_series_detector():
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    detector = LSTMAutoencoderOutlierDetector(**TINY).fit(make_sequences(n_samples=20))
+    with pytest.raises(TypeError, match="score_timesteps.*from_scores"):
+        AnomalyScoreDisplay.from_estimator(detector, np.zeros(50))
