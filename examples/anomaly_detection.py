@@ -12,8 +12,8 @@ of stuck temperature readings. The flagged intervals are printed, and the plot
 on the command line, or to a temporary folder.
 """
 
+import argparse
 import os
-import sys
 import tempfile
 
 import matplotlib
@@ -98,10 +98,16 @@ def main(plot_path=None):
     display.figure_.tight_layout()
     if plot_path is None:
         plot_path = os.path.join(tempfile.mkdtemp(), "anomaly_detection.png")
+    if not os.path.splitext(plot_path)[1]:
+        plot_path += ".png"  # what matplotlib would write: say the name it gets
     display.figure_.savefig(plot_path, dpi=100)
     print(f"\nplot saved to {plot_path}")
     return detector, predicted, labels.loc[test.index]
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "plot", nargs="?", help="where to save the plot (default: a temporary folder)"
+    )
+    main(parser.parse_args().plot)

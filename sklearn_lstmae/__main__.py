@@ -94,7 +94,8 @@ def build_parser():
         action="store_true",
         default=False,
         help=(
-            f"a tiny run ({QUICK['units']} units, {QUICK['epochs']} epochs) that checks the "
+            f"a tiny run ({QUICK['units']} units, no latent bottleneck, {QUICK['epochs']} "
+            "epochs) that checks the "
             "demo works, not its accuracy; the options above still apply"
         ),
     )
