@@ -178,7 +178,10 @@ def dominant_period(series, max_lag=1000):
     As TSB-UAD's ``find_length`` does: the autocorrelation (averaged over
     channels, each standardized; at most the first 20,000 points) is searched
     for local maxima between lags 3 and ``max_lag`` (at most a third of the
-    series); the highest wins if it is above 0.1.
+    series); the highest wins if it is above 0.1 and above ``3 / sqrt(n)``,
+    three standard errors of white noise's autocorrelation, so that a short
+    series of noise shows no period (the second bound only matters below
+    900 points).
 
     Parameters
     ----------
@@ -215,7 +218,7 @@ def dominant_period(series, max_lag=1000):
     if len(peaks) == 0:
         return None
     best = peaks[np.argmax(autocorrelation[peaks])]
-    return int(best) if autocorrelation[best] > 0.1 else None
+    return int(best) if autocorrelation[best] > max(0.1, 3 / np.sqrt(n_points)) else None
 
 
 class _Series:

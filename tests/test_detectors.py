@@ -368,6 +368,14 @@ def test_pandas_in_and_out(series_detector, series):
 def test_auto_window_size_is_the_dominant_period():
     assert dominant_period(np.sin(2 * np.pi * np.arange(3000) / 37)) == 37
     assert dominant_period(np.random.RandomState(0).standard_normal(3000)) is None
+    # Short noise: its autocorrelation's highest peak is chance (0.1 alone let 200 points of
+    # noise show periods of 4 to 49).
+    for n_points in (100, 200, 500):
+        for seed in range(5):
+            noise = np.random.RandomState(seed).standard_normal(n_points)
+            assert dominant_period(noise) is None
+    noisy_sine = np.sin(2 * np.pi * np.arange(100) / 12) + 0.3 * np.random.RandomState(0).randn(100)
+    assert dominant_period(noisy_sine) == 12
     fitted = LSTMAutoencoderSeriesDetector(stride=10, **TINY).fit(make_series())
     assert fitted.window_size_ == 20
 
