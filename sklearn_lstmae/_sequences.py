@@ -373,13 +373,13 @@ def targets_to_3d(y):
     return _as_3d(y)
 
 
-def check_representable(values, dtype):
+def check_representable(values, dtype, name="X"):
     """Refuse values that overflow the networks' precision (inf inside the graph)."""
-    limit = np.finfo(dtype).max
+    limit = float(np.finfo(dtype).max)  # a Python float: no cast of the values to dtype
     if values.size and max(abs(float(np.nanmin(values))), abs(float(np.nanmax(values)))) > limit:
         raise ValueError(
-            f"X holds values beyond {dtype}'s range (about {limit:.3g}): they would "
-            "overflow to infinity. Rescale X, or use dtype='float64'."
+            f"{name} holds values beyond {dtype}'s range (about {limit:.3g}): they would "
+            f"overflow to infinity. Rescale {name}, or use dtype='float64'."
         )
 
 

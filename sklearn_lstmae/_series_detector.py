@@ -27,6 +27,7 @@ from ._detectors import (
 )
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
+from ._sequences import check_representable
 from ._transformer import LSTMAutoencoderTransformer
 from ._validation import InvalidParameterError, check_positive_int, is_int
 from ._windows import make_windows
@@ -551,6 +552,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """Fit; return the training series' point scores."""
         self._check_params()
         values = _Series(series).values
+        check_representable(values, self.dtype, name="series")
         window_size = self._resolve_window_size(values)
         self._check_scoring_params(window_size)
         windows = make_windows(values, window_size, stride=self.stride)
@@ -614,6 +616,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         check_is_fitted(self)
         self._check_scoring_params(self.window_size_)  # they may have been set after fit
         validated = _Series(series, self.n_features_in_)
+        check_representable(validated.values, self._spec.dtype, name="series")
         _check_feature_names(self, series, reset=False)
         n_points = len(validated.values)
         if n_points < self.window_size_:

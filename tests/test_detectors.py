@@ -540,11 +540,15 @@ def test_series_feature_names_are_checked_as_scikit_learn_does(series):
     assert not hasattr(detector.fit(series), "feature_names_in_")
 
 
-def test_empty_and_boolean_series_are_refused_clearly():
+def test_empty_boolean_and_overflowing_series_are_refused_clearly():
     with pytest.raises(ValueError, match=r"series has shape \(0,\): it holds no values"):
         LSTMAutoencoderSeriesDetector(**TINY).fit(np.array([]))
     with pytest.raises(ValueError, match="series holds booleans"):
         LSTMAutoencoderSeriesDetector(10, **TINY).fit(np.arange(100) % 7 == 0)
+    huge = np.sin(np.arange(100.0))
+    huge[5] = 1e39  # beyond float32: refused before it overflows (no RuntimeWarning either)
+    with pytest.raises(ValueError, match="series holds values beyond float32's range"):
+        LSTMAutoencoderSeriesDetector(10, **TINY).fit(huge)
 
 
 def test_detectors_do_not_point_to_a_transform_they_hide(detector, normal):
