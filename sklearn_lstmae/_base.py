@@ -8,13 +8,14 @@ subclass learns is said by its hooks, the abstract methods below.
 
 import pathlib
 from abc import ABCMeta, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._aggregate import fold_padded, fold_sequences, step_scales, unfold_patches
-from ._engine import get_engine
+from ._engine import active_strategy, get_engine
 from ._networks import NetworkSpec, build_networks
 from ._parameters import check_parameters, optimizer_config, units_tuple
 from ._persistence import (
@@ -29,6 +30,25 @@ from ._validation import check_sample_weight
 
 # Attributes validate_data sets on the estimator: restored if a fit fails.
 _VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
+
+def _built_outside_strategies(spec, seed, weights):
+    """The networks with ``weights``, in plain variables of no ``tf.distribute`` strategy.
+
+    Trained inside a strategy's scope, the networks hold that strategy's
+    variables (``MirroredVariable``...): the fitted estimator would keep the
+    strategy alive and could not train on under another one. A strategy's
+    scope belongs to the thread that entered it, so networks built in a
+    thread of their own get ordinary variables.
+    """
+
+    def build():
+        networks = build_networks(spec, seed=seed)
+        networks["model"].set_weights(weights)
+        return networks
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(build).result()
 
 
 class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
@@ -307,6 +327,8 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         # curve that an earlier fit monitored and this one did not).
         fitted["best_loss_"] = float(np.min(history[monitored_key]))
         fitted.update(self._fitted_extras(sequences, y, spec) if not continuing else {})
+        if active_strategy() is not None:
+            networks = _built_outside_strategies(spec, seed, model.get_weights())
         fitted.update(keras_attributes(networks))
         return fitted
 

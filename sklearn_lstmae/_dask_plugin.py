@@ -18,7 +18,6 @@ class TensorFlowThreads(WorkerPlugin):
     """
 
     name = "sklearn-lstmae-tensorflow-threads"
-    idempotent = True
 
     def __init__(self, n_threads=None):
         self.n_threads = n_threads

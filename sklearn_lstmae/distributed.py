@@ -27,6 +27,7 @@ this module imports it only when a function needs it.
 import os
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -189,6 +190,12 @@ def _probe_output(estimator, method, sample):
             "'transform' or 'predict'."
         )
     output = np.asarray(function(sample))
+    if output.ndim == 0 or len(output) != len(sample):
+        raise ValueError(
+            f"{type(estimator).__name__}.{method} returned shape {output.shape} for "
+            f"{len(sample)} samples: applied block by block, a method must give one output per "
+            "sample (transform, predict, score_samples...), not one per block."
+        )
     return output.shape[1:], output.dtype
 
 
@@ -410,23 +417,29 @@ def apply_to_long_dask_frame(
             f"frame has no column {missing[0]!r} (columns: {list(frame.columns)}); pass the "
             "names of its id and time columns."
         )
+    _check_positive(pad_to, "pad_to")  # now, not when the result is computed
     if pad_to is None:
         pad_to = frame.groupby(id_column).size().max()
     if not grouped:
         frame = frame.shuffle(on=id_column)
-    n_features = getattr(estimator, "n_channels_in_", None)
+    # What the estimator reads: for a Pipeline, what its first step reads.
+    reader = estimator[0] if isinstance(estimator, Pipeline) else estimator
+    n_features = getattr(reader, "n_channels_in_", None)
     if n_features is None:
         raise ValueError(
-            f"{type(estimator).__name__} does not say how many features per step it reads "
-            "(n_channels_in_); pass an estimator of this library, or a Pipeline ending with one."
+            f"{type(reader).__name__} does not say how many features per step it reads "
+            "(n_channels_in_); pass an estimator of this library, or a Pipeline that starts "
+            "with one (an aggregator such as TimestepPatches, or the estimator itself)."
         )
-    n_timesteps = getattr(estimator, "n_timesteps_in_", 1)
+    n_timesteps = getattr(reader, "n_timesteps_in_", 1)
     shape, dtype = _probe_output(estimator, method, np.zeros((1, n_timesteps, n_features)))
     width = int(np.prod(shape, dtype=int))
+    columns = [f"{method}{i}" for i in range(width)]
     if method == "transform" and hasattr(estimator, "get_feature_names_out"):
-        columns = [str(name) for name in estimator.get_feature_names_out()]
-    else:
-        columns = [f"{method}{i}" for i in range(width)]
+        try:
+            columns = [str(name) for name in estimator.get_feature_names_out()]
+        except AttributeError:  # a Pipeline with a step that names no features
+            pass
     meta = pd.DataFrame(
         np.empty((0, width), dtype), columns=columns, index=pd.Index([], name=id_column)
     )

@@ -300,6 +300,12 @@ def test_dask_helpers_explain_bad_input(padded_sequences):
         apply_to_long_dask_frame(encoder, frame, "id", "time")
     with pytest.raises(ValueError, match="block_size is required"):
         next(iter_blocks(padded_sequences))
+    # Refused when called, not later inside compute():
+    with pytest.raises(ValueError, match="one output per sample.*not one per block"):
+        apply_to_dask_array(encoder, da.zeros((4, 8, 2)), method="score")
+    frame = dd.from_pandas(pd.DataFrame({"id": [1, 1], "time": [0, 1], "a": [0.0, 1.0]}), 1)
+    with pytest.raises(ValueError, match="pad_to must be a positive integer"):
+        apply_to_long_dask_frame(encoder, frame, "id", "time", pad_to=-1)
 
 
 def test_partial_fit_over_blocks_reaches_the_in_memory_loss():
@@ -473,3 +479,66 @@ def test_fit_inside_a_strategy_scope_in_this_process(labelled):
     _assert_same_weights(encoder.model_.get_weights(), reference.model_.get_weights())
     np.testing.assert_allclose(encoder.transform(X), reference.transform(X), atol=1e-5)
     assert pickle.loads(pickle.dumps(encoder)).transform(X).shape == reference.transform(X).shape
+
+
+def test_a_fit_under_a_strategy_leaves_an_estimator_tied_to_none(labelled):
+    import tensorflow as tf
+
+    X, _ = labelled
+    first = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with first.scope():
+        encoder = LSTMAutoencoderTransformer(**SMALL).fit(X)
+    # Ordinary variables: the strategy is not kept alive, and another one may train on.
+    assert not any(
+        isinstance(weight.value, tf.distribute.DistributedValues)
+        for weight in encoder.model_.weights
+    )
+    codes = encoder.transform(X)
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        encoder.partial_fit(X)  # raised "Mixing different tf.distribute.Strategy objects"
+    assert encoder.n_iter_ == SMALL["epochs"] + 1
+    assert not np.array_equal(encoder.transform(X), codes)
+
+
+def test_threads_plugin_refuses_other_counts_on_running_workers(client):
+    # Re-registering with other thread counts reached no worker before (an idempotent plugin
+    # of the same name was skipped); now the workers, whose TensorFlow runs, refuse it.
+    def start_tensorflow():
+        import tensorflow as tf
+
+        return float(tf.constant(1.0) + 1.0)
+
+    client.run(start_tensorflow)
+    with pytest.raises(RuntimeError, match="already started"):
+        client.register_plugin(tensorflow_threads_plugin(2))
+    client.register_plugin(tensorflow_threads_plugin())  # the fixture's counts: accepted again
+
+    def intra_op_threads():
+        import tensorflow as tf
+
+        return tf.config.threading.get_intra_op_parallelism_threads()
+
+    assert set(client.run(intra_op_threads).values()) == {1}
+
+
+def test_long_frame_through_a_pipeline_that_starts_with_an_aggregator(client):
+    import pandas as pd
+
+    from sklearn_lstmae import TimestepPatches
+
+    rng = np.random.RandomState(0)
+    long = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(12), 6),
+            "time": np.tile(np.arange(6), 12),
+            "a": rng.rand(72),
+            "b": rng.rand(72),
+        }
+    )
+    sequences, ids, _ = from_long_format(long, "id", "time")
+    pipe = make_pipeline(TimestepPatches(max_timesteps=3), LSTMAutoencoderTransformer(**SMALL))
+    pipe.fit(sequences)
+    codes = apply_to_long_dask_frame(pipe, dd.from_pandas(long, npartitions=3), "id", "time")
+    np.testing.assert_array_equal(
+        codes.compute().sort_index().to_numpy(), pipe.transform(sequences)
+    )
