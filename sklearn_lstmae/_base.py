@@ -30,6 +30,8 @@ from ._validation import check_sample_weight
 
 # Attributes validate_data sets on the estimator: restored if a fit fails.
 _VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+# Parameters that a first fit settles and a continued fit keeps (see _check_unchanged_since_fit).
+_FIXED_IN_FIT = ("standardize", "max_timesteps")
 
 
 def _built_outside_strategies(spec, seed, weights):
@@ -171,6 +173,27 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 "warm_start=False."
             )
 
+    def _parameters_fixed_in_fit(self):
+        """Parameters a first fit settles that the network spec does not record."""
+        params = self.get_params(deep=False)
+        return {name: params[name] for name in _FIXED_IN_FIT if name in params}
+
+    def _check_unchanged_since_fit(self):
+        """Refuse to continue when a parameter settled by the first fit changed since.
+
+        ``standardize`` decides whether the first fit learned the scales, and
+        ``max_timesteps`` the patches the network reads; continuing keeps both.
+        """
+        fixed = getattr(self, "_fixed_in_fit", {})  # absent: fitted by an older version
+        now = self._parameters_fixed_in_fit()
+        changed = [name for name, value in fixed.items() if now.get(name) != value]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the model was fitted, but warm_start and "
+                "partial_fit continue the fitted network; set them back, or fit anew with "
+                "warm_start=False."
+            )
+
     # -- long sequences folded into patches ------------------------------------
     def _choose_patch_size(self, sequences):
         """Timesteps the network reads as one step, chosen in a first fit: 1 unless overridden."""
@@ -198,6 +221,8 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         try:
             self._check_params()
             continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
+            if continuing:
+                self._check_unchanged_since_fit()
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
             sample_weight = check_sample_weight(sample_weight, len(sequences.values))
             patch_size = self._patch_size if continuing else self._choose_patch_size(sequences)
@@ -211,6 +236,8 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 patch_size=patch_size,
             )
             fitted["patch_size_"] = patch_size
+            if not continuing:
+                fitted["_fixed_in_fit"] = self._parameters_fixed_in_fit()
             # What users see: their own timesteps and features, not the network's patches.
             if not continuing:
                 fitted["n_timesteps_in_"] = sequences.values.shape[1]
@@ -229,8 +256,8 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self, sequences, y, sample_weight, validation_data, *, continuing, incremental, patch_size
     ):
         targets, loss_weights, n_future, n_targets = self._targets(sequences, y)
-        for values in targets:
-            check_representable(values, self._spec.dtype if continuing else self.dtype)
+        for name, values in zip(("X", "y", "y"), targets):
+            check_representable(values, self._spec.dtype if continuing else self.dtype, name)
         if continuing:
             spec = self._spec
             if (n_future, n_targets) != (spec.n_future, spec.n_targets):
@@ -344,6 +371,8 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         if (n_future, n_targets) != (spec.n_future, spec.n_targets):
             raise ValueError("validation_data's y is shaped unlike y.")
         targets[0] = pad_to(targets[0], spec.n_timesteps, "validate on")
+        for values in targets:
+            check_representable(values, spec.dtype, "validation_data")
         return targets[0], targets, None
 
     # -- using the fitted networks ----------------------------------------------

@@ -50,7 +50,8 @@ def optimizer_config(optimizer, learning_rate):
                 f"optimizer={optimizer!r} is not supported; use one of "
                 f"{sorted(_OPTIMIZERS)} or an instance of those Keras optimizers."
             )
-        optimizer = _OPTIMIZERS[optimizer.lower()](learning_rate=learning_rate)
+        # float(): Keras refuses an int or a NumPy scalar learning rate.
+        optimizer = _OPTIMIZERS[optimizer.lower()](learning_rate=float(learning_rate))
     supported = tuple(_OPTIMIZERS.values())
     if type(optimizer) not in supported:
         raise InvalidParameterError(
@@ -102,6 +103,10 @@ def units_tuple(units):
     return tuple(int(n) for n in layers)
 
 
+# Keras callbacks that steer model.optimizer, which training here never reads.
+_OPTIMIZER_CALLBACKS = (keras.callbacks.ReduceLROnPlateau, keras.callbacks.LearningRateScheduler)
+
+
 def check_parameters(estimator):
     """Check the parameters every LSTM autoencoder shares; raise before anything changes."""
     units_tuple(estimator.units)
@@ -146,6 +151,14 @@ def check_parameters(estimator):
             f"callbacks must be None or a list of keras.callbacks.Callback, got "
             f"{estimator.callbacks!r}."
         )
+    for callback in estimator.callbacks or []:
+        if isinstance(callback, _OPTIMIZER_CALLBACKS):
+            raise InvalidParameterError(
+                f"callbacks: {type(callback).__name__} changes the learning rate of the Keras "
+                "model's optimizer, which this library's training step does not use (it keeps "
+                "its own optimizer state); set learning_rate, and use early_stopping and "
+                "n_iter_no_change to stop."
+            )
     if estimator.code not in ("last", "pooled"):
         raise InvalidParameterError(f"code must be 'last' or 'pooled', got {estimator.code!r}.")
     if not is_real(estimator.input_noise) or not 0 <= estimator.input_noise < np.inf:

@@ -59,6 +59,11 @@ def draw_seed(random_state):
     return int(rng.randint(0, 2**31 - 2**16))
 
 
+# float32's smallest normal number: a standard deviation below it cannot be divided by inside
+# a float32 network.
+_SMALLEST_SCALE = float(np.finfo(np.float32).tiny)
+
+
 def standardization(values, standardize, sample_weight=None):
     """Per-feature mean and standard deviation over samples and real timesteps.
 
@@ -75,8 +80,12 @@ def standardization(values, standardize, sample_weight=None):
     flat, weights = flat[is_real].astype(np.float64), weights[is_real]
     mean = np.average(flat, axis=0, weights=weights)
     scale = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=weights))
-    # Constant features: divide by 1 rather than by ~0, as StandardScaler does.
-    scale[scale <= 1e-7 * np.maximum(np.abs(mean), 1.0)] = 1.0
+    # Constant features: divide by 1 rather than by ~0, as StandardScaler does. "Constant" is
+    # relative to the feature's own mean (a spread at float rounding's level), so that data in
+    # small units (1e-8) is standardized like the same data in large ones; a spread too small
+    # for float32 to divide by counts as none.
+    constant = (scale <= 1e-7 * np.abs(mean)) | (scale < _SMALLEST_SCALE)
+    scale[constant] = 1.0
     return mean, scale
 
 

@@ -308,7 +308,17 @@ def test_partial_fit_draws_new_noise_for_every_chunk():
 
 
 @pytest.mark.parametrize(
-    "change", [{"units": 16}, {"input_noise": 0.0}, {"cell": "gru"}, {"code": "last"}]
+    "change",
+    [
+        {"units": 16},
+        {"input_noise": 0.0},
+        {"cell": "gru"},
+        {"code": "last"},
+        # Not architecture, but settled by the first fit (the scales, the patches): these were
+        # ignored silently by a continued fit.
+        {"standardize": False},
+        {"max_timesteps": 4},
+    ],
 )
 def test_continuing_with_another_architecture_is_refused(change):
     model = LSTMAutoencoderTransformer(**TINY).fit(X)
@@ -348,6 +358,11 @@ def test_dropout_changes_training_but_not_inference():
         ({"early_stopping": "yes"}, "early_stopping"),
         ({"warm_start": None}, "warm_start"),
         ({"callbacks": [print]}, "callbacks"),
+        (
+            {"callbacks": [keras.callbacks.ReduceLROnPlateau(monitor="loss")]},
+            "ReduceLROnPlateau changes the learning rate",
+        ),
+        ({"callbacks": [keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3)]}, "Schedul"),
         ({"dtype": "float16"}, "dtype"),
         ({"code": "mean"}, "code"),
         ({"input_noise": -0.1}, "input_noise"),
@@ -411,3 +426,31 @@ def test_new_parameters_in_a_grid_search():
     search.fit(X)
     assert len(search.cv_results_["params"]) == 8
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_standardization_does_not_depend_on_the_data_units():
+    # A spread below 1e-7 counted as a constant feature whenever |mean| < 1, so data in small
+    # units was not standardized and trained on values near zero.
+    reference = LSTMAutoencoderTransformer(**TINY).fit(X)
+    tiny = LSTMAutoencoderTransformer(**TINY).fit(X * 1e-8)
+    np.testing.assert_allclose(tiny._scales[0], reference._scales[0] * 1e-8, rtol=1e-9)
+    np.testing.assert_allclose(tiny.transform(X * 1e-8), reference.transform(X), atol=1e-5)
+    constant = X.copy()
+    constant[:, :, 0] = 0.25  # a truly constant feature still divides by 1
+    assert LSTMAutoencoderTransformer(**TINY).fit(constant)._scales[0][0] == 1.0
+
+
+def test_learning_rate_may_be_an_int_or_a_numpy_number():
+    for learning_rate in (1, np.float32(0.01)):
+        model = LSTMAutoencoderTransformer(**{**TINY, "learning_rate": learning_rate}).fit(X)
+        assert model.n_iter_ == TINY["epochs"]
+
+
+def test_validation_data_beyond_float32_is_refused_by_name():
+    huge = X_VALID.copy()
+    huge[0, 0, 0] = 1e39  # trained on, it gave a validation loss of inf at every epoch
+    with pytest.raises(ValueError, match="validation_data holds values beyond float32's range"):
+        LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=huge)
+    y = np.full((len(X), 2), 1e39)
+    with pytest.raises(ValueError, match="^y holds values beyond float32's range"):
+        CompositeLSTMRegressor(**TINY).fit(X, y)
