@@ -4,6 +4,8 @@
 message that names the parameter and the values it can take.
 """
 
+import numbers
+
 import keras
 import numpy as np
 
@@ -170,8 +172,12 @@ def check_parameters(estimator):
         raise InvalidParameterError(
             f"dtype must be 'float32' or 'float64', got {estimator.dtype!r}."
         )
-    if not is_int(estimator.verbose) or estimator.verbose < 0:
-        raise InvalidParameterError(f"verbose must be 0, 1 or 2, got {estimator.verbose!r}.")
+    # A bool is an int here, as in scikit-learn's own verbose parameters (True: 1).
+    if not isinstance(estimator.verbose, numbers.Integral) or estimator.verbose < 0:
+        raise InvalidParameterError(
+            f"verbose must be a non-negative integer (0: silent, 1: one progress bar, 2 or more: "
+            f"one line per epoch), got {estimator.verbose!r}."
+        )
     if not (
         estimator.random_state is None
         or is_int(estimator.random_state)

@@ -91,6 +91,9 @@ def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of shape ``(n_samples,)``, or None."""
     if sample_weight is None:
         return None
+    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, (bool, np.bool_)):
+        # One number for every sequence, as scikit-learn's estimators take it.
+        sample_weight = np.full(n_samples, float(sample_weight))
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
     )

@@ -454,3 +454,14 @@ def test_validation_data_beyond_float32_is_refused_by_name():
     y = np.full((len(X), 2), 1e39)
     with pytest.raises(ValueError, match="^y holds values beyond float32's range"):
         CompositeLSTMRegressor(**TINY).fit(X, y)
+
+
+def test_a_number_as_sample_weight_and_a_bool_as_verbose(capsys):
+    # Both as scikit-learn's estimators take them: one weight for every sequence; True is 1.
+    by_number = LSTMAutoencoderTransformer(**TINY).fit(X, sample_weight=2.0)
+    by_array = LSTMAutoencoderTransformer(**TINY).fit(X, sample_weight=np.full(len(X), 2.0))
+    np.testing.assert_array_equal(by_number.transform(X), by_array.transform(X))
+    LSTMAutoencoderTransformer(**{**TINY, "verbose": True}).fit(X)
+    assert "Epoch 3/3" in capsys.readouterr().out  # the progress bar of verbose=1
+    with pytest.raises(ValueError, match="verbose must be a non-negative integer"):
+        LSTMAutoencoderTransformer(**{**TINY, "verbose": -1}).fit(X)
