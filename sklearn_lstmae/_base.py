@@ -30,7 +30,7 @@ from ._validation import check_sample_weight
 
 # Attributes validate_data sets on the estimator: restored if a fit fails.
 _VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
-# Parameters that a first fit settles and a continued fit keeps (see _check_unchanged_since_fit).
+# Parameters that a first fit settles and a continued fit keeps (see _check_same_architecture).
 _FIXED_IN_FIT = ("standardize", "max_timesteps")
 
 
@@ -157,7 +157,12 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _check_same_architecture(self, spec, sequences, n_future, n_targets):
-        """Refuse to continue training when an architecture parameter changed."""
+        """Refuse to continue training when an architecture parameter changed.
+
+        Also when a parameter that the first fit settled outside the network
+        changed: ``standardize`` (whether the scales were learned) and
+        ``max_timesteps`` (the patches the network reads).
+        """
         wanted = self._network_spec(sequences, n_future, n_targets).to_dict()
         fitted = spec.to_dict()
         changed = [
@@ -166,6 +171,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             if name not in ("n_timesteps", "n_features", "n_future", "n_targets")
             and wanted[name] != fitted[name]
         ]
+        now = self._parameters_fixed_in_fit()
+        fixed = getattr(self, "_fixed_in_fit", {})  # absent: fitted by an older version
+        changed += [name for name, value in fixed.items() if now.get(name) != value]
         if changed:
             raise ValueError(
                 f"{', '.join(changed)} changed since the model was fitted, but warm_start and "
@@ -177,22 +185,6 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         """Parameters a first fit settles that the network spec does not record."""
         params = self.get_params(deep=False)
         return {name: params[name] for name in _FIXED_IN_FIT if name in params}
-
-    def _check_unchanged_since_fit(self):
-        """Refuse to continue when a parameter settled by the first fit changed since.
-
-        ``standardize`` decides whether the first fit learned the scales, and
-        ``max_timesteps`` the patches the network reads; continuing keeps both.
-        """
-        fixed = getattr(self, "_fixed_in_fit", {})  # absent: fitted by an older version
-        now = self._parameters_fixed_in_fit()
-        changed = [name for name, value in fixed.items() if now.get(name) != value]
-        if changed:
-            raise ValueError(
-                f"{', '.join(changed)} changed since the model was fitted, but warm_start and "
-                "partial_fit continue the fitted network; set them back, or fit anew with "
-                "warm_start=False."
-            )
 
     # -- long sequences folded into patches ------------------------------------
     def _choose_patch_size(self, sequences):
@@ -221,8 +213,6 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         try:
             self._check_params()
             continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
-            if continuing:
-                self._check_unchanged_since_fit()
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
             sample_weight = check_sample_weight(sample_weight, len(sequences.values))
             patch_size = self._patch_size if continuing else self._choose_patch_size(sequences)
@@ -238,8 +228,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             fitted["patch_size_"] = patch_size
             if not continuing:
                 fitted["_fixed_in_fit"] = self._parameters_fixed_in_fit()
-            # What users see: their own timesteps and features, not the network's patches.
-            if not continuing:
+                # What users see: their own timesteps and features, not the network's patches.
                 fitted["n_timesteps_in_"] = sequences.values.shape[1]
                 fitted["n_channels_in_"] = sequences.values.shape[2]
         except BaseException:
