@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._aggregate import fold_padded, fold_sequences, step_scales, unfold_patches
 from ._engine import active_strategy, get_engine
 from ._networks import NetworkSpec, build_networks
-from ._parameters import check_parameters, optimizer_config, units_tuple
+from ._parameters import check_parameters, loss_name, optimizer_config, units_tuple
 from ._persistence import (
     KERAS_ATTRIBUTES,
     keras_attributes,
@@ -302,7 +302,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         trainer = get_engine(spec).trainer(
             model,
-            loss=self.loss,
+            loss=loss_name(self.loss),
             optimizer=optimizer_config(self.optimizer, self.learning_rate),
             scales=scales,
             loss_weights=loss_weights,

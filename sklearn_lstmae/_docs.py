@@ -50,7 +50,9 @@ latent_dim : int or None, default=None
         leaves Keras's cuDNN kernel on a GPU, as does an activation other
         than ``"tanh"``; the defaults keep it.
     loss : {"mse", "mae", "huber"}, default="mse"
-        Error measured on standardized values (Huber with delta 1).
+        Error measured on standardized values (Huber with delta 1). Case
+        does not matter, and Keras's long names (``"mean_squared_error"``,
+        ``"mean_absolute_error"``, ``"huber_loss"``) are accepted.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``, or an instance of
         those Keras optimizers (its own learning rate and settings are then

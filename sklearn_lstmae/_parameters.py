@@ -20,7 +20,7 @@ from ._validation import (
     is_real,
 )
 
-__all__ = ["check_parameters", "optimizer_config", "units_tuple"]
+__all__ = ["check_parameters", "loss_name", "optimizer_config", "units_tuple"]
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -28,6 +28,23 @@ _OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
     "rmsprop": keras.optimizers.RMSprop,
 }
+
+
+# Keras's names for the same losses, matched case-insensitively as ``optimizer`` is.
+_LOSS_ALIASES = {
+    "mean_squared_error": "mse",
+    "mean_absolute_error": "mae",
+    "huber_loss": "huber",
+}
+
+
+def loss_name(loss):
+    """The engine's name for the ``loss`` parameter: ``"MSE"`` and
+    ``"mean_squared_error"`` are ``"mse"``; None when it names no supported loss."""
+    if not isinstance(loss, str):
+        return None
+    name = _LOSS_ALIASES.get(loss.lower(), loss.lower())
+    return name if name in LOSSES else None
 
 
 def check_activation(name, value):
@@ -126,8 +143,11 @@ def check_parameters(estimator):
     check_activation("latent_activation", estimator.latent_activation)
     check_fraction("dropout", estimator.dropout, high_open=True)
     check_fraction("recurrent_dropout", estimator.recurrent_dropout, high_open=True)
-    if estimator.loss not in LOSSES:
-        raise InvalidParameterError(f"loss must be one of {list(LOSSES)}, got {estimator.loss!r}.")
+    if loss_name(estimator.loss) is None:
+        raise InvalidParameterError(
+            f"loss must be one of {list(LOSSES)} (or Keras's long names such as "
+            f"'mean_squared_error'), got {estimator.loss!r}."
+        )
     if (
         not is_real(estimator.learning_rate)
         or not np.isfinite(estimator.learning_rate)

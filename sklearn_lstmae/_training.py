@@ -191,57 +191,61 @@ def run_epochs(
         monitored_key = "val_loss"
     else:
         monitored_key = "noise_free_loss" if monitor_noise_free else "loss"
-    best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
-    n_train = int(train_data[0].shape[0])
-    batch_size = min(estimator.batch_size, n_train)
-    model.stop_training = False
-    callbacks.on_train_begin()
-    stopped = False
-    for epoch in range(epochs):
-        callbacks.on_epoch_begin(epoch)
-        loss = trainer.run_epoch(train_data, rng.permutation(n_train), batch_size)
-        if not np.isfinite(loss) or not trainer.weights_are_finite():
-            callbacks.on_train_end()
-            raise ValueError(
-                f"Training diverged: the loss became {loss} at epoch {epoch + 1}. "
-                "Lower learning_rate, keep standardize=True, or check X for extreme "
-                "values. The estimator was left as it was before this fit."
-            )
-        logs = {"loss": loss}
-        history["loss"].append(loss)
-        if validation_data is not None:
-            logs["val_loss"] = trainer.evaluate(validation_data)
-            history["val_loss"].append(logs["val_loss"])
-        if monitor_noise_free:
-            logs["noise_free_loss"] = trainer.evaluate(train_data)
-            history["noise_free_loss"].append(logs["noise_free_loss"])
-        monitored = logs[monitored_key]
-        if monitored < best_loss - estimator.tol:
-            epochs_without_improvement = 0
-        else:
-            epochs_without_improvement += 1
-        if monitored < best_loss:
-            best_loss = monitored
-            if monitor_validation:
-                best_weights = trainer.snapshot()
-        if estimator.callbacks:
-            trainer.write_to(model)
-            callbacks.on_epoch_end(epoch, logs)
-            trainer.read_from(model)  # a callback may have changed the weights
-        progress.update(epoch, logs, last=epoch + 1 == epochs)
-        if model.stop_training or (
-            stop_early and epochs_without_improvement >= estimator.n_iter_no_change
-        ):
-            stopped = True
-            break
-    progress.close()
-    if best_weights is not None:
-        trainer.restore(best_weights)
-    trainer.write_to(model)
-    callbacks.on_train_end()
-    trainer.read_from(model)
-    for callback in estimator.callbacks or []:
-        callback.set_model(None)  # keep the estimator picklable and clonable
+    try:
+        best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
+        n_train = int(train_data[0].shape[0])
+        batch_size = min(estimator.batch_size, n_train)
+        model.stop_training = False
+        callbacks.on_train_begin()
+        stopped = False
+        for epoch in range(epochs):
+            callbacks.on_epoch_begin(epoch)
+            loss = trainer.run_epoch(train_data, rng.permutation(n_train), batch_size)
+            if not np.isfinite(loss) or not trainer.weights_are_finite():
+                callbacks.on_train_end()
+                raise ValueError(
+                    f"Training diverged: the loss became {loss} at epoch {epoch + 1}. "
+                    "Lower learning_rate, keep standardize=True, or check X for extreme "
+                    "values. The estimator was left as it was before this fit."
+                )
+            logs = {"loss": loss}
+            history["loss"].append(loss)
+            if validation_data is not None:
+                logs["val_loss"] = trainer.evaluate(validation_data)
+                history["val_loss"].append(logs["val_loss"])
+            if monitor_noise_free:
+                logs["noise_free_loss"] = trainer.evaluate(train_data)
+                history["noise_free_loss"].append(logs["noise_free_loss"])
+            monitored = logs[monitored_key]
+            if monitored < best_loss - estimator.tol:
+                epochs_without_improvement = 0
+            else:
+                epochs_without_improvement += 1
+            if monitored < best_loss:
+                best_loss = monitored
+                if monitor_validation:
+                    best_weights = trainer.snapshot()
+            if estimator.callbacks:
+                trainer.write_to(model)
+                callbacks.on_epoch_end(epoch, logs)
+                trainer.read_from(model)  # a callback may have changed the weights
+            progress.update(epoch, logs, last=epoch + 1 == epochs)
+            if model.stop_training or (
+                stop_early and epochs_without_improvement >= estimator.n_iter_no_change
+            ):
+                stopped = True
+                break
+        if best_weights is not None:
+            trainer.restore(best_weights)
+        trainer.write_to(model)
+        callbacks.on_train_end()
+        trainer.read_from(model)
+    finally:
+        # Also when a callback or the loss failed: end the progress line, keep the estimator
+        # picklable and clonable, and leave no callback on a network the fit discarded.
+        progress.close()
+        for callback in estimator.callbacks or []:
+            callback.set_model(None)
     if stop_early and not stopped:
         which = {
             "val_loss": "validation loss",

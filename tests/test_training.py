@@ -159,6 +159,24 @@ def test_keras_callbacks_see_every_epoch_and_can_stop_training():
     assert model.n_iter_ == 2  # Keras's EarlyStopping ended it (patience 0)
 
 
+class FailingCallback(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        raise RuntimeError("the user's callback failed")
+
+
+def test_a_failing_callback_leaves_the_fit_and_the_callback_clean():
+    model = LSTMAutoencoderTransformer(**TINY).fit(X)
+    codes = model.transform(X)
+    failing = FailingCallback()
+    model.set_params(callbacks=[failing])
+    with pytest.raises(RuntimeError, match="the user's callback failed"):
+        model.fit(X)
+    # It kept .model pointing at the discarded network, which also made it unpicklable.
+    assert failing.model is None
+    pickle.dumps(model)
+    np.testing.assert_array_equal(model.transform(X), codes)  # the earlier fit is kept
+
+
 def test_callbacks_survive_clone_and_pickle():
     model = LSTMAutoencoderTransformer(**TINY, callbacks=[RecordingCallback()]).fit(X)
     restored = pickle.loads(pickle.dumps(model))
@@ -444,6 +462,22 @@ def test_learning_rate_may_be_an_int_or_a_numpy_number():
     for learning_rate in (1, np.float32(0.01)):
         model = LSTMAutoencoderTransformer(**{**TINY, "learning_rate": learning_rate}).fit(X)
         assert model.n_iter_ == TINY["epochs"]
+
+
+def test_loss_names_are_matched_as_keras_spells_them():
+    # "MSE" was refused while optimizer="Adam" passed; Keras's long names name the same losses.
+    for short, spellings in {
+        "mse": ("MSE", "mean_squared_error"),
+        "mae": ("MAE", "Mean_Absolute_Error"),
+        "huber": ("Huber", "huber_loss"),
+    }.items():
+        expected = LSTMAutoencoderTransformer(**{**TINY, "loss": short}).fit(X).loss_curve_
+        for spelling in spellings:
+            model = LSTMAutoencoderTransformer(**{**TINY, "loss": spelling}).fit(X)
+            assert model.loss_curve_ == expected
+            assert model.get_params()["loss"] == spelling  # as given, for clone
+    with pytest.raises(ValueError, match="loss must be one of .*'mean_squared_error'.*'msle'"):
+        LSTMAutoencoderTransformer(loss="msle").fit(X)
 
 
 def test_validation_data_beyond_float32_is_refused_by_name():
