@@ -17,6 +17,11 @@ from ._sequences import (
 from ._validation import check_fraction
 
 
+def _without_unit_axes(values):
+    """The shape of ``values`` without the axes of length 1 after the first."""
+    return values.shape[:1] + tuple(n for n in values.shape[1:] if n != 1)
+
+
 @register_estimator
 @document_defaults
 class CompositeLSTMRegressor(
@@ -251,12 +256,13 @@ class CompositeLSTMRegressor(
         """
         y_pred = self.predict(X)
         y_true = np.asarray(y, dtype=np.float64)
-        if y_true.shape != y_pred.shape:
+        n_samples = len(y_pred)
+        # As r2_score takes (n,) against (n, 1): axes of length 1 after the first do not count.
+        if _without_unit_axes(y_true) != _without_unit_axes(y_pred):
             raise ValueError(
                 f"y has shape {y_true.shape}, but predictions have shape {y_pred.shape}: "
                 "pass targets shaped as at fit."
             )
-        n_samples = len(y_true)
         return r2_score(
             y_true.reshape(n_samples, -1),
             y_pred.reshape(n_samples, -1),

@@ -79,3 +79,16 @@ def test_y_of_the_wrong_length_or_shape_is_refused():
     model = CompositeLSTMRegressor(**TINY).fit(X, np.zeros((10, 3)))
     with pytest.raises(ValueError, match="shaped as at fit"):
         model.score(X, np.zeros((10, 4)))
+
+
+def test_score_takes_targets_with_or_without_axes_of_length_one():
+    # As r2_score does: (n,) against (n, 1) was refused although the values line up.
+    X = make_sequences(n_samples=20)
+    y = np.random.RandomState(0).rand(20, 3)
+    model = CompositeLSTMRegressor(**TINY).fit(X, y[:, :1])
+    assert model.predict(X).shape == (20, 1)
+    assert model.score(X, y[:, 0]) == model.score(X, y[:, :1]) == model.score(X, y[:, None, :1])
+    model = CompositeLSTMRegressor(**TINY).fit(X, y.reshape(20, 3, 1))
+    assert model.score(X, y) == model.score(X, y.reshape(20, 3, 1))
+    with pytest.raises(ValueError, match="shaped as at fit"):
+        model.score(X, y.reshape(20, 1, 3).repeat(2, axis=1))
