@@ -17,6 +17,8 @@ from sklearn.manifold import TSNE
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from ._sequences import ragged_as_list
+
 __all__ = [
     "AnomalyScoreDisplay",
     "CodeScatterDisplay",
@@ -348,6 +350,7 @@ class ReconstructionDisplay:
                 f"CompositeLSTMRegressor); {type(estimator).__name__} has no predict."
             )
 
+        X = ragged_as_list(X)
         if isinstance(X, (list, tuple)):
             sample = [X[index]]
             sequence = np.asarray(X[index], dtype=np.float64)

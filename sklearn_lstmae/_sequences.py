@@ -7,7 +7,8 @@ names); this module adds what is particular to sequences:
 - a 2-D array or DataFrame holds one univariate sequence per row;
 - a 3-D array is ``[samples, timesteps, features]``;
 - variable-length sequences come either as a list of arrays of shape
-  ``(T_i, n_features)`` or ``(T_i,)``, or as an array padded with trailing
+  ``(T_i, n_features)`` or ``(T_i,)`` (a 1-D object array or pandas Series of
+  them is read as that list), or as an array padded with trailing
   all-NaN timesteps (the convention of tslearn). Inside, they are one
   NaN-padded float array plus their lengths; the networks mask the padding.
 """
@@ -60,6 +61,17 @@ class Sequences(NamedTuple):
 
 def _is_sequence_list(X):
     return isinstance(X, (list, tuple))
+
+
+def ragged_as_list(X):
+    """A 1-D object array or pandas Series of sequences (as NumPy and pandas hold
+    sequences of different lengths) as the list of those sequences; else ``X``."""
+    if getattr(X, "ndim", None) != 1 or getattr(getattr(X, "dtype", None), "kind", None) != "O":
+        return X
+    values = list(X)  # a Series' values, in order
+    if values and all(np.ndim(value) >= 1 for value in values):
+        return values
+    return X
 
 
 def _check_kind(values, name="X"):
@@ -269,6 +281,7 @@ def validate_sequences(estimator, X, *, reset):
     -------
     sequences : Sequences
     """
+    X = ragged_as_list(X)
     _check_layout(X)
     if _is_sequence_list(X):
         padded, lengths, ndim = _pad_sequence_list(X)

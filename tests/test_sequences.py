@@ -1,7 +1,9 @@
 """Variable-length sequences: lists and NaN padding, masked exactly."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -55,6 +57,26 @@ def test_list_and_nan_padded_array_are_the_same_input(fitted_on_ragged, ragged):
         fitted_on_ragged.transform(ragged), fitted_on_ragged.transform(padded), atol=1e-6
     )
     assert fitted_on_ragged.score(ragged) == pytest.approx(fitted_on_ragged.score(padded))
+
+
+def test_a_series_or_object_array_of_sequences_is_that_list(fitted_on_ragged, ragged):
+    # pandas and NumPy hold sequences of different lengths this way; both got numpy's
+    # "setting an array element with a sequence".
+    expected = fitted_on_ragged.transform(ragged)
+    for container in (pd.Series(ragged, index=range(100, 100 + len(ragged))), as_objects(ragged)):
+        np.testing.assert_array_equal(fitted_on_ragged.transform(container), expected)
+        rebuilt = fitted_on_ragged.reconstruct(container)
+        assert [len(r) for r in rebuilt] == [len(s) for s in ragged]
+    refit = clone(fitted_on_ragged).fit(pd.Series(ragged))
+    np.testing.assert_array_equal(
+        refit.transform(ragged), clone(fitted_on_ragged).fit(ragged).transform(ragged)
+    )
+
+
+def as_objects(sequences):
+    array = np.empty(len(sequences), dtype=object)
+    array[:] = sequences
+    return array
 
 
 def test_padded_steps_never_count_in_the_loss():
