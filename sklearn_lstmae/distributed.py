@@ -308,6 +308,13 @@ def apply_to_dask_array(estimator, X, method="transform"):
     )
 
 
+def _empty_long_result(id_column, id_dtype, columns, dtype):
+    import pandas as pd
+
+    index = pd.Index([], name=id_column, dtype=id_dtype)  # the ids' dtype, as computed
+    return pd.DataFrame(np.empty((0, len(columns)), dtype), columns=columns, index=index)
+
+
 def _apply_long_partition(
     partition, estimator, id_column, time_column, value_columns, method, columns, dtype, pad_to
 ):
@@ -316,9 +323,7 @@ def _apply_long_partition(
     from ._windows import from_long_format
 
     if len(partition) == 0:
-        return pd.DataFrame(
-            np.empty((0, len(columns)), dtype), columns=columns, index=pd.Index([], name=id_column)
-        )
+        return _empty_long_result(id_column, partition[id_column].dtype, columns, dtype)
     sequences, ids, _ = from_long_format(partition, id_column, time_column, value_columns)
     # Pad every partition to the same length, as one in-memory call pads the
     # whole list: a pooled code's sums then add the same terms in the same
@@ -396,7 +401,6 @@ def apply_to_long_dask_frame(
     True
     """
     dd = _import_dask("dask.dataframe")
-    import pandas as pd
 
     check_is_fitted(estimator)
     if not isinstance(frame, dd.DataFrame):
@@ -440,9 +444,7 @@ def apply_to_long_dask_frame(
             columns = [str(name) for name in estimator.get_feature_names_out()]
         except AttributeError:  # a Pipeline with a step that names no features
             pass
-    meta = pd.DataFrame(
-        np.empty((0, width), dtype), columns=columns, index=pd.Index([], name=id_column)
-    )
+    meta = _empty_long_result(id_column, frame[id_column].dtype, columns, dtype)
     return frame.map_partitions(
         _apply_long_partition,
         _ship(estimator),

@@ -258,6 +258,8 @@ def test_encoding_a_long_format_dask_frame(client):
     assert list(codes.columns) == list(encoder.get_feature_names_out())
     result = codes.compute().sort_index()
     np.testing.assert_array_equal(result.index.to_numpy(), ids)
+    # The lazy frame declares the ids' dtype it computes (it declared object).
+    assert codes.index.dtype == result.index.dtype == long["id"].dtype
     np.testing.assert_array_equal(result.to_numpy(), expected)
     # Already indexed by id with known divisions: no shuffle needed, same codes.
     indexed = dd.from_pandas(long.set_index("id").sort_index(), npartitions=3)
