@@ -11,7 +11,7 @@ from abc import ABCMeta, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils.validation import check_is_fitted
 
 from ._aggregate import fold_padded, fold_sequences, step_scales, unfold_patches
@@ -352,9 +352,16 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         sequences, y = self._validation_set(validation_data)
         sequences = fold_sequences(sequences, patch_size)
         if sequences.values.shape[2] != spec.n_features:
+            keras_tuple = isinstance(validation_data, tuple) and len(validation_data) == 2
             raise ValueError(
                 f"validation_data has {sequences.values.shape[2]} features per timestep, but "
                 f"X has {spec.n_features}."
+                + (
+                    " A tuple of two arrays is read as two sequences; if it is Keras's "
+                    "(X_val, y_val), pass X_val alone."
+                    if keras_tuple and not is_regressor(self)
+                    else ""
+                )
             )
         targets, _, n_future, n_targets = self._targets(sequences, y)
         if (n_future, n_targets) != (spec.n_future, spec.n_targets):

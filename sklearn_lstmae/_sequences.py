@@ -104,6 +104,13 @@ def _check_layout(X):
     shape = getattr(X, "shape", None)
     if shape is None:
         return
+    if len(shape) == 1:
+        # scikit-learn's advice, reshape(-1, 1), would make T sequences of one step each.
+        raise ValueError(
+            f"X is a 1-D array of shape {tuple(shape)}: one sequence, not a collection of "
+            "sequences. For this one sequence pass X.reshape(1, -1) (or [X]); for a long "
+            "series cut into windows see make_windows. " + _LAYOUT_HELP
+        )
     if len(shape) > 3:
         raise ValueError(
             f"X must be 2-D or 3-D, got a {len(shape)}-D array of shape {tuple(shape)}. "
@@ -329,6 +336,26 @@ class _DataSet(BaseEstimator):
 def sequences_without_estimator(X):
     """Validate sequences that belong to no fit, such as ``validation_data``."""
     return validate_sequences(_DataSet(), X, reset=True)
+
+
+def check_columns_as_in_fit(estimator, X, name):
+    """Refuse a DataFrame ``X`` whose columns are not the fit's, in the fit's order.
+
+    ``X`` may have fewer timesteps than the fit's (it is then padded), so its
+    names must be the first of ``feature_names_in_``. An array is read by
+    position and passes.
+    """
+    expected = getattr(estimator, "feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if expected is None or columns is None:
+        return
+    given, expected = [str(c) for c in columns], [str(c) for c in expected]
+    if given != expected[: len(given)]:
+        raise ValueError(
+            f"{name}'s columns {reprlib.repr(given)} are not the columns of X in fit "
+            f"{reprlib.repr(expected)}, in that order; its columns are read by position. "
+            f"Select them as in fit: {name}[estimator.feature_names_in_]."
+        )
 
 
 def pad_to(values, n_timesteps, doing):

@@ -9,6 +9,7 @@ from ._base import _BaseLSTMAutoencoder
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
 from ._sequences import (
+    check_columns_as_in_fit,
     sequences_without_estimator,
     validate_codes,
     validate_sequences,
@@ -204,6 +205,16 @@ class LSTMAutoencoderTransformer(
         return [sequences.values], [1.0], 0, 1
 
     def _validation_set(self, validation_data):
+        if isinstance(validation_data, tuple) and len(validation_data) == 2:
+            first, second = validation_data
+            if second is None or isinstance(first, list) or getattr(first, "ndim", 0) == 3:
+                # Keras's (X_val, y_val): it would be read as a list of two sequences.
+                raise ValueError(
+                    "validation_data is a tuple (X_val, y_val) as Keras takes it; here it is "
+                    "the validation sequences alone (an autoencoder's targets are its "
+                    "inputs): pass validation_data=X_val."
+                )
+        check_columns_as_in_fit(self, validation_data, "validation_data")
         return sequences_without_estimator(validation_data), None
 
     def _fitted_extras(self, sequences, y, spec):

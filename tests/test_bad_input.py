@@ -36,7 +36,8 @@ FIT_CASES = [
     ("X-objects", np.full((12, 6), {}, dtype=object), None, {}, TypeError, "dict"),
     ("X-complex", X + 1j, None, {}, ValueError, "Complex data not supported"),
     ("X-boolean", X > 0.5, None, {}, ValueError, "boolean dtype"),
-    ("X-1d", X[0, :, 0], None, {}, ValueError, "Expected 2D array"),
+    # Not scikit-learn's reshape(-1, 1) advice, which would make T sequences of one step.
+    ("X-1d", X[0, :, 0], None, {}, ValueError, r"one sequence, .* pass X\.reshape\(1, -1\)"),
     ("X-scalar", 3.0, None, {}, ValueError, "Expected 2D array"),
     ("X-4d", X[..., None], None, {}, ValueError, "2-D or 3-D"),
     ("X-sparse", sp.csr_matrix(X[:, :, 0]), None, {}, TypeError, "[Ss]parse"),
@@ -192,6 +193,7 @@ PREDICT_CASES = [
     ("univariate-for-multivariate", RNG.rand(4, 6), "1 features per timestep"),
     ("nan-inside", with_nan_inside(X), "NaN"),
     ("none", None, "X is None"),
+    ("one-sequence", RNG.rand(6), r"1-D array of shape \(6,\): one sequence"),
     ("list-features-differ", [RNG.rand(4, 3)], "3 features per timestep"),
 ]
 

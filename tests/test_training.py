@@ -129,6 +129,41 @@ def test_too_small_validation_split_is_explained():
         LSTMAutoencoderTransformer(**TINY, early_stopping=True, validation_fraction=0.005).fit(X)
 
 
+def test_keras_style_validation_tuples_are_explained():
+    # Read as a list of two sequences, they failed with "Sequence 0 of X has 3 dimensions".
+    with pytest.raises(ValueError, match=r"tuple \(X_val, y_val\) as Keras takes it.*X_val"):
+        LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=(X_VALID, X_VALID))
+    with pytest.raises(ValueError, match="pass validation_data=X_val"):
+        LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=(list(X_VALID), None))
+    univariate = X[:, :, 0]
+    with pytest.raises(ValueError, match=r"if it is Keras's \(X_val, y_val\), pass X_val"):
+        LSTMAutoencoderTransformer(**TINY).fit(
+            univariate, validation_data=(X_VALID[:, :, 0], X_VALID[:, :, 0])
+        )
+    # Two multivariate sequences as a tuple are still sequences.
+    model = LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=(X_VALID[0], X_VALID[1]))
+    assert len(model.validation_loss_curve_) == TINY["epochs"]
+
+
+def test_validation_frames_must_have_the_columns_of_fit():
+    import pandas as pd
+
+    columns = [f"t{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X[:, :, 0], columns=columns)
+    valid = pd.DataFrame(X_VALID[:, :, 0], columns=columns)
+    model = LSTMAutoencoderTransformer(**TINY).fit(frame, validation_data=valid)
+    # Reversed columns were read by position: the validation loss measured scrambled time.
+    with pytest.raises(ValueError, match=r"validation_data's columns .* not the columns of X"):
+        model.fit(frame, validation_data=valid[columns[::-1]])
+    shorter = valid[columns[:6]]  # fewer steps, in order: padded, as an array would be
+    model.fit(frame, validation_data=shorter)
+    y = X[:, -1, 0]
+    with pytest.raises(ValueError, match="validation_data's X_val's columns"):
+        CompositeLSTMRegressor(**TINY).fit(
+            frame, y, validation_data=(valid[columns[::-1]], X_VALID[:, -1, 0])
+        )
+
+
 class RecordingCallback(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
