@@ -82,11 +82,18 @@ def _check_kind(values, name="X"):
         raise ValueError(f"{name} is a string, not sequences. " + _LAYOUT_HELP)
     dtypes = getattr(values, "dtypes", None)
     if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
-        text = [str(c) for c, t in dtypes.items() if t.kind not in "biuf"]
+        kinds = [(str(c), t.kind, position) for position, (c, t) in enumerate(dtypes.items())]
+        text = [c for c, kind, i in kinds if kind not in "biuf" and not _numbers(values, i)]
         if text:
             raise ValueError(
                 f"{name} has non-numeric columns {text}: every column must hold numbers "
                 "(encode or drop them first)."
+            )
+        if any(kind == "b" for _, kind, _ in kinds):  # as a boolean array is
+            raise ValueError(
+                f"{name} has boolean columns {[c for c, kind, _ in kinds if kind == 'b']}: "
+                f"sequences must be numbers; convert with {name}.astype(float) if that is "
+                "what you mean."
             )
     kind = getattr(getattr(values, "dtype", None), "kind", None)
     if kind == "b":
@@ -96,6 +103,19 @@ def _check_kind(values, name="X"):
         )
     if kind in ("U", "S", "a"):
         raise ValueError(f"{name} holds text (dtype {values.dtype}): sequences must be numbers.")
+
+
+def _numbers(frame, position):
+    """True when the DataFrame column at ``position`` holds numbers in an object
+    column (as a NumPy object array of numbers is accepted)."""
+    import pandas as pd
+
+    column = frame.iloc[:, position]
+    return column.dtype.kind == "O" and pd.api.types.infer_dtype(column, skipna=True) in (
+        "integer",
+        "floating",
+        "mixed-integer-float",
+    )
 
 
 def _check_layout(X):
@@ -175,6 +195,29 @@ def _check_lengths(lengths):
         )
 
 
+def _without_trailing_padding(sequence, index):
+    """A listed sequence without trailing all-NaN steps (padding, as in a padded
+    array, for example from ``list(X_padded)``); NaN anywhere else is refused."""
+    if not np.isnan(np.min(sequence)):
+        return sequence
+    nan = np.isnan(sequence.reshape(len(sequence), -1))
+    is_padding = nan.all(axis=1)
+    if is_padding.all():
+        raise ValueError(
+            f"Sequences of length 0 are not allowed: sequence {index} of X is all NaN "
+            "(padding only). Drop it before fitting."
+        )
+    length = len(sequence) - int(np.argmin(is_padding[::-1]))
+    if nan[:length].any():
+        step = int(np.flatnonzero(nan[:length].any(axis=1))[0])
+        raise ValueError(
+            f"Input X contains NaN inside sequence {index}, at step {step}. In a list, NaN "
+            "may only mark trailing padding (whole steps, every feature NaN). Impute "
+            "missing values first (for example with sklearn.impute)."
+        )
+    return sequence[:length]
+
+
 def _pad_sequence_list(X):
     """A list of (T_i,) or (T_i, n_features) arrays -> NaN-padded 3-D array."""
     if len(X) == 0:
@@ -198,9 +241,13 @@ def _pad_sequence_list(X):
             )
         _check_kind(np.asarray(sequence), f"Sequence {index} of X")
         array = check_array(
-            sequence, ensure_2d=False, dtype=_FLOAT_DTYPES, input_name=f"Sequence {index} of X"
+            sequence,
+            ensure_2d=False,
+            dtype=_FLOAT_DTYPES,
+            ensure_all_finite="allow-nan",
+            input_name=f"Sequence {index} of X",
         )
-        arrays.append(array)
+        arrays.append(_without_trailing_padding(array, index))
     ndims = {array.ndim for array in arrays}
     if len(ndims) > 1:
         raise ValueError(

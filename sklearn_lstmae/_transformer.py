@@ -255,7 +255,7 @@ class LSTMAutoencoderTransformer(
         """
         check_is_fitted(self)
         codes = validate_codes(X, self._n_features_out)
-        decoded = self._decode(codes, self.n_timesteps_in_).astype(np.float64)
+        decoded = self._decode(codes, self.n_timesteps_in_).astype(codes.dtype, copy=False)
         if self._output_ndim == 2:
             decoded = decoded[:, :, 0]
         if lengths is None:

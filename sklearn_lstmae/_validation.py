@@ -91,9 +91,16 @@ def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of shape ``(n_samples,)``, or None."""
     if sample_weight is None:
         return None
-    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, (bool, np.bool_)):
-        # One number for every sequence, as scikit-learn's estimators take it.
-        sample_weight = np.full(n_samples, float(sample_weight))
+    if np.ndim(sample_weight) == 0:
+        kind = np.asarray(sample_weight).dtype.kind
+        if kind == "b":
+            raise ValueError(
+                f"sample_weight is the boolean {sample_weight!r}: pass one number per "
+                "sequence, or one number for all."
+            )
+        if kind in "iuf":
+            # One number for every sequence, as scikit-learn's estimators take it.
+            sample_weight = np.full(n_samples, float(sample_weight))
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
     )

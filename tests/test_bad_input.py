@@ -57,6 +57,15 @@ FIT_CASES = [
     ),
     ("X-empty-list", [], None, {}, ValueError, "empty list"),
     ("X-list-empty-seq", [X[0]] * 11 + [np.empty((0, 2))], None, {}, ValueError, "length 0"),
+    ("X-list-all-nan", [X[0]] * 11 + [np.full((3, 2), np.nan)], None, {}, ValueError, "all NaN"),
+    (
+        "X-list-nan-inside",
+        [X[0]] * 11 + [with_nan_inside(X)[0]],
+        None,
+        {},
+        ValueError,
+        "NaN inside sequence 11, at step 2",
+    ),
     (
         "X-list-features",
         [X[0]] * 11 + [np.ones((4, 3))],
@@ -74,6 +83,8 @@ FIT_CASES = [
         ValueError,
         "non-numeric columns",
     ),
+    # Accepted while a boolean array was refused.
+    ("X-frame-boolean", pd.DataFrame(X[:, :, 0] > 0.5), None, {}, ValueError, "boolean columns"),
     ("X-overflow", np.full((12, 6), 1e300), None, {}, ValueError, "float32's range"),
     (
         "X-overflows-training",

@@ -59,6 +59,24 @@ def test_list_and_nan_padded_array_are_the_same_input(fitted_on_ragged, ragged):
     assert fitted_on_ragged.score(ragged) == pytest.approx(fitted_on_ragged.score(padded))
 
 
+def test_a_frame_of_numbers_held_as_objects_is_read_as_numbers():
+    # As a NumPy object array of numbers is; it was refused as "non-numeric columns".
+    values = np.random.RandomState(0).rand(12, 6)
+    frame = pd.DataFrame(values, columns=[f"t{i}" for i in range(6)])
+    model = LSTMAutoencoderTransformer(**TINY).fit(frame)
+    np.testing.assert_array_equal(model.transform(frame.astype(object)), model.transform(frame))
+
+
+def test_a_list_of_padded_rows_is_the_padded_array(fitted_on_ragged, ragged):
+    # list(X_padded) was refused ("Sequence 0 of X contains NaN") though X_padded is taken.
+    padded = nan_padded(ragged, fitted_on_ragged.n_timesteps_in_)
+    np.testing.assert_array_equal(
+        fitted_on_ragged.transform(list(padded)), fitted_on_ragged.transform(ragged)
+    )
+    rebuilt = fitted_on_ragged.reconstruct(list(padded))
+    assert [len(r) for r in rebuilt] == [len(s) for s in ragged]
+
+
 def test_a_series_or_object_array_of_sequences_is_that_list(fitted_on_ragged, ragged):
     # pandas and NumPy hold sequences of different lengths this way; both got numpy's
     # "setting an array element with a sequence".

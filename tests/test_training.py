@@ -530,6 +530,10 @@ def test_a_number_as_sample_weight_and_a_bool_as_verbose(capsys):
     by_number = LSTMAutoencoderTransformer(**TINY).fit(X, sample_weight=2.0)
     by_array = LSTMAutoencoderTransformer(**TINY).fit(X, sample_weight=np.full(len(X), 2.0))
     np.testing.assert_array_equal(by_number.transform(X), by_array.transform(X))
+    by_0d_array = LSTMAutoencoderTransformer(**TINY).fit(X, sample_weight=np.array(2))
+    np.testing.assert_array_equal(by_0d_array.transform(X), by_array.transform(X))
+    with pytest.raises(ValueError, match="sample_weight is the boolean True: pass one number"):
+        LSTMAutoencoderTransformer(**TINY).fit(X, sample_weight=True)
     LSTMAutoencoderTransformer(**{**TINY, "verbose": True}).fit(X)
     assert "Epoch 3/3" in capsys.readouterr().out  # the progress bar of verbose=1
     with pytest.raises(ValueError, match="verbose must be a non-negative integer"):

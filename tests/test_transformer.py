@@ -50,6 +50,15 @@ def test_inverse_transform_is_shaped_like_the_input(
     )
 
 
+def test_inverse_transform_keeps_the_codes_dtype(fitted_3d, sequences_3d):
+    # It returned float64 for float32 codes, unlike transform and reconstruct.
+    for dtype in (np.float32, np.float64):
+        codes = fitted_3d.transform(sequences_3d.astype(dtype))
+        assert codes.dtype == fitted_3d.reconstruct(sequences_3d.astype(dtype)).dtype == dtype
+        assert fitted_3d.inverse_transform(codes).dtype == dtype
+        assert fitted_3d.inverse_transform(codes, lengths=[3] * len(codes))[0].dtype == dtype
+
+
 def test_score_is_negative_standardized_reconstruction_error(fitted_3d, sequences_3d):
     rebuilt = fitted_3d.inverse_transform(fitted_3d.transform(sequences_3d))
     flat = sequences_3d.reshape(-1, 2)
