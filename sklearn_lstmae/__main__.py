@@ -12,6 +12,7 @@ Run ``python -m sklearn_lstmae --help`` for the options.
 # module, and before TensorFlow is imported.
 
 import argparse
+import math
 import sys
 import time
 
@@ -40,8 +41,15 @@ def _positive_int(text):
 
 def _positive_float(text):
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+def _seed(text):
+    value = int(text)
+    if not 0 <= value < 2**32:  # what numpy's RandomState takes
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {text!r}")
     return value
 
 
@@ -86,7 +94,7 @@ def build_parser():
     )
     parser.add_argument(
         "--random-state",
-        type=int,
+        type=_seed,
         help=f"seed of the split and of the transformer (default {DEFAULTS['random_state']})",
     )
     parser.add_argument(

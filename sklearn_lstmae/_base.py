@@ -6,6 +6,7 @@ succeeded, applies the fitted networks, and keeps them picklable. What a
 subclass learns is said by its hooks, the abstract methods below.
 """
 
+import os
 import pathlib
 from abc import ABCMeta, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
@@ -470,7 +471,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             The file written.
         """
         save_estimator(self, path)
-        return pathlib.Path(path)
+        return pathlib.Path(os.fsdecode(os.fspath(path)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

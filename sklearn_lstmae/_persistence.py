@@ -51,6 +51,7 @@ import tensorflow as tf
 from sklearn.utils.validation import check_is_fitted
 
 from ._networks import NetworkSpec, build_networks
+from ._training import caller_stacklevel
 from ._version import __version__
 
 __all__ = [
@@ -421,11 +422,26 @@ def _fsync_directory(directory):
 
 def _check_target(path):
     """Refuse, naming the user's ``path``, a file that could not be written there."""
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    path = os.fsdecode(os.fspath(path))  # str, bytes or path-like: the same file
+    if not path:
+        raise ValueError("Cannot save to an empty path: give a file name, such as 'model.lstmae'.")
+    directory = os.path.dirname(os.path.abspath(path))
+    if path.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)) and not os.path.isdir(path):
+        raise FileNotFoundError(
+            f"Cannot save to {path}: it ends with a separator, so it names a directory, "
+            f"which does not exist. Give a file name, such as {os.path.join(path, 'model.lstmae')}."
+        )
     if os.path.isdir(path):
         raise IsADirectoryError(
             f"Cannot save to {os.fspath(path)}: it is a directory. Give a file name, such as "
             f"{os.path.join(os.fspath(path), 'model.lstmae')}."
+        )
+    parent = directory
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise NotADirectoryError(
+            f"Cannot save to {path}: {parent} is a file, not a directory. Save elsewhere."
         )
     if not os.path.isdir(directory):
         raise FileNotFoundError(
@@ -442,8 +458,9 @@ def _write_atomically(path, write):
     rename, and is removed on any error. A process killed before the rename
     leaves ``path`` as it was (and may leave a hidden ``.<name>.*.tmp`` file).
     """
+    path = os.fsdecode(os.fspath(path))  # str, bytes or path-like: the same file
     _check_target(path)
-    target = os.path.realpath(os.fspath(path))
+    target = os.path.realpath(path)
     directory, name = os.path.split(target)
     try:
         mode = os.stat(target).st_mode & 0o7777
@@ -482,8 +499,9 @@ def save_estimator(estimator, path):
 
     Parameters
     ----------
-    estimator : LSTMAutoencoderTransformer or CompositeLSTMRegressor
-        A fitted estimator.
+    estimator : estimator of this library
+        A fitted LSTMAutoencoderTransformer, CompositeLSTMRegressor,
+        LSTMAutoencoderOutlierDetector or LSTMAutoencoderSeriesDetector.
     path : str or path-like
         Where to write; any name works, ``.lstmae`` is the suggested
         extension. An existing file is replaced.
@@ -494,6 +512,12 @@ def save_estimator(estimator, path):
         If ``estimator`` is not fitted.
     FileNotFoundError
         If the directory of ``path`` does not exist (nothing is created).
+    NotADirectoryError
+        If a parent of ``path`` is a file.
+    IsADirectoryError
+        If ``path`` is a directory.
+    ValueError
+        If ``path`` is empty.
     TypeError
         If ``estimator`` is not one of this library's estimators, or a
         parameter or fitted attribute holds something this format cannot
@@ -603,7 +627,7 @@ def _warn_on_version_change(document):
             "outputs may differ slightly from those of the saved estimator; refit it with "
             "the running versions to be sure.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),  # the user's load(...) line
         )
 
 
@@ -666,9 +690,10 @@ def load(path):
 
     Returns
     -------
-    estimator : LSTMAutoencoderTransformer or CompositeLSTMRegressor
-        The fitted estimator, giving the same outputs as the saved one (bit
-        for bit with the same versions of the libraries, on CPU).
+    estimator : estimator of this library
+        The fitted estimator, of the class that was saved, giving the same
+        outputs as the saved one (bit for bit with the same versions of the
+        libraries, on CPU).
 
     Raises
     ------
@@ -707,6 +732,13 @@ def load(path):
     """
     with open(path, "rb") as file:
         if not zipfile.is_zipfile(file):
+            file.seek(0)
+            if file.read(4) == b"PK\x03\x04":  # a zip archive's start, without its end
+                raise ValueError(
+                    f"{os.fspath(path)!r} is truncated or damaged: it starts as a zip archive "
+                    "but its end is missing (an interrupted copy or download?). Copy or save "
+                    "it again."
+                )
             raise ValueError(
                 f"{os.fspath(path)!r} is not an sklearn_lstmae file: it is not a zip archive."
             )

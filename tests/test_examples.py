@@ -102,7 +102,16 @@ def test_demo_options_parse():
 
 
 @pytest.mark.parametrize(
-    "arguments", [["--epochs", "0"], ["--latent-dim", "-1"], ["--learning-rate", "0"]]
+    "arguments",
+    [
+        ["--epochs", "0"],
+        ["--latent-dim", "-1"],
+        ["--learning-rate", "0"],
+        # These two parsed, then the run failed with a traceback after the data was loaded.
+        ["--learning-rate", "inf"],
+        ["--random-state", "-1"],
+        ["--random-state", str(2**32)],
+    ],
 )
 def test_demo_rejects_bad_option(arguments, capsys):
     from sklearn_lstmae.__main__ import build_parser

@@ -424,9 +424,10 @@ def test_refuses_non_zip_and_damaged_files(saved, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="damaged"):
         load(path)
-    path.write_bytes(bytes(data[: len(data) // 2]))
-    with pytest.raises(ValueError, match="not a zip archive"):
-        load(path)
+    for fraction in (0.3, 0.99):  # "not a zip archive" though it is one, cut short
+        path.write_bytes(bytes(data[: int(len(data) * fraction)]))
+        with pytest.raises(ValueError, match="is truncated or damaged: it starts as a zip"):
+            load(path)
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "missing.lstmae")
 
@@ -441,8 +442,9 @@ def test_warns_on_version_change(saved, tmp_path):
         rf"sklearn_lstmae 0\.0\.1 \(running {sklearn_lstmae.__version__}\).*"
         rf"Keras 3\.0\.0 \(running {keras.__version__}\)"
     )
-    with pytest.warns(UserWarning, match=match):
+    with pytest.warns(UserWarning, match=match) as caught:
         loaded = load(path)
+    assert caught[0].filename == __file__  # the user's load(...) line, not the library's
     np.testing.assert_array_equal(loaded.transform(X), load(saved["transformer_3d"]).transform(X))
 
 
@@ -711,6 +713,28 @@ def test_save_onto_a_directory_says_so(small_fit, tmp_path):
     with pytest.raises(IsADirectoryError, match=f"Cannot save to {tmp_path}: it is a directory"):
         small_fit.save(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_odd_paths_get_errors_that_name_them(small_fit, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # It tried to rename the temporary file onto the current directory.
+    with pytest.raises(ValueError, match="empty path"):
+        small_fit.save("")
+    # It wrote a file named "new_folder".
+    with pytest.raises(FileNotFoundError, match="ends with a separator, so it names a directory"):
+        small_fit.save("new_folder" + os.sep)
+    (tmp_path / "a_file").write_text("")
+    # It said that the directory a_file does not exist.
+    with pytest.raises(NotADirectoryError, match="a_file is a file, not a directory"):
+        small_fit.save(tmp_path / "a_file" / "deeper" / "model.lstmae")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_a_bytes_path_is_a_path(small_fit, tmp_path):
+    # "Can't mix bytes and non-bytes in path components", and nothing written.
+    path = tmp_path / "model.lstmae"
+    small_fit.save(os.fsencode(path))
+    np.testing.assert_array_equal(load(os.fsencode(path)).transform(X), small_fit.transform(X))
 
 
 def test_unwritable_directory_error_names_the_users_path(small_fit, tmp_path, monkeypatch):
