@@ -4,6 +4,7 @@ import math
 import warnings
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -237,8 +238,11 @@ class _WindowRule(TransformerMixin, BaseEstimator):
         which scikit-learn's wrapping would turn into a shape error or a
         NaN-filled frame.
         """
-        # scikit-learn keeps set_output's choice here; it has no public getter.
-        container = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
+        # scikit-learn keeps set_output's choice here (it has no public getter); without
+        # one, the global set_config(transform_output=...) or config_context applies.
+        container = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if container is None:
+            container = get_config()["transform_output"]
         if container == "default" or not self._names_out:
             return result
         n_columns = len(self.get_feature_names_out())
@@ -257,6 +261,7 @@ class _WindowRule(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]  # float32 stays float32
         return tags
 
 

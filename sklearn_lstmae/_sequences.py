@@ -128,8 +128,8 @@ def _check_layout(X):
         # scikit-learn's advice, reshape(-1, 1), would make T sequences of one step each.
         raise ValueError(
             f"X is a 1-D array of shape {tuple(shape)}: one sequence, not a collection of "
-            "sequences. For this one sequence pass X.reshape(1, -1) (or [X]); for a long "
-            "series cut into windows see make_windows. " + _LAYOUT_HELP
+            "sequences. Reshape your data: for this one sequence pass X.reshape(1, -1) (or "
+            "[X]); for a long series cut into windows see make_windows. " + _LAYOUT_HELP
         )
     if len(shape) > 3:
         raise ValueError(

@@ -8,6 +8,7 @@ memory beyond the series and its scores stays flat however long the series.
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import metadata_routing
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
@@ -383,6 +384,10 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     True
     """
 
+    # The series is the data, as X is elsewhere: not metadata for routing to request.
+    __metadata_request__fit = {"series": metadata_routing.UNUSED}
+    __metadata_request__predict = {"series": metadata_routing.UNUSED}
+
     def __init__(
         self,
         window_size="auto",
@@ -682,3 +687,10 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """
         scores = self._fit_series(series)
         return _Series(series).like(np.where(scores > self.threshold_, -1, 1), "label")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # One series, (n_points,) or (n_points, n_features): not a 3-D collection.
+        tags.input_tags.one_d_array = True
+        tags.input_tags.three_d_array = False
+        return tags

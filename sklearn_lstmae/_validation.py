@@ -91,7 +91,10 @@ def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of shape ``(n_samples,)``, or None."""
     if sample_weight is None:
         return None
-    if np.ndim(sample_weight) == 0:
+    # (Not np.ndim: scikit-learn's checks pass array-likes that refuse NumPy's functions.)
+    if isinstance(sample_weight, (numbers.Number, np.generic)) or (
+        isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0
+    ):
         kind = np.asarray(sample_weight).dtype.kind
         if kind == "b":
             raise ValueError(

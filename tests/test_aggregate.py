@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
@@ -160,6 +161,12 @@ def test_a_configured_table_refuses_sequences_that_cannot_fill_it(shortener):
             fitted.transform(other)
     fitted.set_output(transform="default")
     assert isinstance(fitted.transform(ragged), list)
+    # Configured globally instead: the same refusal (it was pandas' "Length mismatch").
+    unset = shortener(max_timesteps=12 if shortener is TimestepPatches else 4).fit(X)
+    with config_context(transform_output="pandas"):
+        assert unset.transform(X).shape[0] == 4
+        with pytest.raises(ValueError, match='set_output\\(transform="default"\\)'):
+            unset.transform(ragged)
 
 
 @pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])

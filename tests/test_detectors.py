@@ -603,3 +603,16 @@ def test_anomaly_detection_example(tmp_path):
     for fault in ("pressure glitch", "clogged filter", "stuck temperature"):
         assert fault in flagged  # each true fault lies inside a flagged interval
     assert plot.stat().st_size > 10_000
+
+
+def test_series_detector_declares_what_it_reads_and_routes_no_series():
+    from sklearn.utils import get_tags
+
+    tags = get_tags(LSTMAutoencoderSeriesDetector())
+    # It inherited the collections' tags: 3-D arrays yes, 1-D no; the opposite is true.
+    assert tags.input_tags.one_d_array and tags.input_tags.two_d_array
+    assert not tags.input_tags.three_d_array
+    # "series" is its X: metadata routing offered set_fit_request(series=True).
+    routing = LSTMAutoencoderSeriesDetector().get_metadata_routing()
+    assert "series" not in str(routing)
+    assert not hasattr(LSTMAutoencoderSeriesDetector(), "set_fit_request")
