@@ -182,7 +182,7 @@ def test_invalid_parameters_are_named(sequences_3d, params, message):
     [
         (np.zeros((4, 3, 2, 1)), "2-D or 3-D"),
         (np.zeros((4, 0, 2)), "at least one timestep"),
-        (np.zeros(5), "2D array"),
+        (np.zeros(5), "1-D array of shape \\(5,\\): one sequence"),
     ],
 )
 def test_bad_shapes_are_refused_at_fit(bad_input, message):
