@@ -94,7 +94,11 @@ latent_dim : int or None, default=None
     callbacks : list of keras.callbacks.Callback, default=None
         Keras callbacks called during training with ``model_`` as their
         model and the epoch's ``loss`` (and ``val_loss``) in the logs;
-        ``model.stop_training = True`` stops training.
+        ``model.stop_training = True`` stops training. As in Keras, the
+        objects given are the ones called, so their state can be read after
+        fit; one that keeps a file object after training (``CSVLogger``)
+        then makes the estimator unpicklable and unclonable, as it makes
+        the callback itself: give such a callback only for a fit you keep.
     standardize : bool, default=True
         Standardize each feature (mean and standard deviation over samples
         and real timesteps, learned in the first fit) inside the Keras graph:
