@@ -342,7 +342,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         }
         # The curve this fit monitored (a warm start's history may also hold a
         # curve that an earlier fit monitored and this one did not).
-        fitted["best_loss_"] = float(np.min(history[monitored_key]))
+        fitted["best_loss_"] = float(np.nanmin(history[monitored_key]))
         fitted.update(self._fitted_extras(sequences, y, spec) if not continuing else {})
         if active_strategy() is not None:
             networks = _built_outside_strategies(spec, seed, model.get_weights())

@@ -157,7 +157,9 @@ COMMON_ATTRIBUTES_DOC = """\
 loss_curve_ : list of float
         Mean training loss of each epoch (over all fits when warm-started).
     validation_loss_curve_ : list of float or None
-        Validation loss of each epoch, when validating.
+        Validation loss of each epoch, when validating; as long as
+        ``loss_curve_``, with NaN for the epochs of an earlier or later fit
+        (warm start, partial_fit) that did not validate.
     best_loss_ : float
         Lowest value of the loss that the last call of ``fit`` or
         ``partial_fit`` monitored (validation loss with early stopping; else
@@ -167,7 +169,8 @@ loss_curve_ : list of float
     history_ : dict of str to list of float
         Keras-style history: ``"loss"``; ``"val_loss"`` when validating;
         ``"noise_free_loss"``, the training sequences' loss after each epoch
-        without noise or dropout, when that is the monitored loss.
+        without noise or dropout, when that is the monitored loss. Every
+        curve has one entry per epoch, NaN where it was not measured.
     n_iter_ : int
         Epochs run (over all fits when warm-started or with partial_fit).
     n_features_in_ : int

@@ -186,16 +186,22 @@ class LossCurveDisplay:
         display : LossCurveDisplay
             This display, with ``ax_``, ``figure_`` and the lines set.
         """
-        ax = _axes(ax, f"{type(self).__name__}.plot")
-        from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
-
-        name = self.estimator_name if name is None else name
         loss = np.asarray(self.loss_curve, dtype=np.float64).ravel()
         curves = [(loss, "training loss", {})]
         validation = None
         if self.validation_loss_curve is not None:
             validation = np.asarray(self.validation_loss_curve, dtype=np.float64).ravel()
+            if len(validation) != len(loss):
+                # Entry i of each curve is epoch i + 1; a shorter curve would be misplaced.
+                raise ValueError(
+                    f"validation_loss_curve has {len(validation)} values but loss_curve has "
+                    f"{len(loss)}: give one per epoch, NaN for epochs without validation."
+                )
             curves.append((validation, "validation loss", {"linestyle": "--"}))
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+
+        name = self.estimator_name if name is None else name
 
         self.lines_ = []
         for values, what, style in curves:
@@ -224,8 +230,8 @@ class LossCurveDisplay:
                 ax.yaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
-        # Whole epochs only on the x axis.
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # Whole epochs only on the x axis (min_n_ticks=1: one epoch is not 0.95 ... 1.05).
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.legend()
         self.ax_ = ax
         self.figure_ = ax.figure

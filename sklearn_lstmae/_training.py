@@ -148,6 +148,15 @@ def validation_split(validation_fraction, n_samples, rng):
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
 
 
+def align_curves(history):
+    """Make every curve of ``history`` as long as ``"loss"``, NaN for the epochs in
+    which it was not measured (a continued fit that validates when an earlier one did
+    not, or the other way round), so that entry i of each curve is epoch i + 1."""
+    n_epochs = len(history["loss"])
+    for values in history.values():
+        values.extend([np.nan] * (n_epochs - len(values)))
+
+
 def run_epochs(
     estimator,
     trainer,
@@ -187,6 +196,7 @@ def run_epochs(
     monitor_noise_free = can_stop and training_is_noisy and not monitor_validation
     if monitor_noise_free:
         history.setdefault("noise_free_loss", [])
+    align_curves(history)  # a curve new in a continued fit starts at its own epoch
     if monitor_validation:
         monitored_key = "val_loss"
     else:
@@ -243,6 +253,7 @@ def run_epochs(
     finally:
         # Also when a callback or the loss failed: end the progress line, keep the estimator
         # picklable and clonable, and leave no callback on a network the fit discarded.
+        align_curves(history)
         progress.close()
         for callback in estimator.callbacks or []:
             callback.set_model(None)

@@ -751,3 +751,13 @@ def test_unwritable_directory_error_names_the_users_path(small_fit, tmp_path, mo
         small_fit.save(path)
     assert str(error.value).startswith(f"Cannot save to {path}: Permission denied (writing a ")
     assert isinstance(error.value.__cause__, PermissionError)  # the original, with its file
+
+
+def test_curves_with_epochs_not_measured_round_trip(tmp_path):
+    # A validation curve holds NaN for the epochs of a fit that did not validate.
+    model = LSTMAutoencoderTransformer(**{**TINY, "early_stopping": False}).partial_fit(X)
+    model.partial_fit(X, validation_data=X[:4])
+    assert np.isnan(model.validation_loss_curve_[0])
+    loaded = load(model.save(tmp_path / "curves.lstmae"))
+    np.testing.assert_array_equal(loaded.validation_loss_curve_, model.validation_loss_curve_)
+    assert loaded.history_.keys() == model.history_.keys()

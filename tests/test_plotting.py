@@ -116,6 +116,35 @@ def test_loss_curve_from_values_on_given_axes_and_replotted():
     assert legend_texts(right) == ["model: training loss", "model: validation loss"]
 
 
+def test_validation_losses_sit_at_their_own_epochs_in_continued_fits():
+    # The validation loss of a third partial_fit was drawn at epoch 1, not 3.
+    X = make_sequences(n_samples=12, n_timesteps=5)
+    model = LSTMAutoencoderTransformer(**{**TINY, "epochs": 2, "early_stopping": False})
+    model.partial_fit(X)
+    model.partial_fit(X)
+    model.partial_fit(X, validation_data=X[:4])
+    assert len(model.validation_loss_curve_) == len(model.loss_curve_) == 3
+    assert np.isnan(model.validation_loss_curve_[:2]).all()
+    assert np.isfinite(model.validation_loss_curve_[2])
+    display = LossCurveDisplay.from_estimator(model)
+    x, y = display.validation_line_.get_data()
+    assert list(x[np.isfinite(y)]) == [3]
+    assert [tick.get_text() for tick in display.ax_.get_xticklabels()] != []
+    model.partial_fit(X)  # a later epoch without validation is NaN too
+    assert len(model.validation_loss_curve_) == 4 and np.isnan(model.validation_loss_curve_[3])
+    # Curves of different lengths cannot be placed: refused, and no figure left open.
+    with pytest.raises(ValueError, match="validation_loss_curve has 1 values but loss_curve has 2"):
+        LossCurveDisplay([1.0, 0.5], [1.0]).plot()
+    assert plt.get_fignums() == [1]  # the figure of from_estimator above only
+
+
+def test_a_one_epoch_curve_has_whole_epochs_only():
+    # One epoch (a single partial_fit) was labelled 0.95, 0.975, ... 1.05.
+    display = LossCurveDisplay([0.5]).plot()
+    ticks = [tick for tick in display.ax_.get_xticks() if 0.5 <= tick <= 1.5]
+    assert ticks == [1.0]
+
+
 def test_loss_curve_needs_a_fitted_estimator():
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(LSTMAutoencoderTransformer())

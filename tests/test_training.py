@@ -72,7 +72,9 @@ def test_with_input_noise_the_noise_free_training_loss_is_monitored():
     # Continued by partial_fit, which monitors the training loss: best_loss_
     # follows that curve, not the noise-free one left by fit.
     model.partial_fit(X)
-    assert len(model.history_["noise_free_loss"]) == len(noise_free)
+    # Every curve has an entry per epoch: NaN where it was not measured.
+    assert len(model.history_["noise_free_loss"]) == len(noise_free) + 1
+    assert np.isnan(model.history_["noise_free_loss"][-1])
     assert len(model.loss_curve_) == len(noisy) + 1
     assert model.best_loss_ == pytest.approx(min(model.loss_curve_))
 
