@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._sequences import ragged_as_list
+from ._validation import is_int
 
 __all__ = [
     "AnomalyScoreDisplay",
@@ -347,6 +348,8 @@ class ReconstructionDisplay:
         _pyplot(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
         n_samples = len(X)
+        if not is_int(index):  # 2.7 plotted sequence 2
+            raise TypeError(f"index must be an integer, got {index!r}.")
         if not -n_samples <= index < n_samples:
             raise IndexError(f"index {index} is out of range for X of {n_samples} samples.")
         index = int(index) % n_samples
@@ -398,7 +401,6 @@ class ReconstructionDisplay:
         display : ReconstructionDisplay
             This display, with ``ax_``, ``figure_`` and the lines set.
         """
-        ax = _axes(ax, f"{type(self).__name__}.plot")
         sequence = _as_2d_steps(self.sequence, "sequence")
         reconstruction = _as_2d_steps(self.reconstruction, "reconstruction")
         if reconstruction.shape[1] != sequence.shape[1]:
@@ -410,6 +412,18 @@ class ReconstructionDisplay:
         names = self._names(self.feature_names, n_features, "feature", "feature_names")
         length = _real_length(sequence)
         steps = np.arange(length)
+        future = [
+            (_as_2d_steps(values, what), what)
+            for values, what in ((self.truth, "truth"), (self.prediction, "prediction"))
+            if values is not None
+        ]
+        if len(future) == 2 and future[0][0].shape != future[1][0].shape:
+            raise ValueError(
+                f"truth has shape {np.shape(self.truth)}, but prediction has shape "
+                f"{np.shape(self.prediction)}."
+            )
+        # Only now, with everything checked: a refused plot leaves no empty figure.
+        ax = _axes(ax, f"{type(self).__name__}.plot")
 
         self.sequence_lines_, self.reconstruction_lines_ = [], []
         for j in range(n_features):
@@ -433,16 +447,6 @@ class ReconstructionDisplay:
             self.reconstruction_lines_.append(line)
 
         self.truth_lines_, self.prediction_lines_, self.forecast_span_ = [], [], None
-        future = [
-            (_as_2d_steps(values, what), what)
-            for values, what in ((self.truth, "truth"), (self.prediction, "prediction"))
-            if values is not None
-        ]
-        if len(future) == 2 and future[0][0].shape != future[1][0].shape:
-            raise ValueError(
-                f"truth has shape {np.shape(self.truth)}, but prediction has shape "
-                f"{np.shape(self.prediction)}."
-            )
         if future:
             n_future, n_targets = future[0][0].shape
             future_steps = np.arange(length, length + n_future)
@@ -509,8 +513,10 @@ class CodeScatterDisplay:
     embedding : array-like of shape (n_samples, 2)
         Two coordinates per sequence.
     labels : array-like of shape (n_samples,), default=None
-        Label of each sequence: classes (strings, integers, booleans) or
-        continuous values. None draws every point in one color.
+        Label of each sequence: classes (strings, booleans, integers with
+        at most 20 distinct values), drawn with a legend, or continuous
+        values (floats, integers with more values), drawn with a colorbar.
+        None draws every point in one color.
     xlabel : str, default=None
         Label of the x axis; None uses ``"component 1"``.
     ylabel : str, default=None
@@ -648,25 +654,38 @@ class CodeScatterDisplay:
         display : CodeScatterDisplay
             This display, with ``ax_``, ``figure_`` and the artists set.
         """
-        ax = _axes(ax, f"{type(self).__name__}.plot")
-        from matplotlib.lines import Line2D
-
         embedding = np.asarray(self.embedding, dtype=np.float64)
         if embedding.ndim != 2 or embedding.shape[1] != 2:
             raise ValueError(f"embedding must have shape (n_samples, 2), got {embedding.shape}.")
         n_samples = len(embedding)
-        self.legend_ = self.colorbar_ = self.classes_ = None
-        style = {"s": 18, "alpha": 0.85, "edgecolors": "none"}
-
-        if self.labels is None:
-            self.scatter_ = ax.scatter(embedding[:, 0], embedding[:, 1], color="C0", **style)
-        else:
+        labels = None
+        if self.labels is not None:
             labels = np.asarray(self.labels)
+            if labels.shape == (n_samples, 1):  # a column, as scikit-learn takes y
+                labels = labels[:, 0]
             if labels.shape != (n_samples,):
                 raise ValueError(
                     f"labels must have shape ({n_samples},), one per point; got {labels.shape}."
                 )
-            if _is_continuous(labels):
+            continuous = _is_continuous(labels)
+            if not continuous:
+                try:
+                    classes, codes = np.unique(labels, return_inverse=True)
+                except TypeError as error:  # objects that do not sort, such as None
+                    raise ValueError(
+                        f"labels must be sortable class names or numbers ({error})."
+                    ) from None
+        # Only now, with everything checked: a refused plot leaves no empty figure.
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        from matplotlib.lines import Line2D
+
+        self.legend_ = self.colorbar_ = self.classes_ = None
+        style = {"s": 18, "alpha": 0.85, "edgecolors": "none"}
+
+        if labels is None:
+            self.scatter_ = ax.scatter(embedding[:, 0], embedding[:, 1], color="C0", **style)
+        else:
+            if continuous:
                 self.scatter_ = ax.scatter(
                     embedding[:, 0],
                     embedding[:, 1],
@@ -677,7 +696,7 @@ class CodeScatterDisplay:
                 self.colorbar_ = ax.figure.colorbar(self.scatter_, ax=ax)
                 self.colorbar_.set_label("label")
             else:
-                self.classes_, codes = np.unique(labels, return_inverse=True)
+                self.classes_ = classes
                 palette = _class_colors(len(self.classes_))
                 self.scatter_ = ax.scatter(
                     embedding[:, 0], embedding[:, 1], color=[palette[c] for c in codes], **style
@@ -694,8 +713,14 @@ class CodeScatterDisplay:
         return self
 
 
+# Integer labels with more distinct values than this get a color scale, not a legend.
+MAX_LEGEND_CLASSES = 20
+
+
 def _is_continuous(labels):
     """Whether labels are continuous values (a color scale) rather than classes."""
+    if labels.dtype.kind in "iu":  # ages, counts: classes only while a legend can hold them
+        return len(np.unique(labels)) > MAX_LEGEND_CLASSES
     if labels.dtype.kind not in "fc":
         return False
     try:

@@ -317,6 +317,43 @@ def test_code_scatter_of_ragged_input_with_integer_labels(transformer_3d, X_3d):
     assert len(np.unique(display.scatter_.get_facecolors(), axis=0)) == 2
 
 
+def test_many_integer_labels_get_a_colorbar_and_a_column_of_labels_is_read(transformer_3d, X_3d):
+    # 30 ages gave a 24-entry legend that spilled off the figure.
+    ages = np.arange(30) + 20
+    display = CodeScatterDisplay.from_estimator(transformer_3d, X_3d, labels=ages)
+    assert display.colorbar_ is not None and display.legend_ is None
+    # A column of labels, as scikit-learn takes y, left an empty figure behind an error.
+    column = CodeScatterDisplay.from_estimator(transformer_3d, X_3d, labels=ages[:, None] % 3)
+    assert list(column.classes_) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "make_plot",
+    [
+        lambda: CodeScatterDisplay(np.zeros((4, 3))).plot(),
+        lambda: CodeScatterDisplay(np.zeros((3, 2)), labels=np.array(["a", None, 1])).plot(),
+        lambda: ReconstructionDisplay(
+            np.zeros((5, 2)), np.zeros((5, 2)), feature_names=["a"]
+        ).plot(),
+        lambda: ReconstructionDisplay(
+            np.zeros(5), np.zeros(5), truth=np.zeros(3), prediction=np.zeros(2)
+        ).plot(),
+    ],
+    ids=["embedding-columns", "unsortable-labels", "feature-names", "truth-vs-prediction"],
+)
+def test_a_refused_plot_leaves_no_figure(make_plot):
+    with pytest.raises(ValueError):
+        make_plot()
+    assert plt.get_fignums() == []
+
+
+def test_reconstruction_index_must_be_an_integer(transformer_3d, X_3d):
+    with pytest.raises(TypeError, match="index must be an integer, got 2.7"):
+        ReconstructionDisplay.from_estimator(transformer_3d, X_3d, index=2.7)
+    display = ReconstructionDisplay.from_estimator(transformer_3d, X_3d, index=np.int64(-1))
+    np.testing.assert_array_equal(display.sequence, X_3d[-1])
+
+
 def test_code_scatter_rejects_bad_method_and_labels(transformer_3d, X_3d):
     with pytest.raises(ValueError, match="method must be"):
         CodeScatterDisplay.from_estimator(transformer_3d, X_3d, method="umap")
