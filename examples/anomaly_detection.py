@@ -16,9 +16,12 @@ import argparse
 import os
 import tempfile
 
-import matplotlib
-
-matplotlib.use("Agg")  # this script only: draw to a file without a display
+try:
+    import matplotlib
+except ImportError:  # the detection runs without it; only the plot is skipped
+    matplotlib = None
+else:
+    matplotlib.use("Agg")  # this script only: draw to a file without a display
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -91,6 +94,9 @@ def main(plot_path=None):
     for name, (start, end) in spans.items():
         print(f"  {start:%a %d %b %H:%M} - {end:%a %d %b %H:%M}  {name}")
 
+    if matplotlib is None:
+        print('\nno plot: matplotlib is not installed (pip install -e ".[plot]" adds it).')
+        return detector, predicted, labels.loc[test.index]
     display = AnomalyScoreDisplay.from_estimator(detector, test, labels=labels.loc[test.index])
     display.figure_.set_size_inches(12, 4)
     display.ax_.set_title("Pump sensors: anomaly score of each half hour")

@@ -27,6 +27,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import argparse
 import sys
 
 import numpy as np
@@ -35,7 +36,7 @@ from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
 
 # The classic settings: 100 ReLU units, 300 epochs; an LSTM whose code is its
 # final hidden state, trained without input noise (the transformer's defaults
-# are chosen for codes of real data instead: GRU, pooled code, noise), and the
+# are chosen for codes of real data instead: a pooled code, input noise), and the
 # stopping rule these figures were measured with.
 CLASSIC_PARAMS = {
     "units": 100,
@@ -157,4 +158,8 @@ def main():
 
 
 if __name__ == "__main__":
+    # No options: --help describes the example instead of starting it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     sys.exit(main())

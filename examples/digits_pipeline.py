@@ -31,6 +31,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import argparse
 import sys
 
 from sklearn_lstmae._demo import DEFAULTS, format_table, make_lstm_pipeline, run
@@ -47,4 +48,8 @@ def main():
 
 
 if __name__ == "__main__":
+    # No options: --help describes the example instead of starting it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     sys.exit(main())

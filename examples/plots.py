@@ -34,7 +34,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import matplotlib  # noqa: E402
+try:
+    import matplotlib
+except ImportError:
+    raise SystemExit(
+        'This example draws with matplotlib: pip install -e ".[plot]" (or pip install '
+        "matplotlib), then run it again."
+    ) from None
 
 matplotlib.use("Agg")  # this script's own process: draw to files, no display needed
 

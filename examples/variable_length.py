@@ -35,6 +35,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import argparse
 import sys
 import time
 
@@ -315,4 +316,8 @@ def main():
 
 
 if __name__ == "__main__":
+    # No options: --help describes the example instead of starting it.
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     sys.exit(main())

@@ -155,3 +155,16 @@ def test_demo_prints_no_tensorflow_start_up_lines(finished):
     # What may be there: the kernels' one-time build, announced in full lines of its own.
     for line in quick_demo.stderr.splitlines():
         assert line.startswith("sklearn_lstmae: "), quick_demo.stderr[-3000:]
+
+
+@pytest.mark.parametrize("example", sorted((REPOSITORY / "examples").glob("*.py")), ids=str)
+def test_every_example_answers_help_without_starting(example, monkeypatch, capsys):
+    # Four examples had no parser: --help printed their banner and started fitting.
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", [str(example), "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(example), run_name="__main__")
+    assert exit_info.value.code == 0
+    output = capsys.readouterr().out
+    assert output.startswith("usage: ") and "-h, --help" in output
