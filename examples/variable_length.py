@@ -26,8 +26,9 @@ The data comes with aeon (it ships JapaneseVowels in its wheel). Run it with::
 
     pip install -e ".[datasets]" && python examples/variable_length.py
 
-The autoencoder's fit takes about 7 seconds on a 2-core CPU with a C++ compiler
-(it stops once the loss plateaus, after about 65 of at most 200 epochs). With
+The autoencoder's fit takes about 10 seconds on a 2-core CPU with a C++ compiler
+(it stops once the loss plateaus, after 40 of at most 200 epochs; 9.8 s and a
+test accuracy of 0.976 for the codes on the README's 2-core VM, 2026-12-03). With
 ``random_state`` set, the results are the same on every run on CPU.
 """
 
