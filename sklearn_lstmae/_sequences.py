@@ -195,29 +195,6 @@ def _check_lengths(lengths):
         )
 
 
-def _without_trailing_padding(sequence, index):
-    """A listed sequence without trailing all-NaN steps (padding, as in a padded
-    array, for example from ``list(X_padded)``); NaN anywhere else is refused."""
-    if not np.isnan(np.min(sequence)):
-        return sequence
-    nan = np.isnan(sequence.reshape(len(sequence), -1))
-    is_padding = nan.all(axis=1)
-    if is_padding.all():
-        raise ValueError(
-            f"Sequences of length 0 are not allowed: sequence {index} of X is all NaN "
-            "(padding only). Drop it before fitting."
-        )
-    length = len(sequence) - int(np.argmin(is_padding[::-1]))
-    if nan[:length].any():
-        step = int(np.flatnonzero(nan[:length].any(axis=1))[0])
-        raise ValueError(
-            f"Input X contains NaN inside sequence {index}, at step {step}. In a list, NaN "
-            "may only mark trailing padding (whole steps, every feature NaN). Impute "
-            "missing values first (for example with sklearn.impute)."
-        )
-    return sequence[:length]
-
-
 def _pad_sequence_list(X):
     """A list of (T_i,) or (T_i, n_features) arrays -> NaN-padded 3-D array."""
     if len(X) == 0:
@@ -247,7 +224,7 @@ def _pad_sequence_list(X):
             ensure_all_finite="allow-nan",
             input_name=f"Sequence {index} of X",
         )
-        arrays.append(_without_trailing_padding(array, index))
+        arrays.append(array)
     ndims = {array.ndim for array in arrays}
     if len(ndims) > 1:
         raise ValueError(
@@ -261,11 +238,14 @@ def _pad_sequence_list(X):
             f"The sequences in X have different numbers of features: {sorted(n_features)}. "
             "Every sequence needs the same features."
         )
-    lengths = np.array([len(array) for array in arrays])
     dtype = np.result_type(*arrays)
-    padded = np.full((len(arrays), lengths.max(), arrays[0].shape[1]), np.nan, dtype=dtype)
+    longest = max(len(array) for array in arrays)
+    padded = np.full((len(arrays), longest, arrays[0].shape[1]), np.nan, dtype=dtype)
     for row, array in enumerate(arrays):
         padded[row, : len(array)] = array
+    # As for a padded array: a listed sequence's trailing all-NaN steps are padding (as in
+    # list(X_padded)), and NaN anywhere else is refused, naming the sequence and step.
+    lengths = _lengths_of_padded(padded)
     return padded, lengths, ndims.pop() + 1  # as the 2-D / 3-D array it stands for
 
 

@@ -57,14 +57,21 @@ FIT_CASES = [
     ),
     ("X-empty-list", [], None, {}, ValueError, "empty list"),
     ("X-list-empty-seq", [X[0]] * 11 + [np.empty((0, 2))], None, {}, ValueError, "length 0"),
-    ("X-list-all-nan", [X[0]] * 11 + [np.full((3, 2), np.nan)], None, {}, ValueError, "all NaN"),
+    (
+        "X-list-all-nan",
+        [X[0]] * 11 + [np.full((3, 2), np.nan)],
+        None,
+        {},
+        ValueError,
+        r"sequence 11 has no timestep \(all values NaN",
+    ),
     (
         "X-list-nan-inside",
         [X[0]] * 11 + [with_nan_inside(X)[0]],
         None,
         {},
         ValueError,
-        "NaN inside sequence 11, at step 2",
+        "NaN inside a timestep: sequence 11, step 2",
     ),
     (
         "X-list-features",
