@@ -421,8 +421,7 @@ def _fsync_directory(directory):
 
 
 def _check_target(path):
-    """Refuse, naming the user's ``path``, a file that could not be written there."""
-    path = os.fsdecode(os.fspath(path))  # str, bytes or path-like: the same file
+    """Refuse, naming the user's ``path`` (a str), a file that could not be written there."""
     if not path:
         raise ValueError("Cannot save to an empty path: give a file name, such as 'model.lstmae'.")
     directory = os.path.dirname(os.path.abspath(path))
@@ -433,8 +432,8 @@ def _check_target(path):
         )
     if os.path.isdir(path):
         raise IsADirectoryError(
-            f"Cannot save to {os.fspath(path)}: it is a directory. Give a file name, such as "
-            f"{os.path.join(os.fspath(path), 'model.lstmae')}."
+            f"Cannot save to {path}: it is a directory. Give a file name, such as "
+            f"{os.path.join(path, 'model.lstmae')}."
         )
     parent = directory
     while not os.path.exists(parent) and os.path.dirname(parent) != parent:
@@ -445,20 +444,19 @@ def _check_target(path):
         )
     if not os.path.isdir(directory):
         raise FileNotFoundError(
-            f"Cannot save to {os.fspath(path)}: the directory {directory} does not exist. "
+            f"Cannot save to {path}: the directory {directory} does not exist. "
             "Create it first (for example with os.makedirs), or save elsewhere."
         )
 
 
 def _write_atomically(path, write):
-    """Call ``write(file)`` on a temporary file, then move it onto ``path`` at once.
+    """Call ``write(file)`` on a temporary file, then move it onto ``path`` (a str) at once.
 
     The temporary file lives in the same directory (so the final
     ``os.replace`` is an atomic rename), is flushed and fsynced before the
     rename, and is removed on any error. A process killed before the rename
     leaves ``path`` as it was (and may leave a hidden ``.<name>.*.tmp`` file).
     """
-    path = os.fsdecode(os.fspath(path))  # str, bytes or path-like: the same file
     _check_target(path)
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
@@ -470,7 +468,7 @@ def _write_atomically(path, write):
         fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     except OSError as error:  # named after the user's path, not the temporary file's
         raise type(error)(
-            f"Cannot save to {os.fspath(path)}: {error.strerror or error} (writing a temporary "
+            f"Cannot save to {path}: {error.strerror or error} (writing a temporary "
             f"file in {directory})."
         ) from error
     try:
@@ -551,6 +549,7 @@ def save_estimator(estimator, path):
             f"{type(estimator).__module__}.{type(estimator).__qualname__}. {_PICKLE_HINT}"
         )
     check_is_fitted(estimator)
+    path = os.fsdecode(os.fspath(path))  # str, bytes or path-like: the same file, as a str
     _check_target(path)  # before the network is serialised: fail fast
     params = estimator.get_params(deep=False)
     keras_names = frozenset(KERAS_ATTRIBUTES)

@@ -89,9 +89,10 @@ def _check_kind(values, name="X"):
                 f"{name} has non-numeric columns {text}: every column must hold numbers "
                 "(encode or drop them first)."
             )
-        if any(kind == "b" for _, kind, _ in kinds):  # as a boolean array is
+        boolean = [c for c, kind, _ in kinds if kind == "b"]
+        if boolean:  # refused, as a boolean array is
             raise ValueError(
-                f"{name} has boolean columns {[c for c, kind, _ in kinds if kind == 'b']}: "
+                f"{name} has boolean columns {boolean}: "
                 f"sequences must be numbers; convert with {name}.astype(float) if that is "
                 "what you mean."
             )
