@@ -63,7 +63,8 @@ def check_activation(name, value):
 
 def optimizer_config(optimizer, learning_rate):
     """Resolve the ``optimizer`` parameter into the engine's update rule."""
-    if isinstance(optimizer, str):
+    by_name = isinstance(optimizer, str)
+    if by_name:
         if optimizer.lower() not in _OPTIMIZERS:
             raise InvalidParameterError(
                 f"optimizer={optimizer!r} is not supported; use one of "
@@ -103,7 +104,9 @@ def optimizer_config(optimizer, learning_rate):
     fields = ("beta_1", "beta_2", "epsilon", "momentum", "nesterov", "rho")
     return OptimizerConfig(
         name=name,
-        learning_rate=float(config["learning_rate"]),
+        # By name: the number given, not the optimizer's variable (stored in Keras's floatx,
+        # which would round it to float16 when a user set that globally).
+        learning_rate=float(learning_rate if by_name else config["learning_rate"]),
         weight_decay=float(config.get("weight_decay") or 0.0),
         **{field: config[field] for field in fields if field in config},
     )

@@ -82,6 +82,31 @@ def test_fit_leaves_keras_global_settings_untouched():
     assert after == before
 
 
+@pytest.mark.parametrize(
+    "set_global",
+    [
+        lambda: keras.config.set_floatx("float16"),
+        lambda: keras.mixed_precision.set_global_policy("mixed_float16"),
+    ],
+    ids=["floatx-float16", "policy-mixed_float16"],
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_keras_global_dtype_settings_do_not_change_results(Estimator, set_global):
+    # The estimators compute in their own dtype: a user's global floatx or mixed-precision
+    # policy must not move a seeded fit (floatx once rounded the learning rate to float16).
+    expected = _outputs(_fit(Estimator(**TINY)))
+    before = (keras.config.floatx(), keras.config.dtype_policy().name)
+    set_global()
+    try:
+        outputs = _outputs(_fit(Estimator(**TINY)))
+    finally:
+        keras.config.set_floatx(before[0])
+        keras.mixed_precision.set_global_policy(before[1])
+    assert (keras.config.floatx(), keras.config.dtype_policy().name) == before
+    for a, b in zip(expected, outputs):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_random_state_none_gives_different_models():
     first = LSTMAutoencoderTransformer(**{**TINY, "random_state": None}).fit(X).transform(X)
     second = LSTMAutoencoderTransformer(**{**TINY, "random_state": None}).fit(X).transform(X)
