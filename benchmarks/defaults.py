@@ -6,7 +6,9 @@ repeat starts a new Python process (as a user's script would), fits
 loaded and the first graphs traced (warm), then times
 ``LSTMAutoencoderTransformer(random_state=seed).fit(X)`` with the defaults
 alone. It prints, per repeat and as medians with their range: the wall time,
-the process's CPU time over the fit, the epochs run, whether a validation
+the process's CPU time over the fit, the epochs run, the wall time per epoch
+(the figure to compare between machines: the same seed runs the same epochs
+everywhere, so only this one moves with the hardware), whether a validation
 split was held out, the ConvergenceWarnings, and the load average (this
 machine may be shared: a load above the core count slows every figure).
 
@@ -64,12 +66,15 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="fresh processes (default 3)")
     args = parser.parse_args(argv)
     rows = [run_once(seed) for seed in range(args.repeats)]
-    header = ("seed", "wall s", "cpu s", "epochs", "held out", "warnings", "load")
-    print(" ".join(f"{name:>{width}}" for name, width in zip(header, (4, 8, 8, 7, 9, 9, 6))))
+    for row in rows:
+        row["ms_per_epoch"] = 1000 * row["wall_s"] / row["epochs"]
+    header = ("seed", "wall s", "cpu s", "epochs", "ms/epoch", "held out", "warnings", "load")
+    print(" ".join(f"{name:>{width}}" for name, width in zip(header, (4, 8, 8, 7, 9, 9, 9, 6))))
     for row in rows:
         print(
             f"{row['seed']:>4} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} {row['epochs']:>7} "
-            f"{row['held_out']!s:>9} {row['warnings']:>9} {row['load']:>6.1f}"
+            f"{row['ms_per_epoch']:>9.0f} {row['held_out']!s:>9} {row['warnings']:>9} "
+            f"{row['load']:>6.1f}"
         )
 
     def summary(key):
@@ -77,7 +82,8 @@ def main(argv=None):
         return f"median {values[len(values) // 2]:.1f} (range {values[0]:.1f}-{values[-1]:.1f})"
 
     print(f"wall time {summary('wall_s')} s; cpu time {summary('cpu_s')} s")
-    print(f"epochs {summary('epochs')}; ConvergenceWarnings {sum(r['warnings'] for r in rows)}")
+    print(f"epochs {summary('epochs')}; ms per epoch {summary('ms_per_epoch')}")
+    print(f"ConvergenceWarnings {sum(r['warnings'] for r in rows)}")
     return rows
 
 
