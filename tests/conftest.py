@@ -21,19 +21,20 @@ def sequences_2d():
 
 
 # pytest-xdist's --dist loadfile (pyproject.toml) hands each test file whole to whichever worker
-# is free, in collection order: a long file collected late keeps one worker busy while the other
-# idles at the end. The longest files (35-175 s of work each in the junit durations of one run
-# on the 2-core VM, 2026-12-03) are handed out first; every other file keeps its order, and
-# every test its order within its file.
+# is free, in collection order (--no-loadscope-reorder: by default xdist would order the files by
+# their number of tests). A long file collected late keeps one worker busy while the other idles
+# at the end, so the longest files (35-195 s each in one run of the suite on the 2-core VM,
+# 2026-12-03) are handed out first; every other file keeps its order, and every test its order
+# within its file.
 _LONGEST_FIRST = (
-    "test_common.py",
     "test_scale_out.py",
+    "test_common.py",
     "test_training.py",
     "test_engine.py",
     "test_layering.py",
+    "test_examples.py",
     "test_detectors.py",
     "test_fused.py",
-    "test_examples.py",
     "test_sequences.py",
     "test_persistence.py",
     "test_usage.py",
