@@ -86,7 +86,9 @@ def children(tmp_path_factory):
             + f"os.replace(folder + '/codes_{name}.tmp.npy', folder + '/codes_{name}.npy')\n"
             + textwrap.dedent(task)
         )
-        processes[name] = _run_python(code, os.path.join(folder, f"{name}.log"))
+        # The killed save cannot remove its temporary folder: keep it in the test's own.
+        temporary = os.path.join(folder, f"tmp_{name}")
+        processes[name] = _run_python(code, os.path.join(folder, f"{name}.log"), temporary)
     yield folder, processes
     for process in processes.values():
         if process.poll() is None:
@@ -176,9 +178,15 @@ def _rewrite(source, target, *, edit=None, members=None):
     return str(target)
 
 
-def _run_python(code, log_path):
-    """Start ``python -c code``; its output goes to a file (a pipe could fill and block it)."""
+def _run_python(code, log_path, temporary_folder=None):
+    """Start ``python -c code``; its output goes to a file (a pipe could fill and block it).
+
+    ``temporary_folder``: the child's TMPDIR, for a child that leaves temporary files.
+    """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if temporary_folder is not None:
+        os.makedirs(temporary_folder)
+        env["TMPDIR"] = temporary_folder
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -620,7 +628,8 @@ def test_killed_save_leaves_previous_file_intact(fitted, saved, children):
     """A process killed mid-save (just before the rename) leaves the old file as it was.
 
     The killed process cannot clean up: its complete but unused temporary file
-    (hidden, ``.<name>.<random>.tmp``) stays next to the target. It does not
+    (hidden, ``.<name>.<random>.tmp``) stays next to the target, and the folder
+    where Keras wrote the network stays in the temporary directory. They do not
     affect loading, nor later saves, which use fresh temporary names.
     """
     folder, processes = children
@@ -638,6 +647,8 @@ def test_killed_save_leaves_previous_file_intact(fitted, saved, children):
     leftovers = glob.glob(os.path.join(folder, ".model.lstmae.*.tmp"))
     assert len(leftovers) == 1  # the killed save's complete temporary file
     assert isinstance(load(leftovers[0]), LSTMAutoencoderTransformer)  # the other model
+    # Keras's copy of the network, in the child's TMPDIR (not the machine's /tmp).
+    assert glob.glob(os.path.join(folder, "tmp_killed", "sklearn_lstmae_*", "model.keras"))
     save_estimator(fitted["transformer_3d"][0], path)  # later saves still work
     assert isinstance(load(path), LSTMAutoencoderTransformer)
 
