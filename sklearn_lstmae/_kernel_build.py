@@ -2,7 +2,10 @@
 
 The kernels (``_recurrent_kernels.cc``) are compiled with the system's C++
 compiler on first use, against the installed TensorFlow, and cached in
-``$SKLEARN_LSTMAE_CACHE_DIR`` (by default ``~/.cache/sklearn_lstmae``), one
+``$SKLEARN_LSTMAE_CACHE_DIR`` (by default ``$XDG_CACHE_HOME/sklearn_lstmae``,
+``~/.cache/sklearn_lstmae`` without it; a default that cannot be written, such
+as a read-only home, falls back to a folder of the user's own in the temporary
+directory, as Keras does for its configuration), one
 file per source, TensorFlow version, compiler command and CPU. Loading a
 library runs its code, so a cached library is loaded only when it and its
 directory belong to the current user and nobody else can write to them.
@@ -41,8 +44,25 @@ def _cache_dir():
     configured = os.environ.get(CACHE_VARIABLE)
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sklearn_lstmae"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG specification: a relative path is invalid and ignored (it would
+    # make every working directory a cache of its own).
+    base = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return base / "sklearn_lstmae"
+
+
+def _fallback_cache_dir():
+    """The user's own folder in the temporary directory, for an unwritable default."""
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return Path(tempfile.gettempdir()) / f"sklearn_lstmae-{user}"
+
+
+def _can_write(directory):
+    try:
+        _make_cache_dir(directory)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK | os.X_OK)
 
 
 def _cpu_signature():
@@ -86,6 +106,12 @@ def _build_command(compiler, output):
 
 
 def _library_path(compiler):
+    """Where the library for ``compiler`` is, or is to be built.
+
+    In the cache directory; when the default one cannot be written and holds
+    no such library yet (a read-only home: a container, a compute node), in
+    :func:`_fallback_cache_dir`.
+    """
     key = hashlib.sha256(
         b"\0".join(
             [
@@ -97,7 +123,10 @@ def _library_path(compiler):
             ]
         )
     ).hexdigest()[:16]
-    return _cache_dir() / f"recurrent_kernels_{key}.so"
+    library = _cache_dir() / f"recurrent_kernels_{key}.so"
+    if library.exists() or os.environ.get(CACHE_VARIABLE) or _can_write(library.parent):
+        return library
+    return _fallback_cache_dir() / library.name
 
 
 def _make_cache_dir(directory):
@@ -180,6 +209,12 @@ def _load(library):
 def _compile():
     compiler = shlex.split(os.environ.get("CXX", "g++"))
     library = _library_path(compiler)
+    if library.parent == _fallback_cache_dir() and not library.exists():
+        _tell_user(
+            f"sklearn_lstmae: the kernel cache {_cache_dir()} cannot be written; using "
+            f"{library.parent} instead (set {CACHE_VARIABLE} to a directory of your own "
+            "to keep the kernels between sessions)."
+        )
     if library.exists():
         try:
             return _load(library)

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -175,6 +176,60 @@ def test_disabled_kernels_build_nothing_and_say_nothing(fake_build, monkeypatch,
     assert _kernel_build.load_fused_kernels() is None
     assert capsys.readouterr().err == ""
     assert builds == [] and not cache.exists()
+
+
+def _default_cache_at(monkeypatch, cache_home):
+    """No SKLEARN_LSTMAE_CACHE_DIR: the default cache, under ``cache_home``."""
+    monkeypatch.delenv(_kernel_build.CACHE_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
+    monkeypatch.delenv(_kernel_build.CACHE_VARIABLE, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # invalid, as the XDG spec says
+    assert _kernel_build._cache_dir() == tmp_path / ".cache" / "sklearn_lstmae"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _kernel_build._cache_dir() == tmp_path / "xdg" / "sklearn_lstmae"
+
+
+def test_an_unwritable_default_cache_falls_back_to_the_temporary_directory(
+    fake_build, monkeypatch, tmp_path, capsys
+):
+    _, builds = fake_build
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")  # nothing can be created under a file, not even by root
+    _default_cache_at(monkeypatch, blocker / "cache")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    kernels = _kernel_build.load_fused_kernels()
+    fallback = _kernel_build._fallback_cache_dir()
+    assert fallback.parent == tmp_path / "tmp"
+    assert kernels[0] == "kernels" and kernels[1].parent == fallback and kernels[1].exists()
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == (
+        f"sklearn_lstmae: the kernel cache {blocker / 'cache' / 'sklearn_lstmae'} cannot be "
+        f"written; using {fallback} instead (set SKLEARN_LSTMAE_CACHE_DIR to a directory of "
+        "your own to keep the kernels between sessions)."
+    )
+    _new_process(monkeypatch)  # the fallback's library is found again, silently
+    assert _kernel_build.load_fused_kernels() == kernels
+    assert capsys.readouterr().err == ""
+    assert len([path for path in builds if path]) == 1
+
+
+def test_a_library_already_in_an_unwritable_default_cache_is_used(
+    fake_build, monkeypatch, tmp_path, capsys
+):
+    _, builds = fake_build
+    _default_cache_at(monkeypatch, tmp_path / "home_cache")
+    kernels = _kernel_build.load_fused_kernels()  # built while the cache was writable
+    assert kernels[1].parent == tmp_path / "home_cache" / "sklearn_lstmae"
+    capsys.readouterr()
+    _new_process(monkeypatch)
+    monkeypatch.setattr(_kernel_build, "_can_write", lambda directory: False)  # now read-only
+    assert _kernel_build.load_fused_kernels() == kernels
+    assert capsys.readouterr().err == ""
+    assert len([path for path in builds if path]) == 1
 
 
 def test_demo_builds_the_kernels_before_timing_any_fit(monkeypatch):
