@@ -6,6 +6,7 @@ succeeded, applies the fitted networks, and keeps them picklable. What a
 subclass learns is said by its hooks, the abstract methods below.
 """
 
+import dataclasses
 import os
 import pathlib
 from abc import ABCMeta, abstractmethod
@@ -142,12 +143,18 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         return NetworkSpec(
             n_timesteps=sequences.values.shape[1],
             n_features=sequences.values.shape[2],
+            n_future=n_future,
+            n_targets=n_targets,
+            **self._architecture(),
+        )
+
+    def _architecture(self):
+        """The fields of the network's :class:`NetworkSpec` that the parameters set."""
+        return dict(
             units=units_tuple(self.units),
             latent_dim=self.latent_dim,
             activation=self.activation,
             latent_activation=self.latent_activation,
-            n_future=n_future,
-            n_targets=n_targets,
             cell=self.cell,
             bidirectional=bool(self.bidirectional),
             dropout=float(self.dropout),
@@ -164,14 +171,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         changed: ``standardize`` (whether the scales were learned) and
         ``max_timesteps`` (the patches the network reads).
         """
-        wanted = self._network_spec(sequences, n_future, n_targets).to_dict()
-        fitted = spec.to_dict()
-        changed = [
-            name
-            for name in wanted
-            if name not in ("n_timesteps", "n_features", "n_future", "n_targets")
-            and wanted[name] != fitted[name]
-        ]
+        changed = self._architecture_changes(spec)
         now = self._parameters_fixed_in_fit()
         fixed = getattr(self, "_fixed_in_fit", {})  # absent: fitted by an older version
         changed += [name for name, value in fixed.items() if now.get(name) != value]
@@ -181,6 +181,12 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 "partial_fit continue the fitted network; set them back, or fit anew with "
                 "warm_start=False."
             )
+
+    def _architecture_changes(self, spec):
+        """Names of the parameters that would build another network than ``spec``."""
+        architecture = self._architecture()
+        wanted, fitted = dataclasses.replace(spec, **architecture).to_dict(), spec.to_dict()
+        return [name for name in architecture if wanted[name] != fitted[name]]
 
     def _parameters_fixed_in_fit(self):
         """Parameters a first fit settles that the network spec does not record."""

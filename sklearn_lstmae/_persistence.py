@@ -768,6 +768,14 @@ def load(path):
         estimator = cls(**with_legacy_parameters(cls, params))
     except TypeError as error:
         raise _invalid(f"parameters do not fit {class_name}: {error}") from None
+    try:
+        changed = estimator._architecture_changes(spec)
+    except Exception as error:  # a parameter no network could be built from
+        raise _invalid(f"its parameters cannot describe a network ({error}).") from None
+    if changed:
+        # get_params, clone and a later fit would build another network than the weights'.
+        values = ", ".join(f"{name}={getattr(estimator, name)!r}" for name in changed)
+        raise _invalid(f"its parameters ({values}) do not match the network it holds.")
     estimator.__dict__.update(state)
     estimator.__dict__.update(keras_attributes(networks))
     return estimator

@@ -407,6 +407,10 @@ def _set(path, value):
         (_set(["state", "predict"], 1), None, "'predict' is not a fitted attribute"),
         (_set(["state", "_spec", "value", "items", 1, 1], 3), None, "does not match"),
         (_set(["params", "no_such_param"], 1), None, "parameters do not fit"),
+        # Parameters that would build another network than the weights' (hand-edited).
+        (_set(["params", "units"], 999), None, r"parameters \(units=999\) do not match"),
+        (_set(["params", "cell"], "gru"), None, r"\(cell='gru'\) do not match the network"),
+        (_set(["params", "units"], "many"), None, "parameters cannot describe a network"),
         (_set(["extra"], 1), None, "keys"),
         (None, {"model.keras": None}, "expected exactly"),
         (None, {"estimator.json": None}, "expected exactly"),
