@@ -164,7 +164,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             input_noise=float(self.input_noise),
         )
 
-    def _check_same_architecture(self, spec, sequences, n_future, n_targets):
+    def _check_same_architecture(self, spec):
         """Refuse to continue training when an architecture parameter changed.
 
         Also when a parameter that the first fit settled outside the network
@@ -261,7 +261,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                     f"y has {n_future} steps of {n_targets} targets, but the model was fitted "
                     f"on {spec.n_future} of {spec.n_targets}; fit anew (warm_start=False)."
                 )
-            self._check_same_architecture(spec, sequences, n_future, n_targets)
+            self._check_same_architecture(spec)
             targets[0] = pad_to(targets[0], spec.n_timesteps, "continue training on")
             seed = self._seed
             # get_weights() does not carry the dropout and noise layers' seed

@@ -209,7 +209,7 @@ def _load(library):
 def _compile():
     compiler = shlex.split(os.environ.get("CXX", "g++"))
     library = _library_path(compiler)
-    if library.parent == _fallback_cache_dir() and not library.exists():
+    if library.parent != _cache_dir() and not library.exists():  # the fallback, new
         _tell_user(
             f"sklearn_lstmae: the kernel cache {_cache_dir()} cannot be written; using "
             f"{library.parent} instead (set {CACHE_VARIABLE} to a directory of your own "
