@@ -9,8 +9,10 @@ alone. It prints, per repeat and as medians with their range: the wall time,
 the process's CPU time over the fit, the epochs run, the wall time per epoch
 (the figure to compare between machines: the same seed runs the same epochs
 everywhere, so only this one moves with the hardware), whether a validation
-split was held out, the ConvergenceWarnings, and the load average (this
-machine may be shared: a load above the core count slows every figure).
+split was held out, the ConvergenceWarnings, whether the fused CPU kernels
+were in use (without them training runs on Keras's slower layers: a failed
+build falls back with one logged warning), and the load average (this machine
+may be shared: a load above the core count slows every figure).
 
 Run::
 
@@ -30,6 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn_lstmae import LSTMAutoencoderTransformer
+from sklearn_lstmae._kernel_build import load_fused_kernels
 
 seed = int(os.environ["DEFAULTS_SEED"])
 X = np.random.RandomState(seed).rand(300, 40, 3)
@@ -49,6 +52,7 @@ print(json.dumps({
     "held_out": fitted.validation_loss_curve_ is not None,
     "warnings": sum(issubclass(w.category, ConvergenceWarning) for w in caught),
     "load": os.getloadavg()[0],
+    "fused": load_fused_kernels() is not None,
 }))
 """
 
@@ -68,13 +72,15 @@ def main(argv=None):
     rows = [run_once(seed) for seed in range(args.repeats)]
     for row in rows:
         row["ms_per_epoch"] = 1000 * row["wall_s"] / row["epochs"]
-    header = ("seed", "wall s", "cpu s", "epochs", "ms/epoch", "held out", "warnings", "load")
-    print(" ".join(f"{name:>{width}}" for name, width in zip(header, (4, 8, 8, 7, 9, 9, 9, 6))))
+    header = ("seed", "wall s", "cpu s", "epochs", "ms/epoch", "held out", "warnings")
+    header += ("fused", "load")
+    widths = (4, 8, 8, 7, 9, 9, 9, 6, 6)
+    print(" ".join(f"{name:>{width}}" for name, width in zip(header, widths)))
     for row in rows:
         print(
             f"{row['seed']:>4} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} {row['epochs']:>7} "
             f"{row['ms_per_epoch']:>9.0f} {row['held_out']!s:>9} {row['warnings']:>9} "
-            f"{row['load']:>6.1f}"
+            f"{row['fused']!s:>6} {row['load']:>6.1f}"
         )
 
     def summary(key):
@@ -84,6 +90,11 @@ def main(argv=None):
     print(f"wall time {summary('wall_s')} s; cpu time {summary('cpu_s')} s")
     print(f"epochs {summary('epochs')}; ms per epoch {summary('ms_per_epoch')}")
     print(f"ConvergenceWarnings {sum(r['warnings'] for r in rows)}")
+    fused = sum(row["fused"] for row in rows)
+    print(
+        f"fused CPU kernels in {fused} of {len(rows)} runs"
+        + ("" if fused == len(rows) else " (the others trained on Keras's layers: see the log)")
+    )
     return rows
 
 

@@ -12,6 +12,7 @@ directory belong to the current user and nobody else can write to them.
 """
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -78,6 +79,44 @@ def _cpu_signature():
     return platform.processor() or platform.machine()
 
 
+def _compiler_defines(compiler, flag):
+    """The preprocessor macros that ``compiler`` defines under ``flag`` ("" if it cannot say)."""
+    return _preprocessor_macros(tuple(compiler), flag)
+
+
+@functools.cache
+def _preprocessor_macros(compiler, flag):
+    try:
+        result = subprocess.run(
+            [*compiler, flag, "-dM", "-E", "-x", "c++", os.devnull],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout
+
+
+def _target_flags(compiler):
+    """This CPU's instruction sets, less those TensorFlow's headers cannot compile.
+
+    TensorFlow's bundled Eigen (``Eigen/src/Core/arch/AVX512/PacketMathFP16.h``,
+    TensorFlow 2.21) fails to compile under GCC 12 once ``-march=native`` turns
+    on AVX512-FP16 (Sapphire Rapids and later Xeons): "expected initializer
+    before '<' token". The kernels compute in float32 only, so
+    leaving the half-precision instructions out costs nothing. The compiler is
+    asked only on CPUs that have them (one call of about 40 ms per process).
+    """
+    flags = ["-march=native"]
+    if "avx512_fp16" in _cpu_signature().split() and "__AVX512FP16__" in _compiler_defines(
+        compiler, "-march=native"
+    ):
+        flags.append("-mno-avx512fp16")
+    return flags
+
+
 def _build_command(compiler, output):
     # TensorFlow's headers as system headers: their own deprecation warnings
     # are not ours, while every warning about our source stays visible.
@@ -90,7 +129,7 @@ def _build_command(compiler, output):
         "-shared",
         "-fPIC",
         "-O3",
-        "-march=native",
+        *_target_flags(compiler),
         "-DNDEBUG",
         "-Wall",
         # GCC's own AVX-512 intrinsics initialise a register from itself on

@@ -6,8 +6,9 @@ import pytest
 
 from sklearn_lstmae._engine import INFERENCE_BLOCK, OptimizerConfig, get_engine
 from sklearn_lstmae._fused import fused_gru, fused_lstm, gru_forward, lstm_forward
-from sklearn_lstmae._kernel_build import load_fused_kernels
 from sklearn_lstmae._networks import NetworkSpec, build_networks
+
+from ._helpers import needs_kernels
 
 # (our update rule, the Keras optimizer it must reproduce): a fresh Keras one per test.
 KERAS_OPTIMIZERS = {
@@ -132,7 +133,7 @@ def _graph_ops(concrete_function):
     return ops
 
 
-@pytest.mark.skipif(load_fused_kernels() is None, reason="no C++ compiler for the kernels")
+@needs_kernels
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("masked", [False, True])
@@ -177,7 +178,7 @@ def test_forward_only_ops_compute_the_training_ops(cell, return_sequences, maske
     )
 
 
-@pytest.mark.skipif(load_fused_kernels() is None, reason="no C++ compiler for the kernels")
+@needs_kernels
 @pytest.mark.parametrize("cell, code", [("lstm", "last"), ("gru", "pooled")])
 def test_inference_runs_the_forward_only_ops_and_computes_keras_networks(cell, code):
     # Stacked layers: the first returns sequences, the last one a code or sequences.
