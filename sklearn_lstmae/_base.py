@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._aggregate import fold_padded, fold_sequences, step_scales, unfold_patches
 from ._engine import active_strategy, get_engine
-from ._networks import NetworkSpec, build_networks
+from ._networks import NetworkSpec, build_networks, require_eager_execution
 from ._parameters import check_parameters, loss_name, optimizer_config, units_tuple
 from ._persistence import (
     KERAS_ATTRIBUTES,
@@ -214,6 +214,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         A failure anywhere (bad input, bad parameters, diverging training)
         leaves a previously fitted estimator exactly as it was.
         """
+        require_eager_execution()  # before the parameters' checks, which build Keras objects
         saved = {
             name: self.__dict__[name] for name in _VALIDATION_ATTRIBUTES if name in self.__dict__
         }

@@ -37,7 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._fused import forward_only
-from ._networks import build_networks
+from ._networks import build_networks, require_eager_execution
 
 __all__ = ["get_engine", "active_strategy", "Engine", "OptimizerConfig", "Trainer", "LOSSES"]
 
@@ -64,6 +64,7 @@ _cache_lock = threading.Lock()
 
 def get_engine(spec):
     """The shared :class:`Engine` for ``spec``, built on first use."""
+    require_eager_execution()
     with _cache_lock:
         engine = _cache.pop(spec, None)
         if engine is None:

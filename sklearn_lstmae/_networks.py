@@ -20,6 +20,7 @@ sequences back in the user's units.
 from dataclasses import asdict, dataclass
 
 import keras
+import tensorflow as tf
 
 from ._fused import FusedGRU, FusedLSTM
 
@@ -350,6 +351,42 @@ def _decoder(code, n_steps, n_outputs, spec, seeds, prefix, time_distributed, fu
     return Standardization(invert=True, dtype=spec.dtype, name=f"{prefix}_unscale")(x)
 
 
+def require_eager_execution():
+    """Refuse to build or run networks where TensorFlow does not execute eagerly.
+
+    Keras 3 works eagerly (it traces its own graphs with ``tf.function``).
+    After ``tf.compat.v1.disable_eager_execution()``, or inside ``with
+    tf.Graph().as_default():``, it fails deep inside Keras ("numpy() is only
+    available when eager execution is enabled", "Attempting to capture an
+    EagerTensor without building a function"). This says what is wrong, and
+    how to fix it, before anything is built or changed.
+
+    Raises
+    ------
+    RuntimeError
+        If TensorFlow is not executing eagerly in this thread.
+
+    Examples
+    --------
+    >>> import tensorflow as tf
+    >>> from sklearn_lstmae._networks import require_eager_execution
+    >>> require_eager_execution()  # eager: TensorFlow 2's default
+    >>> with tf.Graph().as_default():
+    ...     require_eager_execution()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: sklearn_lstmae needs TensorFlow's eager execution, ...
+    """
+    if not tf.executing_eagerly():
+        raise RuntimeError(
+            "sklearn_lstmae needs TensorFlow's eager execution, which Keras 3 is built on, and "
+            "it is off here: tf.compat.v1.disable_eager_execution() was called in this process, "
+            "or this call runs inside `with tf.Graph().as_default():` or a tf.function. Call "
+            "fit, transform, predict and load outside graph code (a TF1-style program can run "
+            "them in a process of their own)."
+        )
+
+
 def build_networks(spec, seed=0, mask_padding=True, time_distributed=True, fused=False):
     """Build the autoencoder and its standalone parts.
 
@@ -395,6 +432,7 @@ def build_networks(spec, seed=0, mask_padding=True, time_distributed=True, fused
     >>> nets["encoder"].output.shape
     (None, 8)
     """
+    require_eager_execution()
     seeds = _Seeds(seed)
     # Any length: the encoder reads padded and unpadded sequences of any length.
     sequences = keras.Input((None, spec.n_features), dtype=spec.dtype, name="sequences")

@@ -50,7 +50,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn.utils.validation import check_is_fitted
 
-from ._networks import NetworkSpec, build_networks
+from ._networks import NetworkSpec, build_networks, require_eager_execution
 from ._training import caller_stacklevel
 from ._version import __version__
 
@@ -729,6 +729,7 @@ def load(path):
     >>> bool(np.array_equal(loaded.predict(X), model.predict(X)))
     True
     """
+    require_eager_execution()  # before build_networks, whose failures mean a bad file
     with open(path, "rb") as file:
         if not zipfile.is_zipfile(file):
             file.seek(0)

@@ -280,3 +280,81 @@ def test_a_process_waiting_for_anothers_build_says_so(fake_build, monkeypatch, c
         "LSTM/GRU kernels (once per machine).\n"
     )
     assert [path for path in builds if path] == []  # it built nothing itself
+
+
+# -- TensorFlow's eager execution ------------------------------------------------------
+def _graph_mode_calls(tmp_path):
+    """Each estimator, fitted, with the calls that run its networks."""
+    import numpy as np
+
+    from sklearn_lstmae import (
+        CompositeLSTMRegressor,
+        LSTMAutoencoderOutlierDetector,
+        LSTMAutoencoderSeriesDetector,
+        LSTMAutoencoderTransformer,
+        load,
+    )
+
+    from ._helpers import TINY, make_sequences
+
+    X = make_sequences(16, 8, 2)
+    series = np.sin(np.arange(120) / 4.0)
+    transformer = LSTMAutoencoderTransformer(**TINY).fit(X)
+    composite = CompositeLSTMRegressor(**TINY).fit(X, X[:, :3])
+    detector = LSTMAutoencoderOutlierDetector(**TINY).fit(X)
+    series_detector = LSTMAutoencoderSeriesDetector(window_size=10, **TINY).fit(series)
+    path = tmp_path / "transformer.lstmae"
+    transformer.save(path)
+    return {
+        "transformer.fit": (
+            transformer,
+            lambda: transformer.fit(X),
+            lambda: transformer.transform(X),
+        ),
+        "transformer.transform": (transformer, lambda: transformer.transform(X), None),
+        "composite.predict": (composite, lambda: composite.predict(X), None),
+        "composite.partial_fit": (
+            composite,
+            lambda: composite.partial_fit(X, X[:, :3]),
+            lambda: composite.predict(X),
+        ),
+        "detector.score_samples": (detector, lambda: detector.score_samples(X), None),
+        "series.score_timesteps": (
+            series_detector,
+            lambda: series_detector.score_timesteps(series),
+            lambda: series_detector.score_timesteps(series),
+        ),
+        "load": (None, lambda: load(path), None),
+    }
+
+
+def test_graph_mode_gets_one_clear_error_and_leaves_fitted_estimators_alone(tmp_path):
+    import numpy as np
+    import tensorflow as tf
+
+    for name, (estimator, call, output) in _graph_mode_calls(tmp_path).items():
+        before = None if output is None else output()
+        with tf.Graph().as_default():
+            with pytest.raises(RuntimeError, match="needs TensorFlow's eager execution") as error:
+                call()
+        assert "disable_eager_execution" in str(error.value), name
+        if output is not None:  # a failed call changed nothing of the fit
+            np.testing.assert_array_equal(output(), before, err_msg=name)
+        assert estimator is None or estimator.__sklearn_is_fitted__(), name
+
+
+@pytest.mark.slow  # a fresh process: eager execution cannot be turned back on
+def test_disabled_eager_execution_is_named_with_the_fix():
+    code = (
+        "import numpy as np, tensorflow as tf\n"
+        "tf.compat.v1.disable_eager_execution()\n"
+        "from sklearn_lstmae import LSTMAutoencoderTransformer\n"
+        "LSTMAutoencoderTransformer(units=4, epochs=1).fit(np.ones((8, 5, 2)))\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert process.returncode == 1
+    last_line = process.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("RuntimeError: sklearn_lstmae needs TensorFlow's eager execution")
+    assert "tf.compat.v1.disable_eager_execution() was called" in last_line
