@@ -461,6 +461,13 @@ def describe_configuration(quick=False, seeds=SEEDS, max_steps=None, params=None
     return text
 
 
+def kernels_in_use():
+    """Whether the fits ran on the fused CPU kernels: the fit-time column depends on it."""
+    from sklearn_lstmae._kernel_build import load_fused_kernels
+
+    return "fused kernels" if load_fused_kernels() is not None else "Keras's layers (no kernels)"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="ItalyPowerDemand, tiny encoder")
@@ -515,7 +522,7 @@ def main(argv=None):
     print()
     print(
         f"{datetime.date.today().isoformat()}  {platform.node()}  {platform.machine()}  "
-        f"{os.cpu_count()} CPUs  Python {sys.version.split()[0]}"
+        f"{os.cpu_count()} CPUs  Python {sys.version.split()[0]}  {kernels_in_use()}"
     )
     print(describe_configuration(args.quick, seeds, max_steps, args.params))
     print(format_table(rows))
