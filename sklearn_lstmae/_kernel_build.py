@@ -9,6 +9,9 @@ directory, as Keras does for its configuration), one
 file per source, TensorFlow version, compiler command and CPU. Loading a
 library runs its code, so a cached library is loaded only when it and its
 directory belong to the current user and nobody else can write to them.
+A build that the compiler refuses is remembered beside it (``.failed``, with
+the compiler's messages), so that later processes fall back to Keras's layers
+at once instead of failing the same build again.
 """
 
 import contextlib
@@ -188,14 +191,19 @@ def _build(compiler, library):
     )
     start = time.perf_counter()
     try:
-        result = subprocess.run(
-            _build_command(compiler, partial),
-            check=True,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=600,
-        )
+        try:
+            result = subprocess.run(
+                _build_command(compiler, partial),
+                check=True,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=600,
+            )
+        except subprocess.CalledProcessError as error:
+            if error.returncode > 0:  # the compiler refused the source, as it would again
+                _remember_failure(library, error)
+            raise
         if result.stderr.strip():
             logger.warning("sklearn_lstmae: the C++ compiler warned:\n%s", result.stderr[-4000:])
         # Readable by others (a shared cache), writable by no one else whatever the umask.
@@ -205,6 +213,41 @@ def _build(compiler, library):
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
     _tell_user(f"sklearn_lstmae: kernels built in {time.perf_counter() - start:.0f} s.")
+
+
+def _failure_record(library):
+    """Where a failed build of ``library`` is remembered, with the compiler's messages."""
+    return library.with_suffix(".failed")
+
+
+def _remember_failure(library, error):
+    # Every later process would pay the same failed build (20-60 s) before
+    # falling back. Only an exit of the compiler's own is remembered: a build
+    # killed (out of memory) or timed out is tried again by the next process.
+    # The record sits under the library's name, which holds the source,
+    # TensorFlow's version, the compiler command and the CPU: a change of any
+    # of them builds afresh.
+    record = _failure_record(library)
+    text = f"$ {shlex.join(map(str, error.cmd))}\nexit status {error.returncode}\n{error.stderr}"
+    with tempfile.NamedTemporaryFile(
+        "w", dir=record.parent, prefix=".failed-", delete=False
+    ) as file:
+        file.write(text)
+    os.replace(file.name, record)
+
+
+class EarlierBuildFailedError(RuntimeError):
+    """The kernels' build failed on this machine before, and would again."""
+
+
+def _refuse_known_failure(library):
+    record = _failure_record(library)
+    if record.exists():
+        raise EarlierBuildFailedError(
+            f"their build failed on this machine before; the compiler's messages are in "
+            f"{record}. Delete that file to try again (after upgrading the compiler, or with "
+            f"another one in $CXX), or set {DISABLE_VARIABLE}=0 to skip the kernels quietly"
+        )
 
 
 def _tell_user(message):
@@ -261,10 +304,13 @@ def _compile():
             # A damaged cached file: build it again once.
             logger.info("sklearn_lstmae: rebuilding the unloadable %s", library)
             library.unlink(missing_ok=True)
+    _refuse_known_failure(library)
     with _build_lock(library):
         # Processes started together (a parallel grid search on a fresh
-        # machine) build once: the others wait, then find the library.
+        # machine) build once: the others wait, then find the library (or
+        # the record of its failed build).
         if not library.exists():
+            _refuse_known_failure(library)
             _build(compiler, library)
     return _load(library)
 

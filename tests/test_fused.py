@@ -248,6 +248,64 @@ def test_the_compiler_is_asked_what_native_means_and_a_missing_one_says_nothing(
         assert "#define __x86_64__ 1" in macros or "#define __aarch64__ 1" in macros
 
 
+def _failing_compiler(calls, failure):
+    def run(command, **kwargs):
+        calls.append(command)
+        if isinstance(failure, subprocess.TimeoutExpired):
+            raise failure
+        raise subprocess.CalledProcessError(failure, command, "", "kernels.cc:1: error: boom")
+
+    return run
+
+
+def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
+    tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CXX", "g++")
+    monkeypatch.setattr(_kernel_build, "_target_flags", lambda compiler: ["-march=native"])
+    calls = []
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls, 1))
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
+        assert load_fused_kernels() is None
+    record = _kernel_build._failure_record(_kernel_build._library_path(["g++"]))
+    assert len(calls) == 1 and "error: boom" in record.read_text()
+    assert "exit status 1" in record.read_text()
+
+    monkeypatch.setattr(_kernel_build, "_loaded", {})  # the next process
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
+        assert load_fused_kernels() is None
+    assert len(calls) == 1  # no second build
+    (warning,) = caplog.records
+    assert str(record) in warning.getMessage() and "Delete that file" in warning.getMessage()
+
+    record.unlink()  # as the message says: the next process builds again
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    assert load_fused_kernels() is None
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [-9, subprocess.TimeoutExpired("g++", 600)],
+    ids=["killed (out of memory)", "timed out"],
+)
+def test_a_build_that_did_not_finish_is_tried_again(tmp_path, monkeypatch, failure):
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CXX", "g++")
+    monkeypatch.setattr(_kernel_build, "_target_flags", lambda compiler: ["-march=native"])
+    calls = []
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls, failure))
+    assert load_fused_kernels() is None
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    assert load_fused_kernels() is None
+    assert len(calls) == 2
+    assert not list(tmp_path.glob("*.failed")) and not list(tmp_path.glob(".failed-*"))
+
+
 def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
     # Loading and building are stood in for: a second real load of the
     # library in one process would register its kernels twice.
