@@ -425,13 +425,12 @@ def main():
     if arguments.trial:
         return trial(arguments.trial, json.loads(arguments.params), arguments.window)
 
-    from sklearn_lstmae._kernel_build import load_fused_kernels
+    from sklearn_lstmae._kernel_build import kernels_in_use
     from sklearn_lstmae._series_detector import auto_window_size, dominant_period
 
     print(
         f"{time.strftime('%Y-%m-%d')}  {platform.machine()}  {os.cpu_count()} CPUs  "
-        f"Python {platform.python_version()}  load {os.getloadavg()[0]:.1f}  "
-        + ("fused kernels" if load_fused_kernels() is not None else "Keras's layers (no kernels)")
+        f"Python {platform.python_version()}  load {os.getloadavg()[0]:.1f}  {kernels_in_use()}"
     )
     overrides = json.loads(arguments.params)
     seeds = SEEDS if arguments.seeds is None else _int_list(arguments.seeds)

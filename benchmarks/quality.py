@@ -461,13 +461,6 @@ def describe_configuration(quick=False, seeds=SEEDS, max_steps=None, params=None
     return text
 
 
-def kernels_in_use():
-    """Whether the fits ran on the fused CPU kernels: the fit-time column depends on it."""
-    from sklearn_lstmae._kernel_build import load_fused_kernels
-
-    return "fused kernels" if load_fused_kernels() is not None else "Keras's layers (no kernels)"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="ItalyPowerDemand, tiny encoder")
@@ -519,6 +512,8 @@ def main(argv=None):
         print(f"total {time.perf_counter() - start:.0f} s")
         return means
     rows = run(datasets, quick=args.quick, seeds=seeds, max_steps=max_steps, params=args.params)
+    from sklearn_lstmae._kernel_build import kernels_in_use
+
     print()
     print(
         f"{datetime.date.today().isoformat()}  {platform.node()}  {platform.machine()}  "

@@ -137,6 +137,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
     # -- parameters ----------------------------------------------------------
     def _check_params(self):
         """Check every parameter before anything changes (not scikit-learn's _validate_params)."""
+        require_eager_execution()  # first: the checks build Keras objects (the optimizer)
         check_parameters(self)
 
     def _network_spec(self, sequences, n_future, n_targets):
@@ -214,7 +215,6 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         A failure anywhere (bad input, bad parameters, diverging training)
         leaves a previously fitted estimator exactly as it was.
         """
-        require_eager_execution()  # before the parameters' checks, which build Keras objects
         saved = {
             name: self.__dict__[name] for name in _VALIDATION_ATTRIBUTES if name in self.__dict__
         }

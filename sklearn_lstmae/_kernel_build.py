@@ -15,11 +15,11 @@ at once instead of failing the same build again.
 """
 
 import contextlib
-import functools
 import hashlib
 import logging
 import os
 import platform
+import re
 import shlex
 import shutil
 import stat
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("_recurrent_kernels.cc")
 DISABLE_VARIABLE = "SKLEARN_LSTMAE_FUSED_KERNELS"
 CACHE_VARIABLE = "SKLEARN_LSTMAE_CACHE_DIR"
+RECORD_LIMIT = 65536  # characters of the compiler's messages kept in a failure record
 
 _lock = threading.Lock()
 _loaded = {}
@@ -84,11 +85,6 @@ def _cpu_signature():
 
 def _compiler_defines(compiler, flag):
     """The preprocessor macros that ``compiler`` defines under ``flag`` ("" if it cannot say)."""
-    return _preprocessor_macros(tuple(compiler), flag)
-
-
-@functools.cache
-def _preprocessor_macros(compiler, flag):
     try:
         result = subprocess.run(
             [*compiler, flag, "-dM", "-E", "-x", "c++", os.devnull],
@@ -109,8 +105,9 @@ def _target_flags(compiler):
     TensorFlow 2.21) fails to compile under GCC 12 once ``-march=native`` turns
     on AVX512-FP16 (Sapphire Rapids and later Xeons): "expected initializer
     before '<' token". The kernels compute in float32 only, so
-    leaving the half-precision instructions out costs nothing. The compiler is
-    asked only on CPUs that have them (one call of about 40 ms per process).
+    leaving the half-precision instructions out costs nothing. Decided when
+    building (the compiler is asked only on CPUs that have them, ~40 ms), from
+    what the library's name already holds: the compiler command and the CPU.
     """
     flags = ["-march=native"]
     if "avx512_fp16" in _cpu_signature().split() and "__AVX512FP16__" in _compiler_defines(
@@ -120,7 +117,7 @@ def _target_flags(compiler):
     return flags
 
 
-def _build_command(compiler, output):
+def _build_command(compiler, output, target_flags=("-march=native",)):
     # TensorFlow's headers as system headers: their own deprecation warnings
     # are not ours, while every warning about our source stays visible.
     compile_flags = [
@@ -132,7 +129,7 @@ def _build_command(compiler, output):
         "-shared",
         "-fPIC",
         "-O3",
-        *_target_flags(compiler),
+        *target_flags,
         "-DNDEBUG",
         "-Wall",
         # GCC's own AVX-512 intrinsics initialise a register from itself on
@@ -159,6 +156,8 @@ def _library_path(compiler):
             [
                 SOURCE.read_bytes(),
                 tf.__version__.encode(),
+                # The command as asked for: the flags that _build derives from
+                # the compiler and the CPU follow from this and the CPU below.
                 " ".join(_build_command(compiler, "")).encode(),
                 _cpu_signature().encode(),
                 sys.platform.encode(),
@@ -193,7 +192,7 @@ def _build(compiler, library):
     try:
         try:
             result = subprocess.run(
-                _build_command(compiler, partial),
+                _build_command(compiler, partial, _target_flags(compiler)),
                 check=True,
                 capture_output=True,
                 text=True,
@@ -201,9 +200,15 @@ def _build(compiler, library):
                 timeout=600,
             )
         except subprocess.CalledProcessError as error:
-            if error.returncode > 0:  # the compiler refused the source, as it would again
-                _remember_failure(library, error)
-            raise
+            record = _remember_failure(library, error) if _refused_the_source(error) else None
+            if record is None:
+                raise
+            raise KernelBuildError(
+                f"the compiler refused the kernels' source (exit status {error.returncode}); "
+                f"its messages are kept in {record}, and later processes skip the build "
+                "until that file is deleted",
+                stderr=error.stderr,
+            ) from error
         if result.stderr.strip():
             logger.warning("sklearn_lstmae: the C++ compiler warned:\n%s", result.stderr[-4000:])
         # Readable by others (a shared cache), writable by no one else whatever the umask.
@@ -220,30 +225,73 @@ def _failure_record(library):
     return library.with_suffix(".failed")
 
 
+# An error the compiler reports in a file ("x.h:740:49: error: ..."), as it
+# would again; not a compiler killed for memory ("fatal error: Killed signal
+# terminated program cc1plus", exit status 1), a full disk or its own crash.
+_SOURCE_ERROR = re.compile(r"^[^\s:][^:\n]*:\d+(?::\d+)?: (?:fatal )?error: ", re.MULTILINE)
+_NOT_THE_SOURCE = re.compile(
+    r"signal terminated program|internal compiler error|no space left on device"
+    r"|memory exhausted|out of memory|cannot allocate memory",
+    re.IGNORECASE,
+)
+
+
+def _refused_the_source(error):
+    """Whether a failed build would fail the same way again."""
+    stderr = error.stderr or ""
+    return (
+        error.returncode > 0
+        and _SOURCE_ERROR.search(stderr) is not None
+        and _NOT_THE_SOURCE.search(stderr) is None
+    )
+
+
 def _remember_failure(library, error):
-    # Every later process would pay the same failed build (20-60 s) before
-    # falling back. Only an exit of the compiler's own is remembered: a build
-    # killed (out of memory) or timed out is tried again by the next process.
-    # The record sits under the library's name, which holds the source,
-    # TensorFlow's version, the compiler command and the CPU: a change of any
-    # of them builds afresh.
+    """Keep the compiler's messages beside ``library``; the record, or None if it cannot.
+
+    Every later process would pay the same failed build (20-60 s) before
+    falling back. The record sits under the library's name, which holds the
+    source, TensorFlow's version, the compiler command and the CPU: a change
+    of any of them builds afresh.
+    """
     record = _failure_record(library)
-    text = f"$ {shlex.join(map(str, error.cmd))}\nexit status {error.returncode}\n{error.stderr}"
-    with tempfile.NamedTemporaryFile(
-        "w", dir=record.parent, prefix=".failed-", delete=False
-    ) as file:
-        file.write(text)
-    os.replace(file.name, record)
+    messages = error.stderr or ""
+    if len(messages) > RECORD_LIMIT:  # one bad macro can make megabytes of errors
+        cut = len(messages) - RECORD_LIMIT
+        messages = f"{messages[:RECORD_LIMIT]}\n[... {cut} more characters of messages]\n"
+    text = f"$ {shlex.join(map(str, error.cmd))}\nexit status {error.returncode}\n{messages}"
+    temporary = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", dir=record.parent, prefix=".failed-", delete=False
+        ) as file:
+            temporary = file.name
+            file.write(text)
+        os.replace(temporary, record)
+    except OSError:  # a full disk, say: the next process tries again
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        return None
+    return record
 
 
-class EarlierBuildFailedError(RuntimeError):
-    """The kernels' build failed on this machine before, and would again."""
+class KernelBuildError(RuntimeError):
+    """The compiler refused the kernels' source, here or in an earlier process."""
+
+    def __init__(self, message, stderr=""):
+        super().__init__(message)
+        self.stderr = stderr
 
 
 def _refuse_known_failure(library):
     record = _failure_record(library)
-    if record.exists():
-        raise EarlierBuildFailedError(
+    try:
+        remembered = record.stat().st_size > 0  # an empty one: a write cut short
+    except OSError:
+        return
+    if remembered:
+        raise KernelBuildError(
             f"their build failed on this machine before; the compiler's messages are in "
             f"{record}. Delete that file to try again (after upgrading the compiler, or with "
             f"another one in $CXX), or set {DISABLE_VARIABLE}=0 to skip the kernels quietly"
@@ -339,6 +387,32 @@ def _build_lock(library):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def kernels_disabled():
+    """Whether ``SKLEARN_LSTMAE_FUSED_KERNELS`` turns the kernels off (0, false, no, off)."""
+    return os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off")
+
+
+def kernels_in_use():
+    """What this process trains recurrent layers with, in words, for reports (benchmarks).
+
+    Returns
+    -------
+    str
+        ``"fused kernels"``, or ``"Keras's layers"`` with the reason.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae._kernel_build import kernels_in_use
+    >>> kernels_in_use() in ("fused kernels", "Keras's layers (no kernels: see the log)")
+    True
+    """
+    if kernels_disabled():
+        return f"Keras's layers ({DISABLE_VARIABLE}=0)"
+    if load_fused_kernels() is None:
+        return "Keras's layers (no kernels: see the log)"
+    return "fused kernels"
+
+
 def load_fused_kernels():
     """The compiled fused LSTM and GRU ops, or None where they cannot be used.
 
@@ -358,7 +432,7 @@ def load_fused_kernels():
     >>> kernels is None or hasattr(kernels, "sklearn_lstmae_lstm_sequence")
     True
     """
-    if os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
+    if kernels_disabled():
         return None
     with _lock:
         if "kernels" not in _loaded:

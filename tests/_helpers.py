@@ -27,11 +27,20 @@ def has_compiler():
     return bool(command) and shutil.which(command[0]) is not None
 
 
-# Only a missing compiler excuses missing kernels: where a compiler is present
-# a failed build is a bug (the library would quietly train on Keras's slower
-# layers), so the tests that need the kernels then fail instead of skipping.
+def kernels_expected():
+    """Whether the fused kernels must load here: a compiler, and not turned off."""
+    from sklearn_lstmae._kernel_build import kernels_disabled
+
+    return has_compiler() and not kernels_disabled()
+
+
+# Only a missing compiler (or SKLEARN_LSTMAE_FUSED_KERNELS=0) excuses missing
+# kernels: where a compiler is present a failed build is a bug (the library
+# would quietly train on Keras's slower layers), so the tests that need the
+# kernels then fail instead of skipping.
 needs_kernels = pytest.mark.skipif(
-    not has_compiler(),
-    reason="no C++ compiler ($CXX or g++) to build the fused kernels; the library falls "
-    "back to Keras's layers, covered by the other tests",
+    not kernels_expected(),
+    reason="no C++ compiler ($CXX or g++) to build the fused kernels, or "
+    "SKLEARN_LSTMAE_FUSED_KERNELS=0; the library falls back to Keras's layers, covered "
+    "by the other tests",
 )

@@ -134,12 +134,13 @@ def fake_build(tmp_path, monkeypatch):
     monkeypatch.delenv(_kernel_build.DISABLE_VARIABLE, raising=False)
     builds = []
 
-    def build_command(compiler, output):
+    def build_command(compiler, output, target_flags=("-march=native",)):
         builds.append(output)
         touch = "import sys; open(sys.argv[1], 'wb').close()"
         return [sys.executable, "-c", touch, str(output)]
 
     monkeypatch.setattr(_kernel_build, "_build_command", build_command)
+    monkeypatch.setattr(_kernel_build, "_target_flags", lambda compiler: ["-march=native"])
     monkeypatch.setattr(_kernel_build, "_load", lambda library: ("kernels", library))
     monkeypatch.setattr(_kernel_build, "_loaded", {})
     return tmp_path / "cache", builds
@@ -319,6 +320,16 @@ def _graph_mode_calls(tmp_path):
             lambda: composite.predict(X),
         ),
         "detector.score_samples": (detector, lambda: detector.score_samples(X), None),
+        "series.fit": (
+            series_detector,
+            lambda: series_detector.fit(series),
+            lambda: series_detector.score_timesteps(series),
+        ),
+        "detector.fit_predict": (
+            detector,
+            lambda: detector.fit_predict(X),
+            lambda: detector.score_samples(X),
+        ),
         "series.score_timesteps": (
             series_detector,
             lambda: series_detector.score_timesteps(series),

@@ -1,5 +1,6 @@
 """The fused CPU LSTM and GRU compute Keras's layers: outputs, gradients, fallbacks."""
 
+import contextlib
 import logging
 import os
 import shutil
@@ -20,7 +21,7 @@ from sklearn_lstmae import (
 from sklearn_lstmae._fused import FusedGRU, FusedLSTM, forward_only
 from sklearn_lstmae._kernel_build import load_fused_kernels
 
-from ._helpers import has_compiler, needs_kernels
+from ._helpers import kernels_expected, needs_kernels
 
 LAYERS = {"lstm": (keras.layers.LSTM, FusedLSTM), "gru": (keras.layers.GRU, FusedGRU)}
 cells = pytest.mark.parametrize("cell", list(LAYERS))
@@ -206,13 +207,27 @@ def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
     np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
 
 
-@pytest.mark.skipif(not has_compiler(), reason="no C++ compiler ($CXX or g++) on this machine")
+@pytest.mark.skipif(
+    not kernels_expected(), reason="no C++ compiler ($CXX or g++), or the kernels turned off"
+)
 def test_the_kernels_build_wherever_there_is_a_compiler():
     # A failed build only logs a warning and trains on Keras's layers, 2.2x
     # slower per epoch on the default fit: with a compiler present it is a bug.
     # (TensorFlow 2.21's Eigen headers did not compile under -march=native on
     # a Xeon with AVX512-FP16 until the build left those instructions out.)
     assert load_fused_kernels() is not None
+
+
+def _recording_compiler(commands):
+    """A stand-in for subprocess.run that records the build's command and writes a library."""
+
+    def run(command, **kwargs):
+        commands.append(command)
+        with open(command[command.index("-o") + 1], "wb") as file:
+            file.write(b"built")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    return run
 
 
 @pytest.mark.parametrize(
@@ -225,20 +240,26 @@ def test_the_kernels_build_wherever_there_is_a_compiler():
     ],
 )
 def test_the_build_leaves_out_the_half_precision_instructions_eigen_cannot_compile(
-    monkeypatch, cpu_flags, compiler_macros, leaves_out_fp16
+    tmp_path, monkeypatch, cpu_flags, compiler_macros, leaves_out_fp16
 ):
-    asked = []
+    asked, commands = [], []
 
     def compiler_defines(compiler, flag):
         asked.append((tuple(compiler), flag))
         return compiler_macros
 
+    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(_kernel_build, "_cpu_signature", lambda: cpu_flags)
     monkeypatch.setattr(_kernel_build, "_compiler_defines", compiler_defines)
-    command = _kernel_build._build_command(["g++"], "out.so")
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _recording_compiler(commands))
+    library = _kernel_build._library_path(["g++"])
+    assert asked == []  # finding the library asks no compiler: its name holds CPU and command
+    _kernel_build._build(["g++"], library)
+    (command,) = commands
     assert "-march=native" in command
     assert ("-mno-avx512fp16" in command) == leaves_out_fp16
     assert asked == ([] if compiler_macros is None else [(("g++",), "-march=native")])
+    assert library.read_bytes() == b"built"
 
 
 def test_the_compiler_is_asked_what_native_means_and_a_missing_one_says_nothing(tmp_path):
@@ -248,32 +269,50 @@ def test_the_compiler_is_asked_what_native_means_and_a_missing_one_says_nothing(
         assert "#define __x86_64__ 1" in macros or "#define __aarch64__ 1" in macros
 
 
-def _failing_compiler(calls, failure):
+EIGEN_ERROR = (
+    "In file included from Eigen/Core:222,\n"
+    "Eigen/src/Core/arch/AVX512/PacketMathFP16.h:740:49: error: expected initializer before '<'"
+)
+
+
+def _failing_compiler(calls, returncode=1, stderr=EIGEN_ERROR):
     def run(command, **kwargs):
         calls.append(command)
-        if isinstance(failure, subprocess.TimeoutExpired):
-            raise failure
-        raise subprocess.CalledProcessError(failure, command, "", "kernels.cc:1: error: boom")
+        if returncode is None:
+            raise subprocess.TimeoutExpired(command, 600)
+        raise subprocess.CalledProcessError(returncode, command, "", stderr)
 
     return run
 
 
-def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
-    tmp_path, monkeypatch, caplog
-):
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty kernel cache, a process that has loaded nothing, and g++ as the compiler."""
     monkeypatch.setattr(_kernel_build, "_loaded", {})
     monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("CXX", "g++")
     monkeypatch.setattr(_kernel_build, "_target_flags", lambda compiler: ["-march=native"])
+    return tmp_path
+
+
+def _next_process(monkeypatch):
+    monkeypatch.setattr(_kernel_build, "_loaded", {})
+
+
+def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
+    fresh_cache, monkeypatch, caplog
+):
     calls = []
-    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls, 1))
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls))
+    record = _kernel_build._failure_record(_kernel_build._library_path(["g++"]))
     with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
         assert load_fused_kernels() is None
-    record = _kernel_build._failure_record(_kernel_build._library_path(["g++"]))
-    assert len(calls) == 1 and "error: boom" in record.read_text()
+    (first,) = caplog.records  # says where the messages are kept, and shows them
+    assert str(record) in first.getMessage() and "PacketMathFP16.h:740:49" in first.getMessage()
+    assert len(calls) == 1 and "PacketMathFP16.h:740:49: error" in record.read_text()
     assert "exit status 1" in record.read_text()
 
-    monkeypatch.setattr(_kernel_build, "_loaded", {})  # the next process
+    _next_process(monkeypatch)
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
         assert load_fused_kernels() is None
@@ -282,28 +321,94 @@ def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
     assert str(record) in warning.getMessage() and "Delete that file" in warning.getMessage()
 
     record.unlink()  # as the message says: the next process builds again
-    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    _next_process(monkeypatch)
     assert load_fused_kernels() is None
     assert len(calls) == 2
 
 
 @pytest.mark.parametrize(
-    "failure",
-    [-9, subprocess.TimeoutExpired("g++", 600)],
-    ids=["killed (out of memory)", "timed out"],
+    "returncode, stderr",
+    [
+        (-9, ""),  # the driver killed
+        # The OOM killer picks cc1plus, the compiler proper; the driver exits 1.
+        (1, "g++: fatal error: Killed signal terminated program cc1plus\ncompilation terminated."),
+        (1, "/tmp/cc1.s: Fatal error: can't write 4096 bytes: No space left on device"),
+        (1, "kernels.cc:10:5: internal compiler error: Segmentation fault"),
+        (None, ""),  # timed out
+    ],
+    ids=["killed", "compiler killed for memory", "disk full", "compiler crash", "timeout"],
 )
-def test_a_build_that_did_not_finish_is_tried_again(tmp_path, monkeypatch, failure):
-    monkeypatch.setattr(_kernel_build, "_loaded", {})
-    monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("CXX", "g++")
-    monkeypatch.setattr(_kernel_build, "_target_flags", lambda compiler: ["-march=native"])
+def test_a_build_that_may_succeed_next_time_is_tried_again(
+    fresh_cache, monkeypatch, returncode, stderr
+):
     calls = []
-    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls, failure))
+    monkeypatch.setattr(
+        _kernel_build.subprocess, "run", _failing_compiler(calls, returncode, stderr)
+    )
     assert load_fused_kernels() is None
-    monkeypatch.setattr(_kernel_build, "_loaded", {})
+    _next_process(monkeypatch)
     assert load_fused_kernels() is None
     assert len(calls) == 2
-    assert not list(tmp_path.glob("*.failed")) and not list(tmp_path.glob(".failed-*"))
+    assert not list(fresh_cache.glob("*.failed")) and not list(fresh_cache.glob(".failed-*"))
+
+
+def test_a_process_that_waited_for_a_failed_build_does_not_repeat_it(
+    fresh_cache, monkeypatch, caplog
+):
+    library = _kernel_build._library_path(["g++"])
+    record = _kernel_build._failure_record(library)
+    opened = []
+
+    @contextlib.contextmanager
+    def lock_held_by_a_failing_build(path):
+        opened.append(path)
+        record.write_text("exit status 1\n" + EIGEN_ERROR)  # it failed while we waited
+        yield
+
+    built = []
+    monkeypatch.setattr(_kernel_build, "_build_lock", lock_held_by_a_failing_build)
+    monkeypatch.setattr(_kernel_build, "_build", lambda *args: built.append(args))
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
+        assert load_fused_kernels() is None
+    assert opened == [library] and built == []
+    assert str(record) in caplog.records[0].getMessage()
+
+
+def test_a_record_that_cannot_be_written_loses_neither_the_messages_nor_a_file(
+    fresh_cache, monkeypatch, caplog
+):
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    calls = []
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls))
+    monkeypatch.setattr(_kernel_build.tempfile, "NamedTemporaryFile", disk_full)
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
+        assert load_fused_kernels() is None
+    assert "PacketMathFP16.h:740:49: error" in caplog.records[0].getMessage()
+    assert not list(fresh_cache.glob("*.failed"))
+    _next_process(monkeypatch)
+    assert load_fused_kernels() is None
+    assert len(calls) == 2  # nothing remembered: tried again
+
+
+def test_a_record_keeps_the_first_of_a_flood_of_messages(fresh_cache, monkeypatch):
+    flood = EIGEN_ERROR + "\n" + "x" * (3 * _kernel_build.RECORD_LIMIT)
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler([], stderr=flood))
+    assert load_fused_kernels() is None
+    (record,) = fresh_cache.glob("*.failed")
+    text = record.read_text()
+    assert "PacketMathFP16.h:740:49: error" in text
+    assert len(text) < _kernel_build.RECORD_LIMIT + 1000 and "more characters" in text
+
+
+def test_an_empty_record_a_write_cut_short_is_no_failure(fresh_cache, monkeypatch):
+    library = _kernel_build._library_path(["g++"])
+    _kernel_build._failure_record(library).write_text("")
+    calls = []
+    monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler(calls))
+    assert load_fused_kernels() is None
+    assert len(calls) == 1
 
 
 def test_a_damaged_cached_kernel_is_rebuilt(tmp_path, monkeypatch):
@@ -385,6 +490,7 @@ def test_a_built_kernel_is_writable_by_its_owner_alone(tmp_path, monkeypatch):
     # Whatever the umask, the library written into the cache cannot be
     # replaced by another user, so the next load accepts it.
     monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_kernel_build, "_target_flags", lambda compiler: ["-march=native"])
     library = _kernel_build._library_path(["g++"])
 
     def fake_compiler(command, **kwargs):
