@@ -236,6 +236,20 @@ _NOT_THE_SOURCE = re.compile(
 )
 
 
+def _compiler_summary(messages, limit=2000):
+    """What of the compiler's messages a warning shows: its first error, with context.
+
+    The first error is the cause; a flood of messages ends in template noise.
+    Without an error located in a file (a kill, a full disk), the messages' end.
+    """
+    first = _SOURCE_ERROR.search(messages)
+    if first is None:
+        return messages[-limit:]
+    start = messages.rfind("\n", 0, max(first.start() - 1, 0)) + 1  # its "In file included" line
+    end = messages.find("\n", first.end())
+    return messages[start : end if end != -1 else None][:limit]
+
+
 def _refused_the_source(error):
     """Whether a failed build would fail the same way again."""
     stderr = error.stderr or ""
@@ -439,13 +453,13 @@ def load_fused_kernels():
             try:
                 _loaded["kernels"] = _compile()
             except Exception as error:  # any failure at all means: use Keras's layers
-                detail = getattr(error, "stderr", "") or ""
+                detail = _compiler_summary(getattr(error, "stderr", "") or "")
                 logger.warning(
                     "sklearn_lstmae: the fused CPU LSTM/GRU kernels are unavailable (%s%s); "
                     "training uses Keras's layers, which are slower on CPU but compute "
                     "the same functions.",
                     error,
-                    f": {detail[-2000:]}" if detail else "",
+                    f": {detail}" if detail else "",
                 )
                 _loaded["kernels"] = None
         return _loaded["kernels"]

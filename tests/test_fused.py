@@ -392,10 +392,14 @@ def test_a_record_that_cannot_be_written_loses_neither_the_messages_nor_a_file(
     assert len(calls) == 2  # nothing remembered: tried again
 
 
-def test_a_record_keeps_the_first_of_a_flood_of_messages(fresh_cache, monkeypatch):
+def test_a_flood_of_messages_is_cut_to_its_first_error(fresh_cache, monkeypatch, caplog):
     flood = EIGEN_ERROR + "\n" + "x" * (3 * _kernel_build.RECORD_LIMIT)
     monkeypatch.setattr(_kernel_build.subprocess, "run", _failing_compiler([], stderr=flood))
-    assert load_fused_kernels() is None
+    with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
+        assert load_fused_kernels() is None
+    (warning,) = caplog.records  # the cause, not the flood's end
+    assert "PacketMathFP16.h:740:49: error" in warning.getMessage()
+    assert "xxxx" not in warning.getMessage() and len(warning.getMessage()) < 2000
     (record,) = fresh_cache.glob("*.failed")
     text = record.read_text()
     assert "PacketMathFP16.h:740:49: error" in text
