@@ -86,7 +86,7 @@ def _mask_values(mask):
     return tf.zeros((0, 0)) if mask is None else tf.cast(mask, tf.float32)
 
 
-def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
+def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None, activation="tanh"):
     """All hidden states of an LSTM with Keras's equations and zero initial state.
 
     Parameters
@@ -101,6 +101,9 @@ def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
     mask : tf.Tensor, optional
         ``(batch, timesteps)`` booleans, False at steps to skip: as in Keras,
         a skipped step keeps the state and repeats the previous output.
+    activation : {"tanh", "relu"}, default="tanh"
+        The cell's activation (candidate and output; the gates are sigmoid):
+        Keras's default, or the relu of the classic LSTM autoencoder examples.
 
     Returns
     -------
@@ -119,12 +122,12 @@ def fused_lstm(inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None):
     def run(inputs, kernel, recurrent_kernel, bias):
         projection, steps = _project(inputs, kernel, bias, repeats)
         hidden, cell, gates = kernels.sklearn_lstmae_lstm_sequence(
-            projection, recurrent_kernel, steps, mask
+            projection, recurrent_kernel, steps, mask, activation=activation
         )
 
         def gradient(hidden_grad):
             grad = kernels.sklearn_lstmae_lstm_sequence_grad(
-                recurrent_kernel, gates, cell, hidden_grad, mask
+                recurrent_kernel, gates, cell, hidden_grad, mask, activation=activation
             )
             inputs_grad, kernel_grad, bias_grad = _input_gradients(inputs, kernel, grad, repeats)
             recurrent_grad = _recurrent_kernel_gradient(hidden, grad)
@@ -220,7 +223,14 @@ def forward_only():
 
 
 def lstm_forward(
-    inputs, kernel, recurrent_kernel, bias, repeats=None, mask=None, return_sequences=True
+    inputs,
+    kernel,
+    recurrent_kernel,
+    bias,
+    repeats=None,
+    mask=None,
+    return_sequences=True,
+    activation="tanh",
 ):
     """:func:`fused_lstm` for inference: no gradient, only the returned states written.
 
@@ -234,7 +244,7 @@ def lstm_forward(
 
     Parameters
     ----------
-    inputs, kernel, recurrent_kernel, bias, repeats, mask
+    inputs, kernel, recurrent_kernel, bias, repeats, mask, activation
         As in :func:`fused_lstm`.
     return_sequences : bool, default=True
         Return every step's hidden state, or only the last step's.
@@ -256,6 +266,7 @@ def lstm_forward(
         steps,
         _mask_values(mask),
         return_sequences=return_sequences,
+        activation=activation,
     )
 
 
@@ -327,6 +338,9 @@ class _FusedRecurrence:
     def _cell_fusable(self):
         raise NotImplementedError
 
+    def _activation_options(self):
+        return {}
+
     def _fusable(self, initial_state, mask, training):
         cell = self.cell
         return (
@@ -336,7 +350,6 @@ class _FusedRecurrence:
             and not self.return_state
             and not (mask is not None and self.zero_output_for_mask)
             and cell.use_bias
-            and cell.activation is keras.activations.tanh
             and cell.recurrent_activation is keras.activations.sigmoid
             and not (training and (cell.dropout or cell.recurrent_dropout))
             and self._cell_fusable()
@@ -364,6 +377,7 @@ class _FusedRecurrence:
                 repeats=self.repeats,
                 mask=mask,
                 return_sequences=self.return_sequences,
+                **self._activation_options(),
             )
         hidden = self._fused_function()(
             tf.convert_to_tensor(sequences),
@@ -372,6 +386,7 @@ class _FusedRecurrence:
             tf.convert_to_tensor(cell.bias),
             repeats=self.repeats,
             mask=mask,
+            **self._activation_options(),
         )
         return hidden if self.return_sequences else hidden[:, -1]
 
@@ -409,7 +424,11 @@ class FusedLSTM(_FusedRecurrence, keras.layers.LSTM):
     """
 
     def _cell_fusable(self):
-        return True
+        return self.cell.activation in (keras.activations.tanh, keras.activations.relu)
+
+    def _activation_options(self):
+        relu = self.cell.activation is keras.activations.relu
+        return {"activation": "relu" if relu else "tanh"}
 
     def _fused_function(self):
         return fused_lstm
@@ -442,7 +461,7 @@ class FusedGRU(_FusedRecurrence, keras.layers.GRU):
     """
 
     def _cell_fusable(self):
-        return self.cell.reset_after
+        return self.cell.reset_after and self.cell.activation is keras.activations.tanh
 
     def _fused_function(self):
         return fused_gru

@@ -15,13 +15,15 @@
 // the loop instead, so that a sequence's result never depends on its batch
 // (see Scratch). Gate orders and
 // activations are Keras's: LSTM i, f, c, o; GRU z, r, h (reset_after=True);
-// sigmoid gates, tanh elsewhere; zero initial state; Keras's masking.
+// sigmoid gates, tanh elsewhere (an LSTM's cell: tanh or relu); zero initial
+// state; Keras's masking.
 //
 // sklearn_lstmae compiles this file on first use (see _fused.py).
 
 #define EIGEN_USE_THREADS
 
 #include <algorithm>
+#include <string>
 
 #include "Eigen/Core"
 #include "tensorflow/core/framework/op.h"
@@ -185,6 +187,7 @@ REGISTER_OP("SklearnLstmaeLstmSequence")
     .Output("hidden: float")           // [batch, timesteps, units]
     .Output("cell: float")             // [batch, timesteps, units]
     .Output("gates: float")            // [batch, timesteps, 4 * units], activated
+    .Attr("activation: {'tanh', 'relu'} = 'tanh'")  // the cell's; gates are sigmoid
     .SetShapeFn([](InferenceContext* c) {
       ShapeHandle projection, recurrent;
       TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &projection));
@@ -208,6 +211,7 @@ REGISTER_OP("SklearnLstmaeLstmForward")
     .Input("timesteps: int32")         // scalar
     .Input("mask: float")              // [batch, timesteps] of 1 (real) / 0, or empty
     .Attr("return_sequences: bool")
+    .Attr("activation: {'tanh', 'relu'} = 'tanh'")
     .Output("hidden: float")  // [batch, timesteps, units], or [batch, units]
     .SetShapeFn([](InferenceContext* c) {
       ShapeHandle inputs, recurrent;
@@ -223,14 +227,35 @@ REGISTER_OP("SklearnLstmaeLstmSequenceGrad")
     .Input("hidden_grad: float")       // [batch, timesteps, units]
     .Input("mask: float")              // as in the forward op
     .Output("preactivation_grad: float")  // [batch, timesteps, 4 * units]
+    .Attr("activation: {'tanh', 'relu'} = 'tanh'")  // the cell's; gates are sigmoid
     .SetShapeFn([](InferenceContext* c) {
       c->set_output(0, c->input(1));
       return absl::OkStatus();
     });
 
+// The LSTM cell's activation (candidate and output): Keras's default tanh, or
+// relu, which the classic LSTM autoencoder examples use.
+absl::Status ReadReluAttr(OpKernelConstruction* context, bool* relu) {
+  std::string activation;
+  TF_RETURN_IF_ERROR(context->GetAttr("activation", &activation));
+  *relu = activation == "relu";
+  return absl::OkStatus();
+}
+
+template <typename Values>
+void Activate(bool relu, Values& values) {
+  if (relu) {
+    values = values.max(0.0f);
+  } else {
+    values = values.tanh();
+  }
+}
+
 class LstmSequenceOp : public OpKernel {
  public:
-  explicit LstmSequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
+  explicit LstmSequenceOp(OpKernelConstruction* context) : OpKernel(context) {
+    OP_REQUIRES_OK(context, ReadReluAttr(context, &relu_));
+  }
 
   void Compute(OpKernelContext* context) override {
     const Tensor& projection = context->input(0);
@@ -294,14 +319,18 @@ class LstmSequenceOp : public OpKernel {
         auto output_gate = z.rightCols(units).array();
         input_gate = input_gate.logistic();
         forget_gate = forget_gate.logistic();
-        candidate = candidate.tanh();
+        Activate(relu_, candidate);
         output_gate = output_gate.logistic();
         if (masked) {
           previous_h = h;
           previous_c = c;
         }
         c.array() = forget_gate * c.array() + input_gate * candidate;
-        h.array() = output_gate * c.array().tanh();
+        if (relu_) {
+          h.array() = output_gate * c.array().max(0.0f);
+        } else {
+          h.array() = output_gate * c.array().tanh();
+        }
         if (masked) {
           // Keras's masking: a masked step keeps the state, and outputs the
           // previous step's output (zero before the first real step).
@@ -317,6 +346,9 @@ class LstmSequenceOp : public OpKernel {
     };
     ForEachRowShard(context, batch, steps * width * units * 4, work);
   }
+
+ private:
+  bool relu_;
 };
 
 // The LSTM for inference: the inputs come in rather than their projection.
@@ -330,6 +362,7 @@ class LstmForwardOp : public OpKernel {
  public:
   explicit LstmForwardOp(OpKernelConstruction* context) : OpKernel(context) {
     OP_REQUIRES_OK(context, context->GetAttr("return_sequences", &return_sequences_));
+    OP_REQUIRES_OK(context, ReadReluAttr(context, &relu_));
   }
 
   void Compute(OpKernelContext* context) override {
@@ -414,14 +447,18 @@ class LstmForwardOp : public OpKernel {
         auto output_gate = z.rightCols(units).array();
         input_gate = input_gate.logistic();
         forget_gate = forget_gate.logistic();
-        candidate = candidate.tanh();
+        Activate(relu_, candidate);
         output_gate = output_gate.logistic();
         if (masked) {
           previous_h = h;
           previous_c = c;
         }
         c.array() = forget_gate * c.array() + input_gate * candidate;
-        h.array() = output_gate * c.array().tanh();
+        if (relu_) {
+          h.array() = output_gate * c.array().max(0.0f);
+        } else {
+          h.array() = output_gate * c.array().tanh();
+        }
         if (masked) {
           // Keras's masking, as in SklearnLstmaeLstmSequence.
           Rows& real = real_buffer.view;
@@ -437,11 +474,14 @@ class LstmForwardOp : public OpKernel {
 
  private:
   bool return_sequences_;
+  bool relu_;
 };
 
 class LstmSequenceGradOp : public OpKernel {
  public:
-  explicit LstmSequenceGradOp(OpKernelConstruction* context) : OpKernel(context) {}
+  explicit LstmSequenceGradOp(OpKernelConstruction* context) : OpKernel(context) {
+    OP_REQUIRES_OK(context, ReadReluAttr(context, &relu_));
+  }
 
   void Compute(OpKernelContext* context) override {
     const Tensor& recurrent_kernel = context->input(0);
@@ -480,14 +520,14 @@ class LstmSequenceGradOp : public OpKernel {
       const int64_t rows = end - first;
       Scratch g_buffer(rows, width), dz_buffer(rows, width);
       Scratch c_buffer(rows, units), previous_c_buffer(rows, units);
-      Scratch hidden_total_buffer(rows, units), cell_tanh_buffer(rows, units);
+      Scratch hidden_total_buffer(rows, units), cell_activated_buffer(rows, units);
       Scratch cell_total_buffer(rows, units), real_buffer(rows, units);
       // Gradients flowing back into step t from step t + 1.
       Scratch recurrent_grad_buffer(rows, units), carry_grad_buffer(rows, units);
       Rows &g = g_buffer.view, &dz = dz_buffer.view, &c = c_buffer.view;
       Rows &previous_c = previous_c_buffer.view, &real = real_buffer.view;
       auto hidden_total = hidden_total_buffer.view.array();
-      auto cell_tanh = cell_tanh_buffer.view.array();
+      auto cell_activated = cell_activated_buffer.view.array();
       auto cell_total = cell_total_buffer.view.array();
       Rows& recurrent_grad = recurrent_grad_buffer.view;
       auto carry_grad = carry_grad_buffer.view.array();
@@ -503,13 +543,25 @@ class LstmSequenceGradOp : public OpKernel {
         // hidden_total = the output's own gradient + the recurrent one.
         hidden_total_buffer.view = StepRows(hidden_grad_data, first, rows, steps, t, units);
         hidden_total += recurrent_grad.array();
-        cell_tanh = c.array().tanh();
-        cell_total = carry_grad + hidden_total * output_gate * (1.0f - cell_tanh.square());
+        // relu's derivative is 0 at 0, as TensorFlow's ReluGrad takes it.
+        if (relu_) {
+          cell_activated = c.array().max(0.0f);
+          cell_total = carry_grad + hidden_total * output_gate * (c.array() > 0.0f).cast<float>();
+        } else {
+          cell_activated = c.array().tanh();
+          cell_total =
+              carry_grad + hidden_total * output_gate * (1.0f - cell_activated.square());
+        }
         dz.rightCols(units).array() =
-            hidden_total * cell_tanh * output_gate * (1.0f - output_gate);
+            hidden_total * cell_activated * output_gate * (1.0f - output_gate);
         dz.leftCols(units).array() = cell_total * candidate * input_gate * (1.0f - input_gate);
-        dz.middleCols(2 * units, units).array() =
-            cell_total * input_gate * (1.0f - candidate.square());
+        if (relu_) {
+          dz.middleCols(2 * units, units).array() =
+              cell_total * input_gate * (candidate > 0.0f).cast<float>();
+        } else {
+          dz.middleCols(2 * units, units).array() =
+              cell_total * input_gate * (1.0f - candidate.square());
+        }
         if (t > 0) {
           previous_c = StepRows(cell_data, first, rows, steps, t - 1, units);
           dz.middleCols(units, units).array() =
@@ -540,6 +592,9 @@ class LstmSequenceGradOp : public OpKernel {
     };
     ForEachRowShard(context, batch, steps * width * units * 6, work);
   }
+
+ private:
+  bool relu_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("SklearnLstmaeLstmSequence").Device(DEVICE_CPU), LstmSequenceOp);

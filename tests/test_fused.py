@@ -25,6 +25,13 @@ from ._helpers import kernels_expected, needs_kernels
 
 LAYERS = {"lstm": (keras.layers.LSTM, FusedLSTM), "gru": (keras.layers.GRU, FusedGRU)}
 cells = pytest.mark.parametrize("cell", list(LAYERS))
+# What the kernels compute: both cells with Keras's defaults, and the LSTM with
+# relu, the activation of the classic LSTM autoencoder examples.
+variants = pytest.mark.parametrize(
+    "cell, activation",
+    [("lstm", "tanh"), ("gru", "tanh"), ("lstm", "relu")],
+    ids=["lstm", "gru", "lstm-relu"],
+)
 
 
 def _paired_layers(units, n_features, repeats, return_sequences, cell="lstm", seed=0, **kwargs):
@@ -52,13 +59,15 @@ def _outputs_and_gradients(layer, x, weights_of_output, mask=None):
 
 
 @needs_kernels
-@cells
+@variants
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("repeats", [None, 6], ids=["sequences", "repeated-code"])
-def test_fused_layer_matches_keras_layer(repeats, return_sequences, cell):
+def test_fused_layer_matches_keras_layer(repeats, return_sequences, cell, activation):
     # 37 rows: uneven shards over the intra-op threads.
     n_rows, n_steps, n_features, units = 37, 6, 3, 5
-    keras_layer, fused_layer = _paired_layers(units, n_features, repeats, return_sequences, cell)
+    keras_layer, fused_layer = _paired_layers(
+        units, n_features, repeats, return_sequences, cell, activation=activation
+    )
     rng = np.random.default_rng(1)
     x = rng.normal(size=(n_rows, n_features) if repeats else (n_rows, n_steps, n_features))
     x = x.astype("float32")
@@ -77,13 +86,15 @@ def test_fused_layer_matches_keras_layer(repeats, return_sequences, cell):
 
 
 @needs_kernels
-@cells
+@variants
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_fused_layer_matches_keras_layer_on_masked_steps(return_sequences, cell):
+def test_fused_layer_matches_keras_layer_on_masked_steps(return_sequences, cell, activation):
     # Keras's masking: a masked step keeps the state and repeats the last
     # output. Right padding as the library makes it, and any other pattern.
     n_rows, n_steps, n_features, units = 9, 7, 2, 4
-    keras_layer, fused_layer = _paired_layers(units, n_features, None, return_sequences, cell)
+    keras_layer, fused_layer = _paired_layers(
+        units, n_features, None, return_sequences, cell, activation=activation
+    )
     rng = np.random.default_rng(4)
     x = rng.normal(size=(n_rows, n_steps, n_features)).astype("float32")
     mask = np.ones((n_rows, n_steps), bool)
@@ -103,9 +114,9 @@ def test_fused_layer_matches_keras_layer_on_masked_steps(return_sequences, cell)
 
 
 @needs_kernels
-@cells
+@variants
 @pytest.mark.parametrize("units", [17, 128])
-def test_a_row_computes_the_same_alone_and_in_a_batch(cell, units):
+def test_a_row_computes_the_same_alone_and_in_a_batch(cell, activation, units):
     # Inference (the forward-only ops that transform and predict run): a
     # sequence's output is the same bit for bit whatever else is in its
     # batch. Two causes broke this before: a shard of one row took Eigen's
@@ -115,7 +126,7 @@ def test_a_row_computes_the_same_alone_and_in_a_batch(cell, units):
     # (The training ops leave the input projection and the gradients to
     # TensorFlow's products, whose rounding may depend on the batch size, as
     # with Keras's layers.)
-    _, fused_layer = _paired_layers(units, 3, None, True, cell)
+    _, fused_layer = _paired_layers(units, 3, None, True, cell, activation=activation)
     x = np.random.default_rng(7).normal(size=(37, 6, 3)).astype("float32")
     with forward_only():
         whole = np.asarray(fused_layer(x, training=False))
@@ -133,9 +144,9 @@ def test_an_empty_batch_gives_empty_outputs(cell):
 
 
 @needs_kernels
-@cells
-def test_fused_layer_runs_inside_a_compiled_function_with_unknown_shapes(cell):
-    keras_layer, fused_layer = _paired_layers(4, 2, None, True, cell)
+@variants
+def test_fused_layer_runs_inside_a_compiled_function_with_unknown_shapes(cell, activation):
+    keras_layer, fused_layer = _paired_layers(4, 2, None, True, cell, activation=activation)
     run = tf.function(fused_layer, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)])
     x = np.random.default_rng(2).normal(size=(3, 9, 2)).astype("float32")
     np.testing.assert_allclose(run(x), keras_layer(x), rtol=1e-5, atol=1e-6)
@@ -151,12 +162,13 @@ def test_fused_layer_runs_inside_a_compiled_function_with_unknown_shapes(cell):
                 "dropout-in-training",
                 "float64",
                 "go-backwards",
-                "relu",
+                "elu",
                 "zero-output-for-mask",
                 "gpu",
             )
         ),
         ("gru", "reset-before"),
+        ("gru", "relu"),  # the GRU kernel computes tanh only; the LSTM's does relu too
     ],
 )
 def test_fused_layer_falls_back_to_keras_where_the_kernel_does_not_apply(cell, case, monkeypatch):
@@ -171,6 +183,7 @@ def test_fused_layer_falls_back_to_keras_where_the_kernel_does_not_apply(cell, c
         "dropout-in-training": {"dropout": 0.3, "seed": 1},
         "float64": {"dtype": "float64"},
         "go-backwards": {"go_backwards": True},
+        "elu": {"activation": "elu"},  # an activation no kernel computes
         "relu": {"activation": "relu"},
         # As Bidirectional sets it: masked steps output zeros, not the last output.
         "zero-output-for-mask": {"zero_output_for_mask": True},
@@ -189,6 +202,22 @@ def test_fused_layer_falls_back_to_keras_where_the_kernel_does_not_apply(cell, c
         np.testing.assert_allclose(fused_out, keras_out, rtol=1e-6)
     else:
         np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
+
+
+@needs_kernels
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_an_lstm_with_either_activation_runs_the_fused_kernel(monkeypatch, activation):
+    ran = []
+    fused_lstm = _fused.fused_lstm
+
+    def recording(*args, **kwargs):
+        ran.append(kwargs["activation"])
+        return fused_lstm(*args, **kwargs)
+
+    monkeypatch.setattr(_fused, "fused_lstm", recording)
+    _, fused_layer = _paired_layers(4, 2, None, True, "lstm", activation=activation)
+    fused_layer(np.ones((2, 3, 2), "float32"))
+    assert ran == [activation]
 
 
 def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
