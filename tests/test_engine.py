@@ -134,25 +134,36 @@ def _graph_ops(concrete_function):
 
 
 @needs_kernels
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm-relu"])
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("masked", [False, True])
 def test_forward_only_ops_compute_the_training_ops(cell, return_sequences, masked):
-    training_op, forward_op = {"lstm": (fused_lstm, lstm_forward), "gru": (fused_gru, gru_forward)}[
-        cell
-    ]
+    training, forward = {
+        "lstm": (fused_lstm, lstm_forward),
+        "gru": (fused_gru, gru_forward),
+        "lstm-relu": (fused_lstm, lstm_forward),
+    }[cell]
+    options = {"activation": "relu"} if cell == "lstm-relu" else {}
+
+    def training_op(*args, **kwargs):
+        return training(*args, **kwargs, **options)
+
+    def forward_op(*args, **kwargs):
+        return forward(*args, **kwargs, **options)
 
     # The forward ops project each step's input inside the loop (the LSTM's
-    # with its recurrent product as one), so they sum in another order.
+    # with its recurrent product as one), so they sum in another order: float32
+    # rounding, at the outputs' scale (tanh states stay within 1; relu's grow,
+    # to about 60 here).
     def agree(a, b):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6 * max(1.0, np.abs(b).max()))
 
-    gates = {"lstm": 4, "gru": 3}[cell]
+    gates = 3 if cell == "gru" else 4
     rng = np.random.default_rng(0)
     x = rng.normal(size=(37, 11, 3)).astype("float32")
     kernel = rng.normal(size=(3, gates * 5)).astype("float32")
     recurrent = rng.normal(size=(5, gates * 5)).astype("float32")
-    bias = rng.normal(size=(gates * 5,) if cell == "lstm" else (2, 15)).astype("float32")
+    bias = rng.normal(size=(2, 15) if cell == "gru" else (gates * 5,)).astype("float32")
     mask = rng.random((37, 11)) > 0.3 if masked else None
     hidden = training_op(x, kernel, recurrent, bias, mask=mask).numpy()
     fast = forward_op(
