@@ -251,6 +251,16 @@ void Activate(bool relu, Values& values) {
   }
 }
 
+// h = output_gate * activation(c).
+template <typename Hidden, typename Gate, typename Cell>
+void SetHidden(bool relu, const Gate& output_gate, const Cell& c, Hidden&& h) {
+  if (relu) {
+    h = output_gate * c.max(0.0f);
+  } else {
+    h = output_gate * c.tanh();
+  }
+}
+
 class LstmSequenceOp : public OpKernel {
  public:
   explicit LstmSequenceOp(OpKernelConstruction* context) : OpKernel(context) {
@@ -326,11 +336,7 @@ class LstmSequenceOp : public OpKernel {
           previous_c = c;
         }
         c.array() = forget_gate * c.array() + input_gate * candidate;
-        if (relu_) {
-          h.array() = output_gate * c.array().max(0.0f);
-        } else {
-          h.array() = output_gate * c.array().tanh();
-        }
+        SetHidden(relu_, output_gate, c.array(), h.array());
         if (masked) {
           // Keras's masking: a masked step keeps the state, and outputs the
           // previous step's output (zero before the first real step).
@@ -454,11 +460,7 @@ class LstmForwardOp : public OpKernel {
           previous_c = c;
         }
         c.array() = forget_gate * c.array() + input_gate * candidate;
-        if (relu_) {
-          h.array() = output_gate * c.array().max(0.0f);
-        } else {
-          h.array() = output_gate * c.array().tanh();
-        }
+        SetHidden(relu_, output_gate, c.array(), h.array());
         if (masked) {
           // Keras's masking, as in SklearnLstmaeLstmSequence.
           Rows& real = real_buffer.view;
