@@ -32,7 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn_lstmae import LSTMAutoencoderTransformer
-from sklearn_lstmae._kernel_build import load_fused_kernels
+from sklearn_lstmae._kernel_build import kernels_in_use
 
 seed = int(os.environ["DEFAULTS_SEED"])
 X = np.random.RandomState(seed).rand(300, 40, 3)
@@ -52,7 +52,7 @@ print(json.dumps({
     "held_out": fitted.validation_loss_curve_ is not None,
     "warnings": sum(issubclass(w.category, ConvergenceWarning) for w in caught),
     "load": os.getloadavg()[0],
-    "fused": load_fused_kernels() is not None,
+    "kernels": kernels_in_use(),
 }))
 """
 
@@ -72,6 +72,7 @@ def main(argv=None):
     rows = [run_once(seed) for seed in range(args.repeats)]
     for row in rows:
         row["ms_per_epoch"] = 1000 * row["wall_s"] / row["epochs"]
+        row["fused"] = row["kernels"] == "fused kernels"
     header = ("seed", "wall s", "cpu s", "epochs", "ms/epoch", "held out", "warnings")
     header += ("fused", "load")
     widths = (4, 8, 8, 7, 9, 9, 9, 6, 6)
@@ -91,9 +92,10 @@ def main(argv=None):
     print(f"epochs {summary('epochs')}; ms per epoch {summary('ms_per_epoch')}")
     print(f"ConvergenceWarnings {sum(r['warnings'] for r in rows)}")
     fused = sum(row["fused"] for row in rows)
+    others = sorted({row["kernels"] for row in rows if not row["fused"]})
     print(
         f"fused CPU kernels in {fused} of {len(rows)} runs"
-        + ("" if fused == len(rows) else " (the others trained on Keras's layers: see the log)")
+        + (f"; the others trained on {', '.join(others)}" if others else "")
     )
     return rows
 
