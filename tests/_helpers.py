@@ -44,3 +44,10 @@ needs_kernels = pytest.mark.skipif(
     "SKLEARN_LSTMAE_FUSED_KERNELS=0; the library falls back to Keras's layers, covered "
     "by the other tests",
 )
+
+
+def new_process(monkeypatch):
+    """What a new process sees of the kernels: nothing loaded yet (the cache on disk stays)."""
+    from sklearn_lstmae import _kernel_build
+
+    monkeypatch.setattr(_kernel_build, "_loaded", {})

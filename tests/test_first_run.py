@@ -16,6 +16,8 @@ from sklearn_lstmae._preflight import (
     configured_backend,
 )
 
+from ._helpers import new_process
+
 
 # -- Keras's backend ------------------------------------------------------------
 @pytest.mark.parametrize("backend", ["jax", "torch"])
@@ -146,11 +148,6 @@ def fake_build(tmp_path, monkeypatch):
     return tmp_path / "cache", builds
 
 
-def _new_process(monkeypatch):
-    """What a new process sees: nothing loaded yet (the cache on disk stays)."""
-    monkeypatch.setattr(_kernel_build, "_loaded", {})
-
-
 def test_kernel_build_is_announced_once_then_silent(fake_build, monkeypatch, capsys):
     cache, builds = fake_build
     kernels = _kernel_build.load_fused_kernels()
@@ -164,7 +161,7 @@ def test_kernel_build_is_announced_once_then_silent(fake_build, monkeypatch, cap
 
     # Again in this process, then in a "new process" finding the cached library: no word.
     assert _kernel_build.load_fused_kernels() == kernels
-    _new_process(monkeypatch)
+    new_process(monkeypatch)
     assert _kernel_build.load_fused_kernels() == kernels
     assert capsys.readouterr().err == ""
     # The path hashed for the cache key, then the one actual build.
@@ -212,7 +209,7 @@ def test_an_unwritable_default_cache_falls_back_to_the_temporary_directory(
         f"written; using {fallback} instead (set SKLEARN_LSTMAE_CACHE_DIR to a directory of "
         "your own to keep the kernels between sessions)."
     )
-    _new_process(monkeypatch)  # the fallback's library is found again, silently
+    new_process(monkeypatch)  # the fallback's library is found again, silently
     assert _kernel_build.load_fused_kernels() == kernels
     assert capsys.readouterr().err == ""
     assert len([path for path in builds if path]) == 1
@@ -226,7 +223,7 @@ def test_a_library_already_in_an_unwritable_default_cache_is_used(
     kernels = _kernel_build.load_fused_kernels()  # built while the cache was writable
     assert kernels[1].parent == tmp_path / "home_cache" / "sklearn_lstmae"
     capsys.readouterr()
-    _new_process(monkeypatch)
+    new_process(monkeypatch)
     monkeypatch.setattr(_kernel_build, "_can_write", lambda directory: False)  # now read-only
     assert _kernel_build.load_fused_kernels() == kernels
     assert capsys.readouterr().err == ""

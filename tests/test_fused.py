@@ -21,7 +21,7 @@ from sklearn_lstmae import (
 from sklearn_lstmae._fused import FusedGRU, FusedLSTM, forward_only
 from sklearn_lstmae._kernel_build import load_fused_kernels
 
-from ._helpers import kernels_expected, needs_kernels
+from ._helpers import kernels_expected, needs_kernels, new_process
 
 LAYERS = {"lstm": (keras.layers.LSTM, FusedLSTM), "gru": (keras.layers.GRU, FusedGRU)}
 cells = pytest.mark.parametrize("cell", list(LAYERS))
@@ -324,10 +324,6 @@ def fresh_cache(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _next_process(monkeypatch):
-    monkeypatch.setattr(_kernel_build, "_loaded", {})
-
-
 def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
     fresh_cache, monkeypatch, caplog
 ):
@@ -341,7 +337,7 @@ def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
     assert len(calls) == 1 and "PacketMathFP16.h:740:49: error" in record.read_text()
     assert "exit status 1" in record.read_text()
 
-    _next_process(monkeypatch)
+    new_process(monkeypatch)
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="sklearn_lstmae._kernel_build"):
         assert load_fused_kernels() is None
@@ -350,7 +346,7 @@ def test_a_compile_error_is_remembered_so_later_processes_skip_the_build(
     assert str(record) in warning.getMessage() and "Delete that file" in warning.getMessage()
 
     record.unlink()  # as the message says: the next process builds again
-    _next_process(monkeypatch)
+    new_process(monkeypatch)
     assert load_fused_kernels() is None
     assert len(calls) == 2
 
@@ -375,7 +371,7 @@ def test_a_build_that_may_succeed_next_time_is_tried_again(
         _kernel_build.subprocess, "run", _failing_compiler(calls, returncode, stderr)
     )
     assert load_fused_kernels() is None
-    _next_process(monkeypatch)
+    new_process(monkeypatch)
     assert load_fused_kernels() is None
     assert len(calls) == 2
     assert not list(fresh_cache.glob("*.failed")) and not list(fresh_cache.glob(".failed-*"))
@@ -416,7 +412,7 @@ def test_a_record_that_cannot_be_written_loses_neither_the_messages_nor_a_file(
         assert load_fused_kernels() is None
     assert "PacketMathFP16.h:740:49: error" in caplog.records[0].getMessage()
     assert not list(fresh_cache.glob("*.failed"))
-    _next_process(monkeypatch)
+    new_process(monkeypatch)
     assert load_fused_kernels() is None
     assert len(calls) == 2  # nothing remembered: tried again
 
