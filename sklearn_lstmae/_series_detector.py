@@ -40,7 +40,7 @@ REDUCTIONS = ("mean", "gmean", "max", "min")
 _GMEAN_FLOOR = float(np.finfo(np.float32).tiny)
 SCORE_LEVELS = ("step", "window")
 # Parameters that change the scores of a fitted network (and so the threshold's meaning).
-_SCORING_PARAMETERS = ("stride", "reduction", "score_level", "anomaly_score")
+_SCORING_PARAMETERS = ("score_stride", "reduction", "score_level", "anomaly_score")
 # Values (windows x steps x features) rebuilt per block when scoring.
 _BLOCK_VALUES = 2**19
 # window_size="auto": at most this many points (LSTMs rebuild long windows poorly), and
@@ -55,6 +55,17 @@ def auto_window_size(values):
     if period is None:
         return _FALLBACK_WINDOW
     return int(round(period / np.ceil(period / _MAX_AUTO_WINDOW)))
+
+
+def _check_stride(name, stride, window_size=None):
+    """A positive int, at most the window: windows that leave gaps would skip points."""
+    check_positive_int(name, stride)
+    if window_size is not None and stride > window_size:
+        skipped = "get no score" if name == "score_stride" else "never be trained on"
+        raise InvalidParameterError(
+            f"{name}={stride} is larger than the window ({window_size} points): the points "
+            f"between two windows would {skipped}. Choose a {name} of at most window_size."
+        )
 
 
 def window_starts(n_points, window_size, stride):
@@ -284,7 +295,8 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     __doc__ = f"""Score every time point of one long series by how badly it is rebuilt.
 
     The series is cut into windows of ``window_size`` points, every
-    ``stride`` points; an LSTM autoencoder learns to rebuild them. Each step
+    ``stride`` points; an LSTM autoencoder learns to rebuild them. Scoring
+    reads every window (``score_stride=1``). Each step
     of each window gets an anomaly score (as ``anomaly_score`` says), and
     each time point's score reduces the scores it got from the windows that
     cover it (``reduction``). Scores follow aeon's convention: one per time
@@ -295,8 +307,8 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     the same series (unsupervised: :meth:`fit_predict`). Scoring runs over
     blocks of windows, so memory beyond the series and its scores stays flat.
 
-    ``stride``, ``reduction``, ``score_level`` and ``anomaly_score`` only
-    change how the fitted network's errors are scored: they may be set after
+    ``score_stride``, ``reduction``, ``score_level`` and ``anomaly_score``
+    only change how the fitted network's errors are scored: they may be set after
     fit to compare scorings of the same network. ``threshold_`` belongs to
     the scores of fit's parameters, and :meth:`predict` refuses others.
 
@@ -310,17 +322,22 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         {_FALLBACK_WINDOW} when the series shows no period; stored in
         ``window_size_``. Short windows did better in ``benchmarks/anomaly.py``.
     stride : int, default=2
-        Points between the starts of consecutive windows, in fit and in
-        scoring; a last window always ends at the last point. Larger strides
-        train and score faster. Windows one point apart are nearly the same
-        window: 2 trains on half the windows of 1, in about half the time,
-        and scored as well in ``benchmarks/anomaly.py`` (median AUC-PR over
-        three fits, 2 against 1: 0.978 against 0.964 on KDD-TSAD 135, 0.806
-        against 0.768 on an ECG, 0.952 against 0.956 on a multivariate set).
-        With an even ``window_size_``, stride 2 gives neighbouring points the
-        same windows in pairs, and (at ``score_level="window"``) the same
-        score, so a ``contamination`` share is flagged to within one point.
-        ``stride=1`` scores every window.
+        Points between the starts of consecutive training windows; a last
+        window always ends at the last point. Windows one point apart are
+        nearly the same window: 2 trains on half the windows of 1, in about
+        half the time, and scored as well in ``benchmarks/anomaly.py``
+        (median AUC-PR over three fits, 2 against 1: 0.978 against 0.964 on
+        KDD-TSAD 135, 0.806 against 0.768 on an ECG, 0.952 against 0.956 on
+        a multivariate set). Only fit reads it.
+    score_stride : int, default=1
+        Points between the starts of consecutive windows when scoring (in
+        fit, for ``threshold_``, and after). 1 scores every window, so a
+        point's score does not depend on where the series starts, and every
+        point is covered by its own set of windows. A larger stride scores
+        faster, but then a point's windows, and so its score, change with
+        the series' first point: on a strictly periodic series whose period
+        is a multiple of ``stride``, windows at the phases fit skipped rebuild
+        worse than the others.
     reduction : {{"gmean", "mean", "max", "min"}}, default="gmean"
         How a point's scores from the windows that cover it are combined.
         ``"gmean"``: their geometric mean (the mean of their logarithms),
@@ -393,6 +410,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         window_size="auto",
         *,
         stride=2,
+        score_stride=1,
         reduction="gmean",
         score_level="window",
         anomaly_score=DEFAULT_ANOMALY_SCORE,
@@ -452,6 +470,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         )
         self.window_size = window_size
         self.stride = stride
+        self.score_stride = score_stride
         self.reduction = reduction
         self.score_level = score_level
         self.anomaly_score = anomaly_score
@@ -472,18 +491,13 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
                 raise InvalidParameterError(
                     f"window_size must be 'auto' or an integer >= 2, got {self.window_size!r}."
                 )
+        _check_stride("stride", self.stride)
         self._check_scoring_params()
         check_contamination(self.contamination)
 
     def _check_scoring_params(self, window_size=None):
         """The parameters read again at every scoring (they may be set after fit)."""
-        check_positive_int("stride", self.stride)
-        if window_size is not None and self.stride > window_size:
-            raise InvalidParameterError(
-                f"stride={self.stride} is larger than the window ({window_size} points): the "
-                "points between two windows would get no score. Choose a stride of at most "
-                "window_size."
-            )
+        _check_stride("score_stride", self.score_stride, window_size)
         if self.reduction not in REDUCTIONS:
             raise InvalidParameterError(
                 f"reduction must be one of {list(REDUCTIONS)}, got {self.reduction!r}."
@@ -559,6 +573,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         values = _Series(series).values
         check_representable(values, self.dtype, name="series")
         window_size = self._resolve_window_size(values)
+        _check_stride("stride", self.stride, window_size)
         self._check_scoring_params(window_size)
         windows = make_windows(values, window_size, stride=self.stride)
         with all_or_nothing(self):
@@ -566,7 +581,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             self.window_size_ = window_size
             self.n_features_in_ = values.shape[1]
             _check_feature_names(self, series, reset=True)
-            starts = window_starts(len(values), window_size, self.stride)
+            starts = window_starts(len(values), window_size, self.score_stride)
             # The error model is fitted whatever the score, so that either can be compared on
             # the same network; the default score's pass over the windows also fits it.
             model = ErrorModel(values.shape[1])
@@ -603,7 +618,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             len(values),
             self.window_size_,
             self.reduction,
-            max_coverage=-(-self.window_size_ // self.stride) + 1,
+            max_coverage=-(-self.window_size_ // self.score_stride) + 1,
         )
         for block_starts, block in self._blocks(values, starts):
             residuals = self._standardized_errors(block)
@@ -647,7 +662,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """
         validated = self._validated(series)
         n_points = len(validated.values)
-        starts = window_starts(n_points, self.window_size_, self.stride)
+        starts = window_starts(n_points, self.window_size_, self.score_stride)
         return validated.like(self._score_points(validated.values, starts), "anomaly_score")
 
     def predict(self, series):
@@ -666,7 +681,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """
         validated = self._validated(series)
         check_threshold_current(self, "threshold_")
-        starts = window_starts(len(validated.values), self.window_size_, self.stride)
+        starts = window_starts(len(validated.values), self.window_size_, self.score_stride)
         scores = self._score_points(validated.values, starts)
         return validated.like(np.where(scores > self.threshold_, -1, 1), "label")
 

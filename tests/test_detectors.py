@@ -65,9 +65,10 @@ def series():
 
 @pytest.fixture(scope="module")
 def series_detector(series):
-    return LSTMAutoencoderSeriesDetector(window_size=10, stride=3, **{**TINY, "epochs": 30}).fit(
-        series
-    )
+    # Scored every 3 points, as it trained: ties between window starts, tested below.
+    return LSTMAutoencoderSeriesDetector(
+        window_size=10, stride=3, score_stride=3, **{**TINY, "epochs": 30}
+    ).fit(series)
 
 
 # -- the collection detector -------------------------------------------------------
@@ -222,7 +223,8 @@ def test_bad_anomaly_score(normal):
 # -- the series detector ----------------------------------------------------------
 def test_the_default_stride_covers_every_point_even_at_the_smallest_window(series):
     detector = LSTMAutoencoderSeriesDetector(2, **TINY).fit(series[:60])
-    assert detector.stride == 2
+    assert (detector.stride, detector.score_stride) == (2, 1)
+    detector.set_params(score_stride=2)
     for n_points in (2, 3, 60, 61):  # even and odd: an odd length needs the last window
         scores = detector.score_timesteps(series[:n_points])
         assert scores.shape == (n_points,) and np.isfinite(scores).all()
@@ -290,14 +292,14 @@ def test_series_scores_against_a_loop_over_windows(series_detector, series, scor
     assert 45 <= np.argmax(scores) <= 55
 
 
-@pytest.mark.parametrize("stride", [1, 2])
-def test_series_contamination_share_flagged_on_training_data(series, stride):
-    # stride=1: every point is covered by its own set of windows, so scores do not tie.
-    # stride=2 (the default) with an even window: neighbouring points share their windows in
-    # pairs, so a threshold may fall inside a pair, one point off.
-    fitted = LSTMAutoencoderSeriesDetector(10, stride=stride, contamination=0.01, **TINY).fit(
-        series
-    )
+@pytest.mark.parametrize("score_stride", [1, 2])
+def test_series_contamination_share_flagged_on_training_data(series, score_stride):
+    # score_stride=1 (the default): every point is covered by its own set of windows, so scores
+    # do not tie. 2 with an even window: neighbouring points share their windows in pairs, so a
+    # threshold may fall inside a pair, one point off.
+    fitted = LSTMAutoencoderSeriesDetector(
+        10, score_stride=score_stride, contamination=0.01, **TINY
+    ).fit(series)
     for contamination in (0.01, 0.1, 0.5):
         if contamination != fitted.contamination:  # the same network, another threshold
             fitted.threshold_ = threshold_for(fitted.score_timesteps(series), contamination)
@@ -427,6 +429,9 @@ def test_nan_inside_the_series(series_detector, series):
         ({"window_size": 1}, "window_size must be 'auto' or an integer >= 2"),
         ({"window_size": "long"}, "window_size must be 'auto'"),
         ({"stride": 0}, "stride must be a positive integer"),
+        ({"window_size": 10, "stride": 11}, "points between two windows would never be trained"),
+        ({"score_stride": 0}, "score_stride must be a positive integer"),
+        ({"window_size": 10, "score_stride": 11}, "points between two windows would get no score"),
         ({"reduction": "median"}, "reduction must be one of"),
         ({"score_level": "point"}, "score_level must be one of"),
     ],
@@ -468,8 +473,8 @@ def test_either_score_on_the_same_network_without_a_new_fit(series, normal):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"stride": 0}, "stride must be a positive integer"),
-        ({"stride": 11}, "stride=11 is larger than the window"),
+        ({"score_stride": 0}, "score_stride must be a positive integer"),
+        ({"score_stride": 11}, "score_stride=11 is larger than the window"),
         ({"reduction": "median"}, "reduction must be one of"),
         ({"score_level": "point"}, "score_level must be one of"),
         ({"anomaly_score": "bogus"}, "anomaly_score must be one of"),
@@ -484,16 +489,42 @@ def test_scoring_parameters_set_after_fit_are_checked(series_detector, series, p
 
 def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, detector, normal):
     labels = series_detector.predict(series)
-    changed = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max", stride=2)
+    changed = pickle.loads(pickle.dumps(series_detector)).set_params(
+        reduction="max", score_stride=2
+    )
     assert changed.score_timesteps(series).shape == (len(series),)  # scores: any parameters
-    with pytest.raises(ValueError, match=r"stride=3, reduction=.gmean.*Fit again"):
+    with pytest.raises(ValueError, match=r"score_stride=3, reduction=.gmean.*Fit again"):
         changed.predict(series)
-    changed.set_params(reduction="gmean", stride=3)
+    changed.set_params(reduction="gmean", score_stride=3)
     np.testing.assert_array_equal(changed.predict(series), labels)
     collection = pickle.loads(pickle.dumps(detector)).set_params(anomaly_score="mahalanobis")
     for call in (collection.predict, collection.decision_function):
         with pytest.raises(ValueError, match="offset_ was set in fit for scores with"):
             call(normal)
+
+
+def test_the_training_stride_is_read_by_fit_only(series_detector, series):
+    # stride picks the windows fit trains on; a new stride after fit changes no score, and
+    # the threshold still applies.
+    changed = pickle.loads(pickle.dumps(series_detector)).set_params(stride=1)
+    np.testing.assert_array_equal(
+        changed.score_timesteps(series), series_detector.score_timesteps(series)
+    )
+    np.testing.assert_array_equal(changed.predict(series), series_detector.predict(series))
+
+
+def test_scores_do_not_depend_on_where_the_series_starts(series_detector, series):
+    # score_stride=1 (the default): the series started one point later gives each point the
+    # same windows, and so the same score, once it is a window past the start.
+    every_window = pickle.loads(pickle.dumps(series_detector)).set_params(score_stride=1)
+    test = series[:200].copy()
+    test[120] += 3.0
+    scores, later = every_window.score_timesteps(test), every_window.score_timesteps(test[1:])
+    np.testing.assert_allclose(later[9:], scores[10:], rtol=1e-6)
+    # Every 3rd window (the fixture's score_stride): the windows move with the first point.
+    scores = series_detector.score_timesteps(test)
+    later = series_detector.score_timesteps(test[1:])
+    assert not np.allclose(later[9:], scores[10:], rtol=1e-3)
 
 
 def test_a_failed_fit_leaves_the_fitted_detector_as_it_was(series_detector, series, monkeypatch):
