@@ -73,7 +73,8 @@ def main(plot_path=None):
     frame, labels, faults = make_sensor_data()
     train, test = frame.iloc[: 4 * 7 * 48], frame.iloc[4 * 7 * 48 :]
 
-    # window_size="auto" finds the daily cycle (48 points); windows start every 4 points.
+    # window_size="auto" finds the daily cycle (48 points); fit trains on a window every 4
+    # points (stride), and every window is scored (score_stride=1, the default).
     # contamination=0.01: the threshold flags 1% of the training points.
     detector = LSTMAutoencoderSeriesDetector(stride=4, contamination=0.01, units=32, random_state=0)
     detector.fit(train)

@@ -43,8 +43,8 @@ anomaly_score : {{"error", "mahalanobis"}}, default="{DEFAULT_ANOMALY_SCORE}"
         ``"error"``, scored the higher AUC-PR on two of the three series of
         ``benchmarks/anomaly.py`` and nearly the same on the third (medians
         of three fits, scored with the same networks, ``"error"`` against
-        ``"mahalanobis"``: 0.978 against 0.959 on KDD-TSAD 135, 0.952
-        against 0.890 on the multivariate set, 0.806 against 0.811 on the
+        ``"mahalanobis"``: 1.000 against 0.958 on KDD-TSAD 135, 0.952
+        against 0.890 on the multivariate set, 0.781 against 0.778 on the
         ECG).
         The error model is fitted either way, so a fitted detector scores
         both ways (``set_params(anomaly_score=...)`` needs no new fit);
