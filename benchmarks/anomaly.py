@@ -1,7 +1,7 @@
 """Anomaly detection on labelled series: LSTMAutoencoderSeriesDetector against baselines.
 
-    python benchmarks/anomaly.py            # the table of the README (about 13 minutes)
-    python benchmarks/anomaly.py --seeds 0  # one fit of our detector per data set (6 minutes)
+    python benchmarks/anomaly.py            # the README's table (6 min on a 2-core Xeon VM)
+    python benchmarks/anomaly.py --seeds 0  # one fit of our detector per data set, not three
     python benchmarks/anomaly.py --params '{"stride": 1}'   # our detector with other settings
     python benchmarks/anomaly.py --quick    # a smoke run: fewer epochs, shorter series
     python benchmarks/anomaly.py --memory   # peak memory scoring 1,000,000 and 10,000,000 points

@@ -60,3 +60,18 @@ def test_the_multivariate_set_is_reproducible_and_labels_twelve_anomalies(anomal
     assert len(starts) == 12  # separate intervals, at least 300 steps apart
     assert np.all(np.diff(starts) >= 300)
     assert not np.array_equal(test, anomaly.make_multivariate(seed=1)[1])
+
+
+def test_our_detector_also_scores_the_test_series_from_its_second_point(anomaly):
+    # The lstmae-from1 row: scores of test[1:], measured against labels[1:] (first_point 1).
+    # With every window scored (the default) they are the full series' scores from one
+    # window past the start.
+    time = np.arange(400)
+    train = np.sin(2 * np.pi * time[:300] / 20)
+    test = np.sin(2 * np.pi * time / 20)
+    test[200:205] += 2.0
+    results = anomaly.run_method("lstmae", train, test, [20], quick=True, seed=0)
+    scores, _, _, window, first_point = results["lstmae-from1"]
+    assert (window, first_point) == (20, 1) and scores.shape == (399,)
+    np.testing.assert_allclose(scores[19:], results["lstmae"][0][20:], rtol=1e-6)
+    assert len(results["lstmae"]) == 4  # the others cover the whole test series

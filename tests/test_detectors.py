@@ -497,10 +497,29 @@ def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, d
         changed.predict(series)
     changed.set_params(reduction="gmean", score_stride=3)
     np.testing.assert_array_equal(changed.predict(series), labels)
+    with pytest.raises(ValueError, match=r"score_stride=3.*now has score_stride=1"):
+        changed.set_params(score_stride=1).predict(series)
     collection = pickle.loads(pickle.dumps(detector)).set_params(anomaly_score="mahalanobis")
     for call in (collection.predict, collection.decision_function):
         with pytest.raises(ValueError, match="offset_ was set in fit for scores with"):
             call(normal)
+
+
+def test_fit_trains_on_a_window_every_stride_points_and_one_ending_at_the_last(series, monkeypatch):
+    trained = []
+    fit = LSTMAutoencoderSeriesDetector._fit
+
+    def recording_fit(self, X, *args, **kwargs):
+        trained.append(np.array(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(LSTMAutoencoderSeriesDetector, "_fit", recording_fit)
+    # 61 points, windows of 10: starts 0, 4, ..., 48 and 51, whatever score_stride is.
+    LSTMAutoencoderSeriesDetector(10, stride=4, score_stride=5, **TINY).fit(series[:61])
+    (windows,) = trained
+    starts = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 51]
+    expected = np.stack([series[start : start + 10] for start in starts]).astype(np.float32)
+    np.testing.assert_array_equal(windows, expected)
 
 
 def test_the_training_stride_is_read_by_fit_only(series_detector, series):
