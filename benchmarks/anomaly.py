@@ -5,6 +5,7 @@
     python benchmarks/anomaly.py --params '{"stride": 1}'   # our detector with other settings
     python benchmarks/anomaly.py --quick    # a smoke run: fewer epochs, shorter series
     python benchmarks/anomaly.py --memory   # peak memory scoring 1,000,000 and 10,000,000 points
+    python benchmarks/anomaly.py --memory --params '{"score_stride": 1}'  # every window scored
     python benchmarks/anomaly.py --trial ecg3 --params '{"stride": 2}' --window 40
                                             # one fit, AUC-PR of every way of scoring it
 
@@ -279,7 +280,10 @@ def _rss_bytes():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def memory_child(n_points):
+MEMORY_PARAMS = {"stride": 50, "score_stride": 50, "units": 16, "epochs": 3, "random_state": 0}
+
+
+def memory_child(n_points, overrides=None):
     """Score ``n_points`` points; print the peak growth of the resident set while scoring."""
     import threading
 
@@ -289,9 +293,8 @@ def memory_child(n_points):
     series = np.sin(2 * np.pi * np.arange(n_points) / 50) + 0.1 * rng.standard_normal(n_points)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        detector = LSTMAutoencoderSeriesDetector(
-            50, stride=50, score_stride=50, units=16, epochs=3, random_state=0
-        ).fit(series[:5000])
+        detector = LSTMAutoencoderSeriesDetector(50, **{**MEMORY_PARAMS, **(overrides or {})})
+        detector.fit(series[:5000])
     detector.score_timesteps(series[:200_000])  # warm up the compiled inference
     before, peak, scoring = _rss_bytes(), [0], [True]
 
@@ -321,19 +324,19 @@ def memory_child(n_points):
     )
 
 
-def memory_table():
+def memory_table(params):
+    overrides = json.loads(params)
     print(
-        "LSTMAutoencoderSeriesDetector(50, stride=50, score_stride=50, units=16) scoring a "
-        "univariate series; "
-        "peak growth of the resident set while scoring (sampled every 5 ms), each size in "
-        "a fresh process"
+        f"LSTMAutoencoderSeriesDetector(50, **{ {**MEMORY_PARAMS, **overrides} }) scoring a "
+        "univariate series; peak growth of the resident set while scoring (sampled every "
+        "5 ms), each size in a fresh process"
     )
     print(f"load {os.getloadavg()[0]:.1f}")
     header = f"{'points':>12}{'series MB':>11}{'scores MB':>11}{'growth MB':>11}"
     header += f"{'growth - scores':>17}{'seconds':>9}"
     print(header)
     for n_points in (1_000_000, 10_000_000):
-        command = [sys.executable, __file__, "--memory-child", str(n_points)]
+        command = [sys.executable, __file__, "--memory-child", str(n_points), "--params", params]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             print(f"{n_points} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
@@ -420,7 +423,8 @@ def main():
     parser.add_argument(
         "--params",
         default="{}",
-        help="our detector's parameters over the table's (or, with --trial, its own), JSON",
+        help="our detector's parameters over the table's (with --trial, its own; with --memory, "
+        "over the memory run's), JSON",
     )
     parser.add_argument("--window", type=int, help='--trial: window_size (default "auto")')
     parser.add_argument(
@@ -435,9 +439,9 @@ def main():
     if arguments.child:
         return child(arguments)
     if arguments.memory_child:
-        return memory_child(arguments.memory_child)
+        return memory_child(arguments.memory_child, json.loads(arguments.params))
     if arguments.memory:
-        return memory_table()
+        return memory_table(arguments.params)
     if arguments.trial:
         return trial(arguments.trial, json.loads(arguments.params), arguments.window)
 

@@ -71,10 +71,21 @@ def _check_stride(name, stride, window_size=None):
 
 def window_starts(n_points, window_size, stride):
     """Starts of the windows: every ``stride`` steps, plus one ending at the last point."""
-    starts = np.arange(0, n_points - window_size + 1, stride)
-    if starts[-1] != n_points - window_size:
-        starts = np.append(starts, n_points - window_size)
-    return starts
+    return np.concatenate(list(window_start_blocks(n_points, window_size, stride, n_points)))
+
+
+def window_start_blocks(n_points, window_size, stride, per_block):
+    """:func:`window_starts` in blocks of at most ``per_block``, each made when needed.
+
+    Scoring every window of a long series would otherwise hold one 8-byte start
+    per point: 80 MB for 10,000,000 points.
+    """
+    last = n_points - window_size
+    n_windows = last // stride + 1 + (last % stride != 0)
+    for first in range(0, n_windows, per_block):
+        starts = np.arange(first, min(first + per_block, n_windows), dtype=np.int64) * stride
+        np.minimum(starts, last, out=starts)  # the extra window ends at the last point
+        yield starts
 
 
 class _PointAccumulator:
@@ -591,18 +602,17 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             self.window_size_ = window_size
             self.n_features_in_ = values.shape[1]
             _check_feature_names(self, series, reset=True)
-            starts = window_starts(len(values), window_size, self.score_stride)
             # The error model is fitted whatever the score, so that either can be compared on
             # the same network; the default score's pass over the windows also fits it.
             model = ErrorModel(values.shape[1])
             if self.anomaly_score == "mahalanobis":
-                for _, block in self._blocks(values, starts):
+                for _, block in self._blocks(values):
                     model.add(self._standardized_errors(block))
                 self._error_mean, self._error_precision = model.finish()
-                scores = self._score_points(values, starts)
+                scores = self._score_points(values)
             else:
                 self._error_mean = self._error_precision = None
-                scores = self._score_points(values, starts, error_model=model)
+                scores = self._score_points(values, error_model=model)
                 self._error_mean, self._error_precision = model.finish()
             self.threshold_ = threshold_for(scores, self.contamination)
             self._scoring_at_fit = scoring_at_fit(self, _SCORING_PARAMETERS)
@@ -614,15 +624,20 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         # the transformer counts the windows' steps.
         return LSTMAutoencoderTransformer._validate_training_data(self, X, y, reset=True)
 
-    def _blocks(self, values, starts):
-        """``(starts, windows)`` blocks: contiguous copies of a bounded number of windows."""
+    def _blocks(self, values):
+        """``(starts, windows)`` blocks of the scored windows (every ``score_stride`` points).
+
+        Each block is a contiguous copy of a bounded number of windows, and its
+        starts are made with it, so memory stays flat however long the series.
+        """
         windows = make_windows(values, self.window_size_)  # a view: every start
         per_block = max(1, _BLOCK_VALUES // (self.window_size_ * values.shape[1]))
-        for first in range(0, len(starts), per_block):
-            block_starts = starts[first : first + per_block]
+        for block_starts in window_start_blocks(
+            len(values), self.window_size_, self.score_stride, per_block
+        ):
             yield block_starts, np.ascontiguousarray(windows[block_starts])
 
-    def _score_points(self, values, starts, error_model=None):
+    def _score_points(self, values, error_model=None):
         check_mahalanobis_fitted(self)
         accumulator = _PointAccumulator(
             len(values),
@@ -630,7 +645,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             self.reduction,
             max_coverage=-(-self.window_size_ // self.score_stride) + 1,
         )
-        for block_starts, block in self._blocks(values, starts):
+        for block_starts, block in self._blocks(values):
             residuals = self._standardized_errors(block)
             if error_model is not None:
                 error_model.add(residuals)
@@ -671,9 +686,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             float64; a pandas Series on the input's index for pandas input.
         """
         validated = self._validated(series)
-        n_points = len(validated.values)
-        starts = window_starts(n_points, self.window_size_, self.score_stride)
-        return validated.like(self._score_points(validated.values, starts), "anomaly_score")
+        return validated.like(self._score_points(validated.values), "anomaly_score")
 
     def predict(self, series):
         """+1 for a normal time point, -1 for an anomalous one (score above ``threshold_``).
@@ -691,8 +704,7 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """
         validated = self._validated(series)
         check_threshold_current(self, "threshold_")
-        starts = window_starts(len(validated.values), self.window_size_, self.score_stride)
-        scores = self._score_points(validated.values, starts)
+        scores = self._score_points(validated.values)
         return validated.like(np.where(scores > self.threshold_, -1, 1), "label")
 
     def fit_predict(self, series, y=None):

@@ -18,6 +18,7 @@ from sklearn_lstmae._detectors import (
 )
 from sklearn_lstmae._series_detector import (
     dominant_period,
+    window_start_blocks,
     window_starts,
     windows_to_points,
 )
@@ -269,6 +270,22 @@ def test_window_to_point_mapping_against_a_loop(reduction, per_step, n_points, w
     expected = loop_reference(scores, starts, window_size, n_points, reduction)
     got = windows_to_points(scores, starts, window_size, n_points, reduction)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("n_points", "window_size", "stride"), [(61, 10, 4), (60, 10, 5), (10, 10, 3), (100, 7, 1)]
+)
+def test_window_starts_made_block_by_block(n_points, window_size, stride):
+    # Scoring makes the starts a block at a time (flat memory); together they are every
+    # stride-th start and one more that ends at the last point, each once, in order.
+    expected = list(range(0, n_points - window_size + 1, stride))
+    if expected[-1] != n_points - window_size:
+        expected.append(n_points - window_size)
+    np.testing.assert_array_equal(window_starts(n_points, window_size, stride), expected)
+    for per_block in (1, 3, 1000):
+        blocks = list(window_start_blocks(n_points, window_size, stride, per_block))
+        assert all(0 < len(block) <= per_block for block in blocks)
+        np.testing.assert_array_equal(np.concatenate(blocks), expected)
 
 
 @pytest.mark.parametrize("reduction", ["gmean", "mean"])
