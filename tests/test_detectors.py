@@ -273,7 +273,8 @@ def test_window_to_point_mapping_against_a_loop(reduction, per_step, n_points, w
 
 
 @pytest.mark.parametrize(
-    ("n_points", "window_size", "stride"), [(61, 10, 4), (60, 10, 5), (10, 10, 3), (100, 7, 1)]
+    ("n_points", "window_size", "stride"),
+    [(61, 10, 4), (60, 10, 5), (10, 10, 3), (100, 7, 1), (15, 10, 7)],
 )
 def test_window_starts_made_block_by_block(n_points, window_size, stride):
     # Scoring makes the starts a block at a time (flat memory); together they are every
