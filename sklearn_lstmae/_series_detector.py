@@ -341,9 +341,11 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         fits, every window scored), did as well in a fifth to two thirds of
         the fit time: 0.972 against 0.964 on KDD-TSAD 135, 0.781 against
         0.786 on an ECG, 0.952 against 0.956 on a multivariate set. On a
-        strictly periodic series whose period is a multiple of ``stride``,
-        fit sees only some phases of the period, and windows starting at the
-        others rebuild worse (2.2 times the error on that ECG, period 20).
+        strictly periodic series whose period shares a factor with
+        ``stride`` (an even period at stride 2), fit sees only some phases of
+        the period, and windows starting at the others rebuild worse (2.2
+        times the error on that ECG, period 20); ``stride=1``, or a stride
+        with no factor in common with the period, trains on every phase.
     score_stride : int, default=1
         Points between the starts of consecutive scored windows (in fit,
         for ``threshold_``, and after). 1 scores every window, so every
