@@ -75,3 +75,23 @@ def test_our_detector_also_scores_the_test_series_from_its_second_point(anomaly)
     assert (window, first_point) == (20, 1) and scores.shape == (399,)
     np.testing.assert_allclose(scores[19:], results["lstmae"][0][20:], rtol=1e-6)
     assert len(results["lstmae"]) == 4  # the others cover the whole test series
+
+
+def test_knn_baseline_is_also_reduced_as_our_detector_reduces(anomaly):
+    # One row per reduction at each window: aeon's mean (as kNN's users run it), and our
+    # detector's harmonic and geometric means of the same distances, each its own row.
+    rng = np.random.RandomState(0)
+    train, test = rng.standard_normal(200), rng.standard_normal(120)
+    test[60:63] += 5.0
+    results = anomaly.run_method("knn", train, test, [10, 20], quick=True)
+    assert set(results) == {
+        f"{name} w={window}" for name in ("knn", "knn-hmean", "knn-gmean") for window in (10, 20)
+    }
+    for window in (10, 20):
+        arithmetic, geometric, harmonic = (
+            results[f"{name} w={window}"][0] for name in ("knn", "knn-gmean", "knn-hmean")
+        )
+        assert arithmetic.shape == geometric.shape == harmonic.shape == (120,)
+        assert (harmonic <= geometric * (1 + 1e-12)).all()
+        assert (geometric <= arithmetic * (1 + 1e-12)).all()
+        assert (harmonic < arithmetic).any()

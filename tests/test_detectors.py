@@ -249,13 +249,14 @@ def loop_reference(window_scores, starts, window_size, n_points, reduction):
     reduce = {
         "mean": np.mean,
         "gmean": lambda values: np.exp(np.mean(np.log(values))),
+        "hmean": lambda values: len(values) / np.sum(np.reciprocal(values)),
         "max": np.max,
         "min": np.min,
     }[reduction]
     return np.array([reduce(values) for values in collected])
 
 
-@pytest.mark.parametrize("reduction", ["mean", "gmean", "max", "min"])
+@pytest.mark.parametrize("reduction", ["mean", "gmean", "hmean", "max", "min"])
 @pytest.mark.parametrize("per_step", [False, True])
 @pytest.mark.parametrize(
     ("n_points", "window_size", "stride"), [(50, 7, 1), (53, 10, 4), (9, 9, 2)]
@@ -265,7 +266,7 @@ def test_window_to_point_mapping_against_a_loop(reduction, per_step, n_points, w
     rng = np.random.RandomState(n_points + window_size)
     shape = (len(starts), window_size) if per_step else (len(starts),)
     scores = rng.standard_normal(shape)
-    if reduction == "gmean":
+    if reduction in ("gmean", "hmean"):
         scores = np.exp(scores)  # errors: positive, spread over orders of magnitude
     expected = loop_reference(scores, starts, window_size, n_points, reduction)
     got = windows_to_points(scores, starts, window_size, n_points, reduction)
@@ -289,7 +290,7 @@ def test_window_starts_made_block_by_block(n_points, window_size, stride):
         np.testing.assert_array_equal(np.concatenate(blocks), expected)
 
 
-@pytest.mark.parametrize("reduction", ["gmean", "mean"])
+@pytest.mark.parametrize("reduction", ["hmean", "gmean", "mean"])
 @pytest.mark.parametrize("score_level", ["window", "step"])
 def test_series_scores_against_a_loop_over_windows(series_detector, series, score_level, reduction):
     detector = pickle.loads(pickle.dumps(series_detector)).set_params(
@@ -348,13 +349,14 @@ def test_series_score_level_and_reduction(series_detector, series):
         reduction: pickle.loads(pickle.dumps(series_detector))
         .set_params(reduction=reduction)
         .score_timesteps(series)
-        for reduction in ("min", "gmean", "mean", "max")
+        for reduction in ("min", "hmean", "gmean", "mean", "max")
     }
-    # min <= geometric mean <= arithmetic mean <= max, point by point.
+    # min <= harmonic mean <= geometric mean <= arithmetic mean <= max, point by point.
     ordered = list(by_reduction.values())
     for lower, higher in zip(ordered, ordered[1:]):
         assert (lower <= higher * (1 + 1e-9) + 1e-12).all()
     assert (by_reduction["gmean"] < by_reduction["mean"]).any()
+    assert (by_reduction["hmean"] < by_reduction["gmean"]).any()
 
 
 def test_geometric_mean_of_zero_scores_is_finite():
@@ -364,6 +366,21 @@ def test_geometric_mean_of_zero_scores_is_finite():
     assert scores[0] == pytest.approx(np.finfo(np.float32).tiny)
     assert scores[4] == pytest.approx(4.0)
     assert 0 < scores[2] < 1e-15
+
+
+def test_harmonic_mean_of_zero_scores_leaves_other_points_exact():
+    # Each zero counts as float32's smallest normal number, whose reciprocal (8.5e37) is
+    # never subtracted back: the points after it keep their scores to the last bit, which
+    # cumulative sums of start and end markers would lose.
+    scores = np.array([0.0, 1e-30, 4.0, 2.0, 3.0, 0.5])
+    starts = np.arange(6) * 2
+    got = windows_to_points(scores, starts, 3, 13, reduction="hmean")
+    tiny = np.finfo(np.float32).tiny
+    assert got[0] == pytest.approx(tiny) and got[2] == pytest.approx(2 * tiny)
+    assert np.isfinite(got).all()
+    expected = loop_reference(np.maximum(scores, tiny), starts, 3, 13, "hmean")
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    assert got[6] == 2 / (1 / 4.0 + 1 / 2.0) and got[12] == 0.5
 
 
 def test_pandas_in_and_out(series_detector, series):
@@ -511,9 +528,9 @@ def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, d
         reduction="max", score_stride=2
     )
     assert changed.score_timesteps(series).shape == (len(series),)  # scores: any parameters
-    with pytest.raises(ValueError, match=r"score_stride=3, reduction=.gmean.*Fit again"):
+    with pytest.raises(ValueError, match=r"score_stride=3, reduction=.hmean.*Fit again"):
         changed.predict(series)
-    changed.set_params(reduction="gmean", score_stride=3)
+    changed.set_params(reduction="hmean", score_stride=3)
     np.testing.assert_array_equal(changed.predict(series), labels)
     with pytest.raises(ValueError, match=r"score_stride=3.*now has score_stride=1"):
         changed.set_params(score_stride=1).predict(series)
