@@ -40,11 +40,12 @@ anomaly_score : {{"error", "mahalanobis"}}, default="{DEFAULT_ANOMALY_SCORE}"
         distance of its error vector from it, so that features that are
         rebuilt less well in normal data, and errors that break the usual
         pattern between features, are weighed accordingly. The default,
-        ``"error"``, scored a clearly higher AUC-PR on one of the three
-        series of ``benchmarks/anomaly.py`` and the same on the other two
-        (medians of three fits, scored with the same networks, ``"error"``
-        against ``"mahalanobis"``: 0.952 against 0.890 on the multivariate
-        set, 0.972 both on KDD-TSAD 135, 0.781 against 0.778 on the ECG).
+        ``"error"``, scored a higher AUC-PR on two of the three series of
+        ``benchmarks/anomaly.py`` and a lower one on the third (the series
+        detector's medians over ten fits, scored with the same networks,
+        ``"error"`` against ``"mahalanobis"``: 0.973 against 0.955 on the
+        multivariate set, 0.978 against 0.962 on KDD-TSAD 135, 0.789 against
+        0.816 on the ECG).
         The error model is fitted either way, so a fitted detector scores
         both ways (``set_params(anomaly_score=...)`` needs no new fit);
         its threshold holds for the scores of fit's parameters, and

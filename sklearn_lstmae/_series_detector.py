@@ -122,10 +122,11 @@ class _PointAccumulator:
         if self._per_window not in (None, per_window):
             raise ValueError("Window scores must all be one per window, or all one per step.")
         self._per_window = per_window
+        # In float64: float32 scores would lose bits in the logarithm or the reciprocal.
         if self.geometric:
-            scores = np.log(np.maximum(scores, _SCORE_FLOOR))
+            scores = np.log(np.maximum(scores, _SCORE_FLOOR, dtype=np.float64))
         elif self.harmonic:
-            scores = 1.0 / np.maximum(scores, _SCORE_FLOOR)
+            scores = 1.0 / np.maximum(scores, _SCORE_FLOOR, dtype=np.float64)
         if self._markers and per_window:
             # O(T): each window adds its score at its start and removes it after its end;
             # the point scores hold these markers until result() sums them up.

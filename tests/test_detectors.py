@@ -10,6 +10,7 @@ from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 import sklearn_lstmae
+import sklearn_lstmae._series_detector as series_module
 from sklearn_lstmae import LSTMAutoencoderOutlierDetector, LSTMAutoencoderSeriesDetector
 from sklearn_lstmae._detectors import (
     ErrorModel,
@@ -366,6 +367,21 @@ def test_geometric_mean_of_zero_scores_is_finite():
     assert scores[0] == pytest.approx(np.finfo(np.float32).tiny)
     assert scores[4] == pytest.approx(4.0)
     assert 0 < scores[2] < 1e-15
+
+
+@pytest.mark.parametrize("reduction", ["hmean", "gmean", "mean", "max", "min"])
+@pytest.mark.parametrize("score_level", ["window", "step"])
+def test_series_scores_do_not_depend_on_the_scoring_blocks(
+    series_detector, series, reduction, score_level, monkeypatch
+):
+    # Scoring adds the windows block by block; blocks of 2 windows give the one-block scores.
+    detector = pickle.loads(pickle.dumps(series_detector)).set_params(
+        reduction=reduction, score_level=score_level, score_stride=1
+    )
+    whole = detector.score_timesteps(series)
+    monkeypatch.setattr(series_module, "_BLOCK_VALUES", 2 * 10 * series.shape[1])
+    assert len(list(detector._blocks(series))) == (len(series) - 10) // 2 + 1
+    np.testing.assert_allclose(detector.score_timesteps(series), whole, rtol=1e-12)
 
 
 def test_harmonic_mean_of_zero_scores_leaves_other_points_exact():
