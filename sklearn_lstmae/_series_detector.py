@@ -353,9 +353,11 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         window always ends at the last point. Only fit reads it. Windows one
         point apart are nearly the same window: 2 trains on half the windows
         of 1 and, in ``benchmarks/anomaly.py`` (median AUC-PR over three
-        fits, every window scored), did as well in a fifth to two thirds of
-        the fit time: 0.972 against 0.964 on KDD-TSAD 135, 0.781 against
-        0.786 on an ECG, 0.952 against 0.956 on a multivariate set. On a
+        fits, every window scored), did as well or better in a quarter to
+        two thirds of the fit time: 0.980 against 0.978 on KDD-TSAD 135,
+        0.804 against 0.744 on an ECG, 0.973 against 0.975 on a
+        multivariate set (with ``reduction="gmean"``, 0.972 against 0.964,
+        0.781 against 0.786, 0.952 against 0.956). On a
         strictly periodic series whose period shares a factor with
         ``stride`` (an even period at stride 2), fit sees only some phases of
         the period, and windows starting at the others rebuild worse (2.2
@@ -367,9 +369,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         point has its own set of windows and its score does not depend on
         where the series starts. A larger stride scores faster, but a
         point's windows, and so its score, then move with the series' first
-        point: scored every 2 points, that ECG's AUC-PR was 0.811, and 0.741
-        with the test series started one point later (every window: 0.781
-        either way).
+        point: scored every 2 points with ``reduction="gmean"``, that ECG's
+        AUC-PR was 0.811, and 0.741 with the test series started one point
+        later (every window: 0.781 either way).
     reduction : {{"hmean", "gmean", "mean", "max", "min"}}, default="hmean"
         How a point's scores from the windows that cover it are combined.
         ``"hmean"``: their harmonic mean, which the lowest scores dominate:
@@ -385,9 +387,12 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         KDD-TSAD 135, 0.804 against 0.781 and 0.672 on an ECG, 0.973 against
         0.952 and 0.901 on a multivariate set; the range-based VUS-PR, which
         credits scores near an anomaly's edges, fell on the first two (0.892
-        against 0.923, 0.821 against 0.851). ``"min"`` marks edges sharply
-        but is noisy inside an anomaly and ties over runs of points, so that
-        a ``contamination`` share cannot be flagged exactly.
+        against 0.923, 0.821 against 0.851). On the ECG the gain holds at
+        the default ``stride`` only: trained on every window (``stride=1``),
+        the harmonic mean gave 0.744 there, the geometric 0.786. ``"min"``
+        marks edges sharply but is noisy inside an anomaly and ties over
+        runs of points, so that a ``contamination`` share cannot be flagged
+        exactly.
     score_level : {{"step", "window"}}, default="window"
         ``"window"``: each window's mean step score counts for every point
         of the window (aeon's ``reverse_windowing``). ``"step"``: a point gets
