@@ -389,7 +389,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         credits scores near an anomaly's edges, fell on the first two (0.892
         against 0.923, 0.821 against 0.851). On the ECG the gain holds at
         the default ``stride`` only: trained on every window (``stride=1``),
-        the harmonic mean gave 0.744 there, the geometric 0.786. ``"min"``
+        the harmonic mean gave 0.744 there, the geometric 0.786: a harmonic
+        mean damps an anomaly that only some of a point's windows see.
+        ``"min"``
         marks edges sharply but is noisy inside an anomaly and ties over
         runs of points, so that a ``contamination`` share cannot be flagged
         exactly.
