@@ -39,6 +39,9 @@ __all__ = ["LSTMAutoencoderSeriesDetector", "dominant_period", "windows_to_point
 REDUCTIONS = ("hmean", "gmean", "mean", "max", "min")
 # hmean, gmean: scores below this count as it (float32 squares underflow to 0 below it).
 _SCORE_FLOOR = float(np.finfo(np.float32).tiny)
+# The geometric and harmonic means: the arithmetic mean of the scores' logarithms or
+# reciprocals (taken in float64, of the floored scores), mapped back by the inverse.
+_TRANSFORMED_MEANS = {"gmean": (np.log, np.exp), "hmean": (np.reciprocal, np.reciprocal)}
 SCORE_LEVELS = ("step", "window")
 # Parameters that change the scores of a fitted network (and so the threshold's meaning).
 _SCORING_PARAMETERS = ("score_stride", "reduction", "score_level", "anomaly_score")
@@ -99,10 +102,8 @@ class _PointAccumulator:
 
     def __init__(self, n_points, window_size, reduction, max_coverage=None):
         self.n_points, self.window_size = n_points, window_size
-        # The geometric mean is the mean of the logarithms, exponentiated in result(); the
-        # harmonic mean is the mean of the reciprocals, inverted there.
-        self.geometric, self.harmonic = reduction == "gmean", reduction == "hmean"
-        self.reduction = "mean" if reduction in ("gmean", "hmean") else reduction
+        self._transform, self._inverse = _TRANSFORMED_MEANS.get(reduction, (None, None))
+        self.reduction = "mean" if reduction in _TRANSFORMED_MEANS else reduction
         initial = {"mean": 0.0, "max": -np.inf, "min": np.inf}[self.reduction]
         self.values = np.full(n_points, initial)
         counts = np.int32 if max_coverage is None else np.min_scalar_type(-max_coverage - 1)
@@ -111,7 +112,7 @@ class _PointAccumulator:
         # The arithmetic and geometric means of one score per window are summed from start
         # and end markers; the reciprocal of a score near 0 is too large to be added and
         # subtracted back exactly, so the harmonic mean adds offset by offset, as the others.
-        self._markers = self.reduction == "mean" and not self.harmonic
+        self._markers = reduction in ("mean", "gmean")
 
     def add(self, starts, scores):
         """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``."""
@@ -122,11 +123,9 @@ class _PointAccumulator:
         if self._per_window not in (None, per_window):
             raise ValueError("Window scores must all be one per window, or all one per step.")
         self._per_window = per_window
-        # In float64: float32 scores would lose bits in the logarithm or the reciprocal.
-        if self.geometric:
-            scores = np.log(np.maximum(scores, _SCORE_FLOOR, dtype=np.float64))
-        elif self.harmonic:
-            scores = 1.0 / np.maximum(scores, _SCORE_FLOOR, dtype=np.float64)
+        if self._transform is not None:
+            # In float64: float32 scores would lose bits in the logarithm or the reciprocal.
+            scores = self._transform(np.maximum(scores, _SCORE_FLOOR, dtype=np.float64))
         if self._markers and per_window:
             # O(T): each window adds its score at its start and removes it after its end;
             # the point scores hold these markers until result() sums them up.
@@ -150,10 +149,8 @@ class _PointAccumulator:
             if self._markers and self._per_window:
                 np.cumsum(self.values, out=self.values)
             np.divide(self.values, coverage, out=self.values)
-        if self.geometric:
-            np.exp(self.values, out=self.values)
-        elif self.harmonic:
-            np.reciprocal(self.values, out=self.values)
+        if self._inverse is not None:
+            self._inverse(self.values, out=self.values)
         return self.values
 
 
@@ -391,10 +388,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         the default ``stride`` only: trained on every window (``stride=1``),
         the harmonic mean gave 0.744 there, the geometric 0.786: a harmonic
         mean damps an anomaly that only some of a point's windows see.
-        ``"min"``
-        marks edges sharply but is noisy inside an anomaly and ties over
-        runs of points, so that a ``contamination`` share cannot be flagged
-        exactly.
+        ``"min"`` marks edges sharply but is noisy inside an anomaly and
+        ties over runs of points, so that a ``contamination`` share cannot
+        be flagged exactly.
     score_level : {{"step", "window"}}, default="window"
         ``"window"``: each window's mean step score counts for every point
         of the window (aeon's ``reverse_windowing``). ``"step"``: a point gets
