@@ -109,10 +109,6 @@ class _PointAccumulator:
         counts = np.int32 if max_coverage is None else np.min_scalar_type(-max_coverage - 1)
         self.coverage = np.zeros(n_points + 1, dtype=counts)
         self._per_window = None  # one score per window, or one per step: not both
-        # The arithmetic and geometric means of one score per window are summed from start
-        # and end markers; the reciprocal of a score near 0 is too large to be added and
-        # subtracted back exactly, so the harmonic mean adds offset by offset, as the others.
-        self._markers = reduction in ("mean", "gmean")
 
     def add(self, starts, scores):
         """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``."""
@@ -126,14 +122,9 @@ class _PointAccumulator:
         if self._transform is not None:
             # In float64: float32 scores would lose bits in the logarithm or the reciprocal.
             scores = self._transform(np.maximum(scores, _SCORE_FLOOR, dtype=np.float64))
-        if self._markers and per_window:
-            # O(T): each window adds its score at its start and removes it after its end;
-            # the point scores hold these markers until result() sums them up.
-            ends = starts + self.window_size
-            np.add.at(self.values, starts, scores)
-            inside = ends < self.n_points
-            np.subtract.at(self.values, ends[inside], scores[inside])
-            return
+        # Offset by offset, each point adds only its own windows' scores. (A cumulative sum of
+        # start and end markers would be O(T), but one huge window score, from an extreme
+        # spike, cannot be subtracted back exactly: every later point would keep the residue.)
         combine = {"mean": np.add, "max": np.maximum, "min": np.minimum}[self.reduction]
         for offset in range(self.window_size):
             # Window starts are distinct, so each offset touches each point at most once.
@@ -146,8 +137,6 @@ class _PointAccumulator:
         if coverage.min() == 0:
             raise ValueError("Some points are covered by no window.")
         if self.reduction == "mean":
-            if self._markers and self._per_window:
-                np.cumsum(self.values, out=self.values)
             np.divide(self.values, coverage, out=self.values)
         if self._inverse is not None:
             self._inverse(self.values, out=self.values)
@@ -181,14 +170,13 @@ def windows_to_points(window_scores, starts, window_size, n_points, reduction="m
 
     Notes
     -----
-    The number of windows covering each point, and the arithmetic or
-    geometric mean of one score per window, come from cumulative sums of
-    start and end markers: O(T + n_windows), however much the windows
-    overlap. Per-step scores, the harmonic mean (whose reciprocals of
-    near-zero scores a cumulative sum could not subtract back exactly), and
-    the max and min are combined one window offset at a time, in
-    O(n_windows * window_size) vectorized work, which is the size of the
-    scores themselves.
+    The number of windows covering each point comes from a cumulative sum of
+    start and end markers, O(T + n_windows). The scores are combined one
+    window offset at a time, in O(n_windows * window_size) vectorized work,
+    so that each point sums only its own windows' scores: a cumulative sum
+    of the scores themselves would be O(T), but could not subtract one huge
+    window score (an extreme spike's) back exactly, and every later point
+    would keep the residue.
 
     Examples
     --------

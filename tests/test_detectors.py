@@ -399,6 +399,33 @@ def test_harmonic_mean_of_zero_scores_leaves_other_points_exact():
     assert got[6] == 2 / (1 / 4.0 + 1 / 2.0) and got[12] == 0.5
 
 
+@pytest.mark.parametrize("reduction", ["mean", "gmean", "hmean", "max", "min"])
+def test_one_huge_window_score_leaves_the_other_points_exact(reduction):
+    # A spike's window scores 1e300: the points it does not cover keep their scores to the
+    # last bit (a cumulative sum of scores left every later point a residue of about 1e284).
+    scores = np.array([1.0, 2.0, 1e300, 3.0, 0.5, 4.0, 2.0])
+    starts = np.arange(7) * 2
+    got = windows_to_points(scores, starts, 3, 15, reduction=reduction)
+    expected = loop_reference(scores, starts, 3, 15, reduction)
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    assert (got[7:] <= 4.0).all()
+
+
+def test_an_extreme_spike_moves_only_the_scores_of_its_windows(series_detector, series):
+    # A finite but extreme value (a sensor's glitch): only the points that share a window with
+    # it score differently; every other point scores as without it, for every reduction.
+    spiked = series.copy()
+    spiked[200, 0] = 1e25
+    shared = np.zeros(len(series), dtype=bool)
+    shared[200 - 9 : 200 + 10] = True
+    for reduction in ("mean", "gmean", "hmean", "max", "min"):
+        detector = pickle.loads(pickle.dumps(series_detector)).set_params(reduction=reduction)
+        clean, with_spike = detector.score_timesteps(series), detector.score_timesteps(spiked)
+        assert np.isfinite(with_spike).all()
+        np.testing.assert_allclose(with_spike[~shared], clean[~shared], rtol=1e-12)
+        assert with_spike[200] > 1e20 * clean[200]
+
+
 def test_pandas_in_and_out(series_detector, series):
     index = pd.date_range("2026-01-01", periods=len(series), freq="min")
     frame = pd.DataFrame(series, index=index, columns=["pressure", "flow"])
