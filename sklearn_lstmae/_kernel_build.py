@@ -367,6 +367,12 @@ def _compile():
             logger.info("sklearn_lstmae: rebuilding the unloadable %s", library)
             library.unlink(missing_ok=True)
     _refuse_known_failure(library)
+    if shutil.which(compiler[0]) is None:
+        # Before the build is announced: a build that cannot start is not one to wait for.
+        raise KernelBuildError(
+            f"no C++ compiler: {compiler[0]!r} is not on PATH. Install one (g++), or name "
+            f"yours in $CXX, or set {DISABLE_VARIABLE}=0 to skip the kernels quietly"
+        )
     with _build_lock(library):
         # Processes started together (a parallel grid search on a fresh
         # machine) build once: the others wait, then find the library (or

@@ -221,7 +221,7 @@ def test_an_lstm_with_either_activation_runs_the_fused_kernel(monkeypatch, activ
 
 
 def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
-    tmp_path, monkeypatch, caplog
+    tmp_path, monkeypatch, caplog, capsys
 ):
     monkeypatch.setattr(_kernel_build, "_loaded", {})
     monkeypatch.setenv("SKLEARN_LSTMAE_CACHE_DIR", str(tmp_path))
@@ -230,7 +230,11 @@ def test_kernels_that_cannot_be_built_leave_keras_layers_and_one_warning(
         assert load_fused_kernels() is None
         assert load_fused_kernels() is None
     assert len(caplog.records) == 1
-    assert "uses Keras's layers" in caplog.records[0].getMessage()
+    message = caplog.records[0].getMessage()
+    assert "uses Keras's layers" in message
+    assert "no C++ compiler" in message and "no-such-compiler' is not on PATH" in message
+    # No build was announced: without a compiler there is none to wait for.
+    assert "building" not in capsys.readouterr().err
     keras_layer, fused_layer = _paired_layers(4, 2, None, True)
     x = np.ones((2, 3, 2), "float32")
     np.testing.assert_allclose(fused_layer(x), keras_layer(x), rtol=1e-6)
