@@ -11,6 +11,8 @@ only when a plot is made. Nothing here changes matplotlib's global state
 (backend, rcParams) or calls ``plt.show()``.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
@@ -713,6 +715,13 @@ class CodeScatterDisplay:
         return self
 
 
+def _known_anomalies(labels):
+    """Where ``labels`` mark an anomaly: -1 in a detector's +1/-1 output, else nonzero."""
+    if labels.dtype.kind in "iuf" and np.isin(labels, (-1, 1)).all():
+        return labels == -1
+    return labels != 0
+
+
 # Integer labels with more distinct values than this get a color scale, not a legend.
 MAX_LEGEND_CLASSES = 20
 
@@ -786,7 +795,8 @@ class AnomalyScoreDisplay:
     threshold : float, default=None
         Points scoring above it are flagged.
     labels : array-like of shape (n_points,), default=None
-        Known anomalies: nonzero (or True) where a point is anomalous.
+        Known anomalies: nonzero (or True) where a point is anomalous; labels
+        that are all +1 or -1 (a detector's ``predict``) mark the -1 points.
     feature_names : list of str, default=None
         Names of the features in the legend (a DataFrame's columns by default).
 
@@ -845,7 +855,8 @@ class AnomalyScoreDisplay:
         series : array-like of shape (n_points,) or (n_points, n_features)
             The series to score (NumPy or pandas).
         labels : array-like of shape (n_points,), default=None
-            Known anomalies, shaded.
+            Known anomalies, shaded: nonzero (or True) where a point is
+            anomalous; labels that are all +1 or -1 mark the -1 points.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None draws on a new figure.
         feature_names : list of str, default=None
@@ -865,10 +876,21 @@ class AnomalyScoreDisplay:
             )
         check_is_fitted(estimator)
         scores = estimator.score_timesteps(series)
+        threshold = getattr(estimator, "threshold_", None)
+        if threshold is not None:
+            from ._detectors import check_threshold_current  # the estimator has Keras loaded
+
+            try:
+                check_threshold_current(estimator, "threshold_")
+            except ValueError as error:
+                # The scores are the ones asked for (comparing scorings of one network);
+                # the threshold would flag them at a level set for other scores.
+                warnings.warn(f"The threshold is not drawn: {error}", UserWarning, stacklevel=2)
+                threshold = None
         return cls.from_scores(
             series,
             scores,
-            threshold=getattr(estimator, "threshold_", None),
+            threshold=threshold,
             labels=labels,
             ax=ax,
             feature_names=feature_names,
@@ -889,7 +911,8 @@ class AnomalyScoreDisplay:
         threshold : float, default=None
             Points scoring above it are flagged.
         labels : array-like of shape (n_points,), default=None
-            Known anomalies, shaded.
+            Known anomalies, shaded: nonzero (or True) where a point is
+            anomalous; labels that are all +1 or -1 mark the -1 points.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None draws on a new figure.
         feature_names : list of str, default=None
@@ -946,7 +969,7 @@ class AnomalyScoreDisplay:
                     f"labels must hold one label per point of the series ({n_points}), got "
                     f"shape {labels.shape}."
                 )
-            runs = _runs(labels != 0)
+            runs = _runs(_known_anomalies(labels))
 
         ax = _axes(ax, f"{type(self).__name__}.plot")
         self.anomaly_spans_ = []

@@ -10,7 +10,7 @@ memory beyond the series and its scores stays flat however long the series.
 import numpy as np
 import pandas as pd
 from sklearn.utils import metadata_routing
-from sklearn.utils.validation import _check_feature_names, check_is_fitted
+from sklearn.utils.validation import _check_feature_names, _get_feature_names, check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
 from ._detectors import (
@@ -282,9 +282,14 @@ class _Series:
             values = values.astype(np.float64, copy=False)
         self.values = values.reshape(len(values), -1)
         if n_features is not None and self.values.shape[1] != n_features:
+            transposed = (
+                " (time along the second axis?): pass series.T"
+                if values.ndim == 2 and values.shape[0] == n_features
+                else ""
+            )
             raise ValueError(
                 f"series has {self.values.shape[1]} features, but the detector was fitted on "
-                f"{n_features}."
+                f"{n_features}{transposed}."
             )
         low, high = self.values.min(), self.values.max()  # no temporary array
         if not (np.isfinite(low) and np.isfinite(high)):
@@ -603,6 +608,20 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         self._check_params()
         values = _Series(series).values
         check_representable(values, self.dtype, name="series")
+        continuing = self.__sklearn_is_fitted__() and self.warm_start
+        if continuing:
+            # The features must be the ones the network trained on, in their order (the
+            # standardization is kept): checked before training, as when scoring.
+            _check_feature_names(self, series, reset=False)
+        else:
+            _get_feature_names(series)  # mixed-type column names fail before training, not after
+            if values.shape[1] > len(values):
+                raise ValueError(
+                    f"series has shape {values.shape}: {len(values)} points of "
+                    f"{values.shape[1]} features. A series is (n_points, n_features), time "
+                    "along the first axis; for the (n_channels, n_timepoints) layout of aeon, "
+                    "pass series.T."
+                )
         window_size = self._resolve_window_size(values)
         _check_stride("stride", self.stride, window_size)
         self._check_scoring_params(window_size)
@@ -611,11 +630,16 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         windows = make_windows(values.astype(self.dtype, copy=False), window_size)[
             window_starts(len(values), window_size, self.stride)
         ]
+        # Training validates the windows, an array, which drops the series' column names.
+        names = getattr(self, "feature_names_in_", None)
         with all_or_nothing(self):
             self._fit(windows, None, None, None, incremental=False)
             self.window_size_ = window_size
             self.n_features_in_ = values.shape[1]
-            _check_feature_names(self, series, reset=True)
+            if not continuing:
+                _check_feature_names(self, series, reset=True)
+            elif names is not None:
+                self.feature_names_in_ = names
             # The error model is fitted whatever the score, so that either can be compared on
             # the same network; the default score's pass over the windows also fits it.
             model = ErrorModel(values.shape[1])

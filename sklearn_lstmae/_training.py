@@ -79,7 +79,16 @@ def standardization(values, standardize, sample_weight=None):
     is_real = ~np.isnan(flat).all(axis=1)  # drop padding
     flat, weights = flat[is_real].astype(np.float64), weights[is_real]
     mean = np.average(flat, axis=0, weights=weights)
-    scale = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=weights))
+    with np.errstate(over="ignore"):
+        scale = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=weights))
+    overflowed = ~np.isfinite(scale)
+    if overflowed.any():
+        # Deviations beyond 1e154 (float64 data in large units) overflow when squared: take
+        # those features' spread in units of their largest deviation.
+        deviations = flat[:, overflowed] - mean[overflowed]
+        largest = np.abs(deviations).max(axis=0)
+        spread = np.average((deviations / largest) ** 2, axis=0, weights=weights)
+        scale[overflowed] = largest * np.sqrt(spread)
     # Constant features: divide by 1 rather than by ~0, as StandardScaler does. "Constant" is
     # relative to the feature's own mean (a spread at float rounding's level), so that data in
     # small units (1e-8) is standardized like the same data in large ones; a spread too small

@@ -657,6 +657,54 @@ def test_series_warm_start_continues_training(series):
         detector.set_params(window_size="auto").fit(series[:, 0])
 
 
+def test_series_warm_start_keeps_and_checks_the_feature_names(series):
+    frame = pd.DataFrame(series, columns=["pressure", "flow"])
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, warm_start=True, **TINY).fit(frame)
+    detector.fit(frame)
+    np.testing.assert_array_equal(detector.feature_names_in_, ["pressure", "flow"])
+    epochs = detector.n_iter_
+    # Continued training keeps the first fit's standardization: swapped or renamed channels
+    # are refused before training, as when scoring.
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        detector.fit(frame[["flow", "pressure"]])
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        detector.fit(frame.rename(columns={"flow": "rate"}))
+    assert detector.n_iter_ == epochs
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        detector.fit(series)
+    np.testing.assert_array_equal(detector.feature_names_in_, ["pressure", "flow"])
+
+
+def test_series_column_names_and_layout_are_checked_before_training(series, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the input was refused")
+
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY)
+    monkeypatch.setattr(detector, "_fit", no_training)
+    with pytest.raises(TypeError, match="all input features have string names"):
+        detector.fit(pd.DataFrame(series, columns=["pressure", 1]))
+    # aeon's (n_channels, n_timepoints) layout: the transpose is named, whatever the window.
+    for window_size in (2, "auto"):
+        with pytest.raises(ValueError, match=r"2 points of 400 features.*pass series\.T"):
+            detector.set_params(window_size=window_size).fit(series.T)
+    fitted = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(series)
+    with pytest.raises(ValueError, match=r"400 features, but .* fitted on 2 .*pass series\.T"):
+        fitted.score_timesteps(series.T)
+
+
+def test_series_in_large_float64_units_scores_as_in_small_ones():
+    # Deviations beyond 1e154 overflowed when squared for the standardization: the loss was
+    # NaN and the error told the user to keep standardize=True, which was on.
+    values = np.sin(np.arange(300) / 3)
+    params = {**TINY, "dtype": "float64", "random_state": 0}
+    large = LSTMAutoencoderSeriesDetector(10, stride=5, **params).fit(values * 1e200)
+    small = LSTMAutoencoderSeriesDetector(10, stride=5, **params).fit(values)
+    np.testing.assert_allclose(large._scales[0], small._scales[0] * 1e200, rtol=1e-12)
+    np.testing.assert_allclose(
+        large.score_timesteps(values * 1e200), small.score_timesteps(values), rtol=1e-9
+    )
+
+
 def test_series_feature_names_are_checked_as_scikit_learn_does(series):
     frame = pd.DataFrame(series, columns=["pressure", "flow"])
     detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)

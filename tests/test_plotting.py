@@ -429,6 +429,31 @@ def test_anomaly_score_display_from_estimator(series_detector, anomaly_series):
     assert display.score_ax_.get_shared_x_axes().joined(display.ax_, display.score_ax_)
 
 
+def test_anomaly_score_display_draws_no_threshold_set_for_other_scores(
+    series_detector, anomaly_series
+):
+    # After set_params(reduction=...) predict refuses threshold_; the plot shows the scores
+    # asked for, without a threshold that was set for other ones, and says why.
+    series, _ = anomaly_series
+    import pickle
+
+    detector = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max")
+    with pytest.warns(UserWarning, match="threshold is not drawn.*reduction='hmean'"):
+        display = AnomalyScoreDisplay.from_estimator(detector, series)
+    assert display.threshold_line_ is None and display.flagged_ is None
+    np.testing.assert_allclose(display.score_line_.get_ydata(), detector.score_timesteps(series))
+
+
+def test_anomaly_score_display_reads_predict_labels(series_detector, anomaly_series):
+    # +1 / -1 labels (a detector's predict) shade the -1 points, not every nonzero one.
+    series, labels = anomaly_series
+    predicted = np.where(labels == 1, -1, 1)
+    display = AnomalyScoreDisplay.from_scores(series, np.zeros(200), labels=predicted)
+    assert [(span.get_x(), span.get_width()) for span in display.anomaly_spans_] == [(119.5, 4.0)]
+    nothing = AnomalyScoreDisplay.from_scores(series, np.zeros(200), labels=np.ones(200))
+    assert nothing.anomaly_spans_ == []
+
+
 def test_anomaly_score_display_from_scores_with_a_time_index():
     import pandas as pd
 
