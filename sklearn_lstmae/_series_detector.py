@@ -7,8 +7,11 @@ scores of the windows that cover it. Scoring runs over blocks of windows, so
 memory beyond the series and its scores stays flat however long the series.
 """
 
+import contextlib
+
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.utils import metadata_routing
 from sklearn.utils.validation import _check_feature_names, _get_feature_names, check_is_fitted
 
@@ -258,8 +261,17 @@ class _Series:
         elif isinstance(series, pd.Series):
             self.index = series.index
             values = series.to_numpy()
+        elif sparse.issparse(series):
+            raise TypeError(
+                "series is a sparse matrix; the detector needs dense values: pass series.toarray()."
+            )
         else:
             values = np.asarray(series)
+        if values.dtype == object:
+            # Numbers held as objects (a DataFrame column of mixed ints and floats, say), as
+            # scikit-learn's check_array takes them; anything else keeps the message below.
+            with contextlib.suppress(TypeError, ValueError):
+                values = values.astype(np.float64)
         if values.dtype.kind not in "biuf":
             raise ValueError(
                 f"series must hold real numbers, got dtype {values.dtype}. Pass a 1-D array "

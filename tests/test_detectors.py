@@ -692,6 +692,20 @@ def test_series_column_names_and_layout_are_checked_before_training(series, monk
         fitted.score_timesteps(series.T)
 
 
+def test_series_of_numbers_as_objects_is_read_and_sparse_is_refused(series_detector, series):
+    from scipy import sparse
+
+    as_objects = pd.DataFrame(series).astype(object)  # mixed ints and floats end up so
+    np.testing.assert_array_equal(
+        series_detector.score_timesteps(as_objects), series_detector.score_timesteps(series)
+    )
+    with pytest.raises(TypeError, match=r"sparse matrix.*series\.toarray\(\)"):
+        series_detector.score_timesteps(sparse.csr_matrix(series))
+    text = np.array([["1.5", "a"]] * len(series), dtype=object)
+    with pytest.raises(ValueError, match="series must hold real numbers, got dtype object"):
+        series_detector.score_timesteps(text)
+
+
 def test_series_in_large_float64_units_scores_as_in_small_ones():
     # Deviations beyond 1e154 overflowed when squared for the standardization: the loss was
     # NaN and the error told the user to keep standardize=True, which was on.
