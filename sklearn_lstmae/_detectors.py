@@ -309,7 +309,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         loss="mse",
         optimizer="adam",
         learning_rate=1e-3,
-        epochs=100,
+        epochs=1000,
         batch_size=32,
         tol=1e-4,
         n_iter_no_change=10,
