@@ -351,7 +351,7 @@ def _load(library):
 
 
 def _compile():
-    compiler = shlex.split(os.environ.get("CXX", "g++"))
+    compiler = shlex.split(os.environ.get("CXX", "")) or ["g++"]  # CXX set but empty: g++
     library = _library_path(compiler)
     if library.parent != _cache_dir() and not library.exists():  # the fallback, new
         _tell_user(
@@ -369,9 +369,10 @@ def _compile():
     _refuse_known_failure(library)
     if shutil.which(compiler[0]) is None:
         # Before the build is announced: a build that cannot start is not one to wait for.
+        where = "was not found" if os.sep in compiler[0] else "is not on PATH"
         raise KernelBuildError(
-            f"no C++ compiler: {compiler[0]!r} is not on PATH. Install one (g++), or name "
-            f"yours in $CXX, or set {DISABLE_VARIABLE}=0 to skip the kernels quietly"
+            f"no C++ compiler: {compiler[0]!r} {where}. Install one (g++), or name yours in "
+            f"$CXX, or set {DISABLE_VARIABLE}=0 to skip the kernels quietly"
         )
     with _build_lock(library):
         # Processes started together (a parallel grid search on a fresh

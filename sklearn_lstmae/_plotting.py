@@ -718,7 +718,15 @@ class CodeScatterDisplay:
 def _known_anomalies(labels):
     """Where ``labels`` mark an anomaly: -1 in a detector's +1/-1 output, else nonzero."""
     if labels.dtype.kind in "iuf" and np.isin(labels, (-1, 1)).all():
-        return labels == -1
+        if (labels == -1).any():
+            return labels == -1
+        warnings.warn(
+            "labels are all 1: every point is shaded as a known anomaly. Labels from a "
+            "detector's predict mark anomalies with -1 (+1 is normal): pass labels == -1, or "
+            "no labels, when it flags none.",
+            UserWarning,
+            stacklevel=4,
+        )
     return labels != 0
 
 
@@ -796,7 +804,8 @@ class AnomalyScoreDisplay:
         Points scoring above it are flagged.
     labels : array-like of shape (n_points,), default=None
         Known anomalies: nonzero (or True) where a point is anomalous; labels
-        that are all +1 or -1 (a detector's ``predict``) mark the -1 points.
+        of +1 and -1 (a detector's ``predict``) mark the -1 points. Labels
+        that are all 1 shade every point, with a warning.
     feature_names : list of str, default=None
         Names of the features in the legend (a DataFrame's columns by default).
 
@@ -856,7 +865,7 @@ class AnomalyScoreDisplay:
             The series to score (NumPy or pandas).
         labels : array-like of shape (n_points,), default=None
             Known anomalies, shaded: nonzero (or True) where a point is
-            anomalous; labels that are all +1 or -1 mark the -1 points.
+            anomalous; labels of +1 and -1 mark the -1 points.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None draws on a new figure.
         feature_names : list of str, default=None
@@ -865,6 +874,12 @@ class AnomalyScoreDisplay:
         Returns
         -------
         display : AnomalyScoreDisplay
+
+        Warns
+        -----
+        UserWarning
+            When the detector's scoring parameters changed after fit: the
+            scores are drawn without ``threshold_``, which was set for others.
         """
         _pyplot(f"{cls.__name__}.from_estimator")
         if not hasattr(estimator, "score_timesteps"):
@@ -912,7 +927,7 @@ class AnomalyScoreDisplay:
             Points scoring above it are flagged.
         labels : array-like of shape (n_points,), default=None
             Known anomalies, shaded: nonzero (or True) where a point is
-            anomalous; labels that are all +1 or -1 mark the -1 points.
+            anomalous; labels of +1 and -1 mark the -1 points.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None draws on a new figure.
         feature_names : list of str, default=None

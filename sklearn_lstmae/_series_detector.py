@@ -8,6 +8,7 @@ memory beyond the series and its scores stays flat however long the series.
 """
 
 import contextlib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -125,9 +126,18 @@ class _PointAccumulator:
         if self._transform is not None:
             # In float64: float32 scores would lose bits in the logarithm or the reciprocal.
             scores = self._transform(np.maximum(scores, _SCORE_FLOOR, dtype=np.float64))
-        # Offset by offset, each point adds only its own windows' scores. (A cumulative sum of
-        # start and end markers would be O(T), but one huge window score, from an extreme
-        # spike, cannot be subtracted back exactly: every later point would keep the residue.)
+        # Each point adds only its own windows' scores. (A cumulative sum of start and end
+        # markers would be O(T), but one huge window score, from an extreme spike, cannot be
+        # subtracted back exactly: every later point would keep the residue.)
+        if per_window and self.reduction == "mean":
+            # The scores placed at their starts, summed over a sliding box of window_size: a
+            # direct convolution (an FFT's rounding would reach every point), in one C loop.
+            first = int(starts.min())
+            placed = np.zeros(int(starts.max()) - first + 1)
+            placed[starts - first] = scores
+            summed = np.convolve(placed, np.ones(self.window_size))
+            self.values[first : first + len(summed)] += summed
+            return
         combine = {"mean": np.add, "max": np.maximum, "min": np.minimum}[self.reduction]
         for offset in range(self.window_size):
             # Window starts are distinct, so each offset touches each point at most once.
@@ -174,12 +184,15 @@ def windows_to_points(window_scores, starts, window_size, n_points, reduction="m
     Notes
     -----
     The number of windows covering each point comes from a cumulative sum of
-    start and end markers, O(T + n_windows). The scores are combined one
-    window offset at a time, in O(n_windows * window_size) vectorized work,
-    so that each point sums only its own windows' scores: a cumulative sum
-    of the scores themselves would be O(T), but could not subtract one huge
-    window score (an extreme spike's) back exactly, and every later point
-    would keep the residue.
+    start and end markers, O(T + n_windows). Each point sums only its own
+    windows' scores: one score per window, for the three means, by a direct
+    convolution of the scores placed at their starts with a box of
+    ``window_size`` ones (O(T * window_size) in one C loop); per-step
+    scores, and the max and min, one window offset at a time, in
+    O(n_windows * window_size) vectorized work. A cumulative sum of the
+    scores themselves would be O(T), but could not subtract one huge window
+    score (an extreme spike's) back exactly, and every later point would
+    keep the residue.
 
     Examples
     --------
@@ -247,6 +260,14 @@ def dominant_period(series, max_lag=1000):
         return None
     best = peaks[np.argmax(autocorrelation[peaks])]
     return int(best) if autocorrelation[best] > max(0.1, 3 / np.sqrt(n_points)) else None
+
+
+def _transposed_hint(shape):
+    return (
+        f"The series has shape {shape}: {shape[0]} points of {shape[1]} features. A series "
+        "is (n_points, n_features), time along the first axis; if yours runs along the "
+        "second (aeon's (n_channels, n_timepoints) layout), pass series.T."
+    )
 
 
 class _Series:
@@ -627,14 +648,15 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             _check_feature_names(self, series, reset=False)
         else:
             _get_feature_names(series)  # mixed-type column names fail before training, not after
+        try:
+            window_size = self._resolve_window_size(values)
+        except ValueError as error:
             if values.shape[1] > len(values):
-                raise ValueError(
-                    f"series has shape {values.shape}: {len(values)} points of "
-                    f"{values.shape[1]} features. A series is (n_points, n_features), time "
-                    "along the first axis; for the (n_channels, n_timepoints) layout of aeon, "
-                    "pass series.T."
-                )
-        window_size = self._resolve_window_size(values)
+                raise ValueError(f"{error} {_transposed_hint(values.shape)}") from None
+            raise
+        if values.shape[1] > len(values) and not continuing:
+            # A short recording of many channels is a series too; the transpose is likelier.
+            warnings.warn(_transposed_hint(values.shape), UserWarning, stacklevel=3)
         _check_stride("stride", self.stride, window_size)
         self._check_scoring_params(window_size)
         # Every stride points, and a last window that ends at the last point, as when scoring:

@@ -1,6 +1,7 @@
 """The anomaly detectors: LSTMAutoencoderOutlierDetector and LSTMAutoencoderSeriesDetector."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -662,14 +663,18 @@ def test_series_warm_start_keeps_and_checks_the_feature_names(series):
     detector = LSTMAutoencoderSeriesDetector(10, stride=5, warm_start=True, **TINY).fit(frame)
     detector.fit(frame)
     np.testing.assert_array_equal(detector.feature_names_in_, ["pressure", "flow"])
-    epochs = detector.n_iter_
+
     # Continued training keeps the first fit's standardization: swapped or renamed channels
     # are refused before training, as when scoring.
-    with pytest.raises(ValueError, match="same order as they were in fit"):
-        detector.fit(frame[["flow", "pressure"]])
-    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
-        detector.fit(frame.rename(columns={"flow": "rate"}))
-    assert detector.n_iter_ == epochs
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the names were checked")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detector, "_fit", no_training)
+        with pytest.raises(ValueError, match="same order as they were in fit"):
+            detector.fit(frame[["flow", "pressure"]])
+        with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+            detector.fit(frame.rename(columns={"flow": "rate"}))
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         detector.fit(series)
     np.testing.assert_array_equal(detector.feature_names_in_, ["pressure", "flow"])
@@ -683,10 +688,21 @@ def test_series_column_names_and_layout_are_checked_before_training(series, monk
     monkeypatch.setattr(detector, "_fit", no_training)
     with pytest.raises(TypeError, match="all input features have string names"):
         detector.fit(pd.DataFrame(series, columns=["pressure", 1]))
-    # aeon's (n_channels, n_timepoints) layout: the transpose is named, whatever the window.
-    for window_size in (2, "auto"):
+    # aeon's (n_channels, n_timepoints) layout: the transpose is named, where the window does
+    # not fit, in the error...
+    for window_size in (10, "auto"):
         with pytest.raises(ValueError, match=r"2 points of 400 features.*pass series\.T"):
             detector.set_params(window_size=window_size).fit(series.T)
+    # ... and where it does, in a warning: a short recording of many channels is a series too.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(AssertionError, match="trained before"):
+            detector.set_params(window_size=10).fit(np.tile(series.T, (15, 1)))
+    assert [str(warning.message) for warning in caught] == [
+        "The series has shape (30, 400): 30 points of 400 features. A series is (n_points, "
+        "n_features), time along the first axis; if yours runs along the second (aeon's "
+        "(n_channels, n_timepoints) layout), pass series.T."
+    ]
     fitted = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(series)
     with pytest.raises(ValueError, match=r"400 features, but .* fitted on 2 .*pass series\.T"):
         fitted.score_timesteps(series.T)

@@ -450,8 +450,12 @@ def test_anomaly_score_display_reads_predict_labels(series_detector, anomaly_ser
     predicted = np.where(labels == 1, -1, 1)
     display = AnomalyScoreDisplay.from_scores(series, np.zeros(200), labels=predicted)
     assert [(span.get_x(), span.get_width()) for span in display.anomaly_spans_] == [(119.5, 4.0)]
-    nothing = AnomalyScoreDisplay.from_scores(series, np.zeros(200), labels=np.ones(200))
-    assert nothing.anomaly_spans_ == []
+    # All 1: a zoom into one known anomaly, or predict flagging nothing; shaded, and said.
+    with pytest.warns(UserWarning, match="labels are all 1: every point is shaded"):
+        everything = AnomalyScoreDisplay.from_scores(series, np.zeros(200), labels=np.ones(200))
+    assert [(span.get_x(), span.get_width()) for span in everything.anomaly_spans_] == [
+        (-0.5, 200.0)
+    ]
 
 
 def test_anomaly_score_display_from_scores_with_a_time_index():
