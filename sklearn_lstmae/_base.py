@@ -289,17 +289,25 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         n_samples = len(sequences.values)
         train_index, validation = np.arange(n_samples), None
+        # Sequences of weight 0 count in neither loss: a split is drawn among the others, so
+        # that it cannot hold out only zeros (a validation loss of 0 that stops every fit).
+        weighted = train_index if sample_weight is None else np.flatnonzero(sample_weight > 0)
         # Monitor a validation loss: given validation_data, or a held-out split.
         early_stopping = (isinstance(self.early_stopping, str) or bool(self.early_stopping)) and (
             validation_data is not None
-            or holds_out(self.early_stopping, self.validation_fraction, n_samples)
+            or holds_out(self.early_stopping, self.validation_fraction, len(weighted))
         )
         if validation_data is not None:
             validation = self._validation_targets(validation_data, spec, patch_size)
         elif early_stopping and not incremental:
-            train_index, validation_index = validation_split(
-                self.validation_fraction, n_samples, shuffle_rng
+            _, held_out = validation_split(
+                self.validation_fraction,
+                len(weighted),
+                shuffle_rng,
+                counted="sequences" if len(weighted) == n_samples else "sequences of weight > 0",
             )
+            validation_index = weighted[held_out]
+            train_index = np.setdiff1d(train_index, validation_index)
             validation = (
                 targets[0][validation_index],
                 [t[validation_index] for t in targets],

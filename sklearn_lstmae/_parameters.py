@@ -177,6 +177,14 @@ def check_parameters(estimator):
             f"{estimator.callbacks!r}."
         )
     for callback in estimator.callbacks or []:
+        if isinstance(callback, keras.callbacks.TensorBoard):
+            raise InvalidParameterError(
+                "callbacks: TensorBoard reads the Keras model's optimizer (its step counter), "
+                "which this library's training step does not use (it keeps its own optimizer "
+                "state). The losses of every epoch are in loss_curve_ (and "
+                "validation_loss_curve_) after fit; a CSVLogger or a LambdaCallback's "
+                "on_epoch_end gets them as training goes."
+            )
         if isinstance(callback, _OPTIMIZER_CALLBACKS):
             raise InvalidParameterError(
                 f"callbacks: {type(callback).__name__} changes the learning rate of the Keras "

@@ -558,6 +558,8 @@ def save_estimator(estimator, path):
         for key, value in estimator.__dict__.items()
         if key not in params and key not in keras_names
     }
+    if _METADATA_REQUEST in state:  # set_fit_request(...) and the like: kept as plain data
+        state[_METADATA_REQUEST] = _metadata_requests(state[_METADATA_REQUEST])
     document = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -777,9 +779,49 @@ def load(path):
         # get_params, clone and a later fit would build another network than the weights'.
         values = ", ".join(f"{name}={getattr(estimator, name)!r}" for name in changed)
         raise _invalid(f"its parameters ({values}) do not match the network it holds.")
+    requests = state.pop(_METADATA_REQUEST, None)
     estimator.__dict__.update(state)
     estimator.__dict__.update(keras_attributes(networks))
+    if requests is not None:
+        _set_metadata_requests(estimator, requests)
     return estimator
+
+
+# scikit-learn keeps what set_fit_request(...) and the like asked for in this attribute.
+_METADATA_REQUEST = "_metadata_request"
+
+
+def _metadata_requests(metadata_request):
+    """``{method: {parameter: request}}``: what was asked of metadata routing, as plain data.
+
+    Only the requests that were set (``True``, ``False`` or an alias), not
+    the default ``None``.
+    """
+    requests = {}
+    for method, method_request in vars(metadata_request).items():
+        asked = getattr(method_request, "requests", {})
+        asked = {name: value for name, value in asked.items() if value is not None}
+        if asked:
+            requests[method] = asked
+    return requests
+
+
+def _set_metadata_requests(estimator, requests):
+    """Ask again what :func:`_metadata_requests` recorded, by the public set_*_request."""
+    import sklearn
+
+    if type(requests) is not dict or not all(type(v) is dict for v in requests.values()):
+        raise _invalid(f"{_METADATA_REQUEST} is not a mapping of methods to requests.")
+    # The setters exist only while routing is on; the context restores the user's setting.
+    with sklearn.config_context(enable_metadata_routing=True):
+        for method, asked in requests.items():
+            setter = getattr(estimator, f"set_{method}_request", None)
+            if setter is None:
+                raise _invalid(f"{type(estimator).__name__} routes no metadata to {method}.")
+            try:
+                setter(**asked)
+            except (TypeError, ValueError) as error:
+                raise _invalid(f"its metadata requests for {method} ({error}).") from None
 
 
 def _check_state_names(cls, params, state):

@@ -143,13 +143,13 @@ def holds_out(early_stopping, validation_fraction, n_samples):
     return AUTO_MIN_VALIDATION <= n_validation < n_samples
 
 
-def validation_split(validation_fraction, n_samples, rng):
+def validation_split(validation_fraction, n_samples, rng, counted="sequences"):
     """Indices of the training and of the held-out sequences for early stopping."""
     n_validation = _n_validation(validation_fraction, n_samples)
     if n_validation < 1 or n_validation >= n_samples:
         raise ValueError(
             f"early_stopping needs a validation set: validation_fraction="
-            f"{validation_fraction} of {n_samples} sequences leaves "
+            f"{validation_fraction} of {n_samples} {counted} leaves "
             f"{n_validation} for validation and {n_samples - n_validation} for "
             "training. Raise validation_fraction, pass validation_data, or add data."
         )
@@ -195,8 +195,16 @@ def run_epochs(
     Returns the key in ``history`` of the loss this run monitored:
     ``"val_loss"``, ``"noise_free_loss"`` or ``"loss"``.
     """
+    n_train = int(train_data[0].shape[0])
+    batch_size = min(estimator.batch_size, n_train)
     callbacks = keras.callbacks.CallbackList(
-        list(estimator.callbacks or []), model=model, epochs=epochs, verbose=0
+        list(estimator.callbacks or []),
+        model=model,
+        # As model.fit sets them (verbose="auto" there is 1): a ProgbarLogger given in
+        # callbacks reads all three, and prints only if verbose.
+        epochs=epochs,
+        verbose=1,
+        steps=-(-n_train // batch_size),
     )
     progress = Progress(epochs, estimator.verbose)
     monitor_validation = monitor_validation and validation_data is not None
@@ -212,8 +220,6 @@ def run_epochs(
         monitored_key = "noise_free_loss" if monitor_noise_free else "loss"
     try:
         best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
-        n_train = int(train_data[0].shape[0])
-        batch_size = min(estimator.batch_size, n_train)
         model.stop_training = False
         callbacks.on_train_begin()
         stopped = False

@@ -277,7 +277,11 @@ class LSTMAutoencoderTransformer(
         """Negative mean squared reconstruction error (higher is better).
 
         Errors are measured in standardized units (as the training loss), so
-        ``GridSearchCV`` can compare settings with no scorer given.
+        ``GridSearchCV`` can compare settings with no scorer given, except
+        ``standardize``: with ``standardize=False`` they are in the data's own
+        units, which do not compare with standardized ones. To search over it,
+        give a scorer that measures every candidate in one unit (for example
+        the mean squared error of :meth:`inverse_transform` of the codes).
 
         Parameters
         ----------

@@ -290,7 +290,13 @@ def apply_to_dask_array(estimator, X, method="transform"):
         )
     if any(len(chunks) > 1 for chunks in X.chunks[1:]):
         X = X.rechunk({axis: -1 for axis in range(1, X.ndim)})
-    shape, dtype = _probe_output(estimator, method, np.zeros((1, *X.shape[1:]), X.dtype))
+    probe = np.zeros((1, *X.shape[1:]), X.dtype)
+    reader = estimator[0] if isinstance(estimator, Pipeline) else estimator
+    n_timesteps = getattr(reader, "n_timesteps_in_", None)
+    if n_timesteps is not None and probe.dtype.kind == "f":
+        # Steps beyond the fit's: X may only be NaN padding there, as in memory.
+        probe[:, n_timesteps:] = np.nan
+    shape, dtype = _probe_output(estimator, method, probe)
     out_ndim = 1 + len(shape)
     axes = {}
     if out_ndim < X.ndim:

@@ -304,6 +304,20 @@ def test_set_output_configuration_is_kept(fitted, tmp_path):
     pd.testing.assert_frame_equal(codes, estimator.transform(X))
 
 
+def test_metadata_routing_requests_are_kept(tmp_path):
+    import sklearn
+
+    X = np.random.RandomState(0).rand(20, 6, 2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = LSTMAutoencoderTransformer(**TINY).set_fit_request(sample_weight=True).fit(X)
+    # save() refused: "Cannot save fitted attribute '_metadata_request'".
+    model.save(tmp_path / "routed.lstmae")
+    loaded = load(tmp_path / "routed.lstmae")
+    assert loaded._get_metadata_request().fit.requests["sample_weight"] is True
+    assert sklearn.get_config()["enable_metadata_routing"] is False  # left as it was
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+
+
 def test_any_path_and_overwrite(fitted, tmp_path):
     path = tmp_path / "model.bin"  # any extension, a path-like
     save_estimator(fitted["transformer_3d"][0], path)

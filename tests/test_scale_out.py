@@ -224,6 +224,18 @@ def test_composite_predict_on_a_dask_array(client, padded_sequences):
     np.testing.assert_array_equal(scores.compute(), composite.reconstruct(X))
 
 
+def test_a_dask_array_padded_wider_than_the_fit_is_read_as_in_memory(client, padded_sequences):
+    # The output probe was all zeros: values at the steps beyond the fit's, which the
+    # estimator refuses ("sequence 0 of X has a value at step 8"), though X is NaN there.
+    X = padded_sequences
+    encoder = LSTMAutoencoderTransformer(**SMALL).fit(X)
+    wider = np.concatenate([X, np.full((80, 3, 2), np.nan)], axis=1)
+    chunked = da.from_array(wider, chunks=(20, 11, 2))
+    for method in ("transform", "reconstruct"):
+        result = apply_to_dask_array(encoder, chunked, method=method).compute()
+        np.testing.assert_array_equal(result, getattr(encoder, method)(wider), method)
+
+
 def test_outlier_scores_on_a_dask_array(client, padded_sequences):
     from sklearn_lstmae import LSTMAutoencoderOutlierDetector
 

@@ -418,6 +418,10 @@ def test_dropout_changes_training_but_not_inference():
             "ReduceLROnPlateau changes the learning rate",
         ),
         ({"callbacks": [keras.callbacks.LearningRateScheduler(lambda epoch: 1e-3)]}, "Schedul"),
+        (
+            {"callbacks": [keras.callbacks.TensorBoard(log_dir=None)]},
+            "TensorBoard reads the Keras model's optimizer.*loss_curve_",
+        ),
         ({"dtype": "float16"}, "dtype"),
         ({"code": "mean"}, "code"),
         ({"input_noise": -0.1}, "input_noise"),
@@ -428,6 +432,33 @@ def test_dropout_changes_training_but_not_inference():
 def test_invalid_training_parameters_are_named(params, message):
     with pytest.raises(ValueError, match=message):
         LSTMAutoencoderTransformer(**{**TINY, **params}).fit(X)
+
+
+def test_keras_progress_bar_callback_gets_the_steps_of_an_epoch(capsys):
+    # ProgbarLogger read params["steps"], which model.fit sets: a KeyError at the first epoch.
+    logger = keras.callbacks.ProgbarLogger()
+    model = LSTMAutoencoderTransformer(**{**TINY, "callbacks": [logger]}).fit(X)
+    assert model.n_iter_ == TINY["epochs"]
+    assert logger.target == -(-len(X) // model.batch_size) and logger.epochs == TINY["epochs"]
+    printed = capsys.readouterr().out
+    assert "Epoch 3/3" in printed and "loss:" in printed
+
+
+def test_early_stopping_holds_out_only_sequences_that_count():
+    # Weight only on the first 10 of 100: the held-out tenth was all zeros, its loss 0 at every
+    # epoch, and the fit stopped after n_iter_no_change + 1 epochs with the first epoch's weights.
+    data = np.random.RandomState(0).rand(100, 8, 2)
+    weights = np.zeros(100)
+    weights[:10] = 1.0
+    params = {**TINY, "epochs": 30, "n_iter_no_change": 5, "early_stopping": True}
+    model = LSTMAutoencoderTransformer(**params).fit(data, sample_weight=weights)
+    assert min(model.validation_loss_curve_) > 0
+    # "auto" on 10 weighted sequences: too few to hold out 10%, so the training loss is watched.
+    auto = LSTMAutoencoderTransformer(**{**params, "early_stopping": "auto"})
+    assert auto.fit(data, sample_weight=weights).validation_loss_curve_ is None
+    weights[4:] = 0.0
+    with pytest.raises(ValueError, match="of 4 sequences of weight > 0 leaves 0 for validation"):
+        LSTMAutoencoderTransformer(**params).fit(data, sample_weight=weights)
 
 
 def test_sample_weight_steers_what_is_learned():
