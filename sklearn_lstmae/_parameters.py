@@ -218,3 +218,9 @@ def check_parameters(estimator):
             "random_state must be None, an integer or a numpy RandomState, got "
             f"{estimator.random_state!r}."
         )
+    if is_int(estimator.random_state) and not 0 <= estimator.random_state < 2**32:
+        # numpy's own message ("Seed must be between 0 and 2**32 - 1") names no parameter.
+        raise InvalidParameterError(
+            f"random_state must be an integer in [0, 2**32 - 1] (numpy's seeds), got "
+            f"{estimator.random_state!r}."
+        )

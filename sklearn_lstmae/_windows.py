@@ -299,9 +299,12 @@ def from_long_format(df, id_column=None, time_column=None, value_columns=None):
     Notes
     -----
     Missing values in the value columns are kept as NaN, so that they can be
-    imputed afterwards; the estimators reject them. The sequences may have
-    different lengths: cut them into equal-length windows with
-    :func:`make_windows`, or pad or truncate them, before fitting.
+    imputed afterwards; the estimators reject them, except at the end of a
+    sequence: time points missing every value there read as padding (the
+    sequence ends before them), as trailing all-NaN steps do everywhere in
+    this library. Impute or drop them first if they are observations. The
+    sequences may have different lengths: cut them into equal-length windows
+    with :func:`make_windows`, or pad or truncate them, before fitting.
 
     Examples
     --------

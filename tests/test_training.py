@@ -423,6 +423,8 @@ def test_dropout_changes_training_but_not_inference():
             "TensorBoard reads the Keras model's optimizer.*loss_curve_",
         ),
         ({"dtype": "float16"}, "dtype"),
+        ({"random_state": -1}, r"random_state must be an integer in \[0, 2\*\*32 - 1\]"),
+        ({"random_state": 2**40}, r"random_state must be an integer in \[0, 2\*\*32 - 1\]"),
         ({"code": "mean"}, "code"),
         ({"input_noise": -0.1}, "input_noise"),
         ({"input_noise": float("inf")}, "input_noise"),
