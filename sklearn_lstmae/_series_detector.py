@@ -101,7 +101,8 @@ class _PointAccumulator:
     Beside the point scores (the output, reduced in place), it holds only the
     windows' start and end markers, in the smallest integer type that counts
     the windows over one point (1 byte a point when at most 126 windows cover
-    a point), so memory beyond the output stays flat.
+    a point), and while adding a block, that block's scores placed at their
+    starts, so memory beyond the output stays flat.
     """
 
     def __init__(self, n_points, window_size, reduction, max_coverage=None):
