@@ -78,7 +78,12 @@ def standardization(values, standardize, sample_weight=None):
     weights = np.repeat(weights, n_timesteps)
     is_real = ~np.isnan(flat).all(axis=1)  # drop padding
     flat, weights = flat[is_real].astype(np.float64), weights[is_real]
-    mean = np.average(flat, axis=0, weights=weights)
+    with np.errstate(over="ignore"):
+        mean = np.average(flat, axis=0, weights=weights)
+    if not np.isfinite(mean).all():
+        # Values near float64's limit (1e307 and up) overflow even in their sum.
+        largest = np.abs(flat).max(axis=0)
+        mean = largest * np.average(flat / largest, axis=0, weights=weights)
     with np.errstate(over="ignore"):
         scale = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=weights))
     overflowed = ~np.isfinite(scale)

@@ -205,14 +205,15 @@ class LSTMAutoencoderTransformer(
         return [sequences.values], [1.0], 0, 1
 
     def _validation_set(self, validation_data):
-        if isinstance(validation_data, tuple) and len(validation_data) == 2:
-            first, second = validation_data
+        if isinstance(validation_data, tuple) and len(validation_data) in (1, 2):
+            first, second = (*validation_data, None)[:2]
             if second is None or isinstance(first, list) or getattr(first, "ndim", 0) == 3:
                 # Keras's (X_val, y_val): it would be read as a list of two sequences.
+                shown = "(X_val, y_val)" if len(validation_data) == 2 else "(X_val,)"
                 raise ValueError(
-                    "validation_data is a tuple (X_val, y_val) as Keras takes it; here it is "
-                    "the validation sequences alone (an autoencoder's targets are its "
-                    "inputs): pass validation_data=X_val."
+                    f"validation_data is a tuple {shown} as Keras takes it; here it is the "
+                    "validation sequences alone (an autoencoder's targets are its inputs): "
+                    "pass validation_data=X_val."
                 )
         check_columns_as_in_fit(self, validation_data, "validation_data")
         return sequences_without_estimator(validation_data), None

@@ -137,6 +137,8 @@ def test_keras_style_validation_tuples_are_explained():
         LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=(X_VALID, X_VALID))
     with pytest.raises(ValueError, match="pass validation_data=X_val"):
         LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=(list(X_VALID), None))
+    with pytest.raises(ValueError, match=r"tuple \(X_val,\) as Keras takes it.*X_val"):
+        LSTMAutoencoderTransformer(**TINY).fit(X, validation_data=(X_VALID,))
     univariate = X[:, :, 0]
     with pytest.raises(ValueError, match=r"if it is Keras's \(X_val, y_val\), pass X_val"):
         LSTMAutoencoderTransformer(**TINY).fit(
@@ -526,6 +528,22 @@ def test_standardization_does_not_depend_on_the_data_units():
     constant = X.copy()
     constant[:, :, 0] = 0.25  # a truly constant feature still divides by 1
     assert LSTMAutoencoderTransformer(**TINY).fit(constant)._scales[0][0] == 1.0
+
+
+def test_standardization_of_values_near_the_float64_limit():
+    # Deviations past 1e154 overflowed when squared, values near 1e307 already in their sum:
+    # the spread came out inf or NaN (with a RuntimeWarning) and training diverged.
+    from sklearn_lstmae._training import standardization
+
+    values = np.sin(np.arange(60.0)).reshape(3, 20, 1)
+    weights = np.array([1.0, 2.0, 0.5])
+    reference = standardization(values, True, weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for unit in (1e200, 1e307):
+            mean, scale = standardization(values * unit + 5 * unit, True, weights)
+            np.testing.assert_allclose(mean / unit, reference[0] + 5, rtol=1e-12)
+            np.testing.assert_allclose(scale / unit, reference[1], rtol=1e-12)
 
 
 def test_learning_rate_may_be_an_int_or_a_numpy_number():
