@@ -127,8 +127,15 @@ def big_encoding(n_sequences, n_timesteps=50, n_features=4):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fits", type=int, default=100)
-    parser.add_argument("--n-sequences", type=int, default=1_000_000)
+    parser.add_argument(
+        "--fits", type=int, default=100, help="consecutive fits whose retraces and memory are read"
+    )
+    parser.add_argument(
+        "--n-sequences",
+        type=int,
+        default=1_000_000,
+        help="sequences encoded in the big-encoding run",
+    )
     args = parser.parse_args(argv)
     many_fits(args.fits)
     big_encoding(args.n_sequences)

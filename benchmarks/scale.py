@@ -273,16 +273,29 @@ def _measure(task, n_workers, repeats, quick):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", default="encode,search,unpinned,mwms")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child")
-    parser.add_argument("--workers", type=int)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs per workload and worker count"
+    )
+    parser.add_argument(
+        "--only",
+        default="encode,search,unpinned,mwms",
+        help="comma-separated workloads to run (default: all four)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run on tiny sizes, not the table"
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # one measurement, in its own process
+    parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return _child(args.child, args.workers, args.repeats, args.quick)
     tasks = [task for task in args.only.split(",") if task]
     print(f"scale-out benchmark: {os.cpu_count()} cores, repeats={args.repeats}, load {_load()}")
+    if args.quick:
+        print(
+            "smoke run (--quick): every workload runs on tiny sizes, not the ones its title "
+            "names; the figures only show that each path works."
+        )
     print(
         f"{'workload':44s} {'workers':>7s} {'throughput (median, range)':>34s} "
         f"{'cold s':>7s} {'load':>11s} {'ratio':>11s}"

@@ -34,21 +34,18 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-try:
-    import matplotlib
-except ImportError:
-    raise SystemExit(
-        'This example draws with matplotlib: pip install -e ".[plot]" (or pip install '
-        "matplotlib), then run it again."
-    ) from None
-
-matplotlib.use("Agg")  # this script's own process: draw to files, no display needed
-
 import argparse  # noqa: E402
 import pathlib  # noqa: E402
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+try:
+    import matplotlib
+except ImportError:  # said after --help, which describes the script without it
+    matplotlib = plt = None
+else:
+    matplotlib.use("Agg")  # this script's own process: draw to files, no display needed
+    import matplotlib.pyplot as plt
 
 from sklearn_lstmae import (  # noqa: E402
     CodeScatterDisplay,
@@ -166,5 +163,11 @@ if __name__ == "__main__":
         metavar="DIR",
         help="directory to write the PNG files into (created if missing; default: .)",
     )
-    for path in main(parser.parse_args().out):
+    out = parser.parse_args().out
+    if matplotlib is None:
+        raise SystemExit(
+            'This example draws with matplotlib: pip install -e ".[plot]" (or pip install '
+            "matplotlib), then run it again."
+        )
+    for path in main(out):
         print(path)
