@@ -24,6 +24,7 @@ Dask is an optional dependency (``pip install "sklearn-lstmae[distributed]"``):
 this module imports it only when a function needs it.
 """
 
+import numbers
 import os
 
 import numpy as np
@@ -322,7 +323,16 @@ def _empty_long_result(id_column, id_dtype, columns, dtype):
 
 
 def _apply_long_partition(
-    partition, estimator, id_column, time_column, value_columns, method, columns, dtype, pad_to
+    partition,
+    estimator,
+    id_column,
+    time_column,
+    value_columns,
+    method,
+    columns,
+    dtype,
+    pad_to,
+    shape=None,
 ):
     import pandas as pd
 
@@ -338,7 +348,16 @@ def _apply_long_partition(
     if int(pad_to) < longest:
         raise ValueError(f"pad_to={pad_to} is shorter than a sequence of {longest} steps.")
     padding = [np.zeros((int(pad_to), sequences[0].shape[1]))] if longest < int(pad_to) else []
-    output = np.asarray(getattr(estimator, method)(sequences + padding))[: len(ids)]
+    output = getattr(estimator, method)(sequences + padding)
+    if shape is not None and (isinstance(output, list) or np.shape(output)[1:] != shape):
+        # One value per step of each sequence (reconstruct, reconstruction_error), at each
+        # sequence's own length: NaN beyond it, up to the fit's length, as in a padded array.
+        padded = np.full((len(ids), *shape), np.nan, dtype=dtype)
+        for row, values in enumerate(list(output)[: len(ids)]):
+            values = np.asarray(values)
+            padded[(row, *(slice(0, n) for n in values.shape))] = values
+        output = padded
+    output = np.asarray(output)[: len(ids)]
     return pd.DataFrame(
         output.reshape(len(ids), -1), columns=columns, index=pd.Index(ids, name=id_column)
     )
@@ -385,7 +404,9 @@ def apply_to_long_dask_frame(
         ``sort_index`` after ``compute``). For ``transform`` the columns are
         ``estimator.get_feature_names_out()``; other outputs are flattened
         into columns ``"{method}0"``, ``"{method}1"``... The values equal the
-        in-memory ``method`` of the same sequences bit for bit.
+        in-memory ``method`` of the same sequences bit for bit. Outputs with
+        one value per step (``reconstruct``, ``reconstruction_error``) are
+        as wide as the fit's sequences, NaN beyond each sequence's own length.
 
     Examples
     --------
@@ -443,6 +464,15 @@ def apply_to_long_dask_frame(
         )
     n_timesteps = getattr(reader, "n_timesteps_in_", 1)
     shape, dtype = _probe_output(estimator, method, np.zeros((1, n_timesteps, n_features)))
+    if isinstance(pad_to, numbers.Integral):
+        # Each partition adds a sequence of pad_to steps: one the estimator must take (a
+        # detector rebuilds at most the fit's length), said now rather than at compute.
+        try:
+            getattr(estimator, method)([np.zeros((int(pad_to), n_features))])
+        except ValueError as error:
+            raise ValueError(
+                f"pad_to={pad_to}: every partition's sequences are padded to it, and {error}"
+            ) from None
     width = int(np.prod(shape, dtype=int))
     columns = [f"{method}{i}" for i in range(width)]
     if method == "transform" and hasattr(estimator, "get_feature_names_out"):
@@ -461,6 +491,7 @@ def apply_to_long_dask_frame(
         columns,
         dtype,
         pad_to,
+        tuple(shape),
         meta=meta,
         align_dataframes=False,
     )

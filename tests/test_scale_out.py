@@ -236,6 +236,32 @@ def test_a_dask_array_padded_wider_than_the_fit_is_read_as_in_memory(client, pad
         np.testing.assert_array_equal(result, getattr(encoder, method)(wider), method)
 
 
+def test_per_step_outputs_of_a_long_dask_frame_are_padded_rows(client):
+    # One row per id: reconstruction_error of ragged sequences failed at compute ("Shape of
+    # passed values is (4, 16), indices imply (4, 24)"), and a pad_to longer than the fit
+    # failed there too, on the partitions' own padding sequence.
+    import pandas as pd
+
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    rng = np.random.RandomState(0)
+    detector = LSTMAutoencoderOutlierDetector(**SMALL).fit(rng.rand(30, 8, 2))
+    lengths = [5, 6, 7, 8, 8, 6]
+    long = pd.DataFrame(
+        [(i, t, *rng.rand(2)) for i, n in enumerate(lengths) for t in range(n)],
+        columns=["id", "time", "a", "b"],
+    )
+    sequences, _, _ = from_long_format(long, "id", "time")
+    frame = dd.from_pandas(long, npartitions=2)
+    rows = apply_to_long_dask_frame(detector, frame, "id", "time", method="reconstruction_error")
+    rows = rows.compute().sort_index().to_numpy().reshape(len(lengths), 8, 2)
+    for row, errors in zip(rows, detector.reconstruction_error(sequences)):
+        np.testing.assert_array_equal(row[: len(errors)], errors)
+        assert np.isnan(row[len(errors) :]).all()
+    with pytest.raises(ValueError, match="pad_to=20: .*cannot be rebuilt"):
+        apply_to_long_dask_frame(detector, frame, "id", "time", method="score_samples", pad_to=20)
+
+
 def test_outlier_scores_on_a_dask_array(client, padded_sequences):
     from sklearn_lstmae import LSTMAutoencoderOutlierDetector
 
