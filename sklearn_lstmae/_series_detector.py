@@ -649,13 +649,14 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
             _check_feature_names(self, series, reset=False)
         else:
             _get_feature_names(series)  # mixed-type column names fail before training, not after
+        wide = values.shape[1] > len(values)  # more features than points: transposed?
         try:
             window_size = self._resolve_window_size(values)
         except ValueError as error:
-            if values.shape[1] > len(values):
+            if wide:
                 raise ValueError(f"{error} {_transposed_hint(values.shape)}") from None
             raise
-        if values.shape[1] > len(values) and not continuing:
+        if wide and not continuing:
             # A short recording of many channels is a series too; the transpose is likelier.
             warnings.warn(_transposed_hint(values.shape), UserWarning, stacklevel=3)
         _check_stride("stride", self.stride, window_size)

@@ -200,6 +200,11 @@ def _probe_output(estimator, method, sample):
     return output.shape[1:], output.dtype
 
 
+def _reader(estimator):
+    """What reads the input: the estimator, or a Pipeline's first step."""
+    return estimator[0] if isinstance(estimator, Pipeline) else estimator
+
+
 def _apply_block(block, estimator, method):
     return np.asarray(getattr(estimator, method)(block))
 
@@ -292,8 +297,7 @@ def apply_to_dask_array(estimator, X, method="transform"):
     if any(len(chunks) > 1 for chunks in X.chunks[1:]):
         X = X.rechunk({axis: -1 for axis in range(1, X.ndim)})
     probe = np.zeros((1, *X.shape[1:]), X.dtype)
-    reader = estimator[0] if isinstance(estimator, Pipeline) else estimator
-    n_timesteps = getattr(reader, "n_timesteps_in_", None)
+    n_timesteps = getattr(_reader(estimator), "n_timesteps_in_", None)
     if n_timesteps is not None and probe.dtype.kind == "f":
         # Steps beyond the fit's: X may only be NaN padding there, as in memory.
         probe[:, n_timesteps:] = np.nan
@@ -332,7 +336,7 @@ def _apply_long_partition(
     columns,
     dtype,
     pad_to,
-    shape=None,
+    shape,
 ):
     import pandas as pd
 
@@ -349,7 +353,7 @@ def _apply_long_partition(
         raise ValueError(f"pad_to={pad_to} is shorter than a sequence of {longest} steps.")
     padding = [np.zeros((int(pad_to), sequences[0].shape[1]))] if longest < int(pad_to) else []
     output = getattr(estimator, method)(sequences + padding)
-    if shape is not None and (isinstance(output, list) or np.shape(output)[1:] != shape):
+    if isinstance(output, list) or np.shape(output)[1:] != shape:
         # One value per step of each sequence (reconstruct, reconstruction_error), at each
         # sequence's own length: NaN beyond it, up to the fit's length, as in a padded array.
         padded = np.full((len(ids), *shape), np.nan, dtype=dtype)
@@ -453,8 +457,7 @@ def apply_to_long_dask_frame(
         pad_to = frame.groupby(id_column).size().max()
     if not grouped:
         frame = frame.shuffle(on=id_column)
-    # What the estimator reads: for a Pipeline, what its first step reads.
-    reader = estimator[0] if isinstance(estimator, Pipeline) else estimator
+    reader = _reader(estimator)
     n_features = getattr(reader, "n_channels_in_", None)
     if n_features is None:
         raise ValueError(
