@@ -353,6 +353,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     (``reduction``). Scores follow aeon's convention: one per time
     point, higher is more anomalous. :meth:`predict` flags points above
     ``threshold_``, which ``contamination`` sets from the training scores.
+    :meth:`score_samples` and :meth:`decision_function` give the same scores
+    in scikit-learn's outlier convention (higher is more normal; negative
+    decisions are anomalies), for its scorers and model selection.
 
     Fit on normal data and score new data (semi-supervised), or fit and score
     the same series (unsupervised: :meth:`fit_predict`). Scoring runs over
@@ -436,6 +439,9 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         Points per window.
     threshold_ : float
         Points scoring above it are anomalies.
+    offset_ : float
+        ``-threshold_``, scikit-learn's name for it: ``decision_function =
+        score_samples - offset_``, negative for anomalies.
     n_features_in_ : int
         Features (channels) of the series.
     feature_names_in_ : ndarray of str
@@ -474,6 +480,8 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
     # The series is the data, as X is elsewhere: not metadata for routing to request.
     __metadata_request__fit = {"series": metadata_routing.UNUSED}
     __metadata_request__predict = {"series": metadata_routing.UNUSED}
+    __metadata_request__score_samples = {"series": metadata_routing.UNUSED}
+    __metadata_request__decision_function = {"series": metadata_routing.UNUSED}
 
     def __init__(
         self,
@@ -761,6 +769,64 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """
         validated = self._validated(series)
         return validated.like(self._score_points(validated.values), "anomaly_score")
+
+    def score_samples(self, series):
+        """Minus :meth:`score_timesteps`: one score per time point, the lower, the more anomalous.
+
+        scikit-learn's outlier convention (as ``IsolationForest.score_samples``),
+        for tools that expect it; :meth:`score_timesteps` is aeon's.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            At least ``window_size_`` points with the features seen in fit.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_points,) or pandas Series
+            float64; a pandas Series on the input's index for pandas input.
+        """
+        validated = self._validated(series)
+        return validated.like(-self._score_points(validated.values), "score_samples")
+
+    def decision_function(self, series):
+        """``score_samples(series) - offset_``: negative where :meth:`predict` says -1.
+
+        One value per time point: ``threshold_`` minus the point's anomaly
+        score, so negative for anomalous points, positive or zero for normal
+        ones. scikit-learn's threshold-free scorers read it, for example
+        ``GridSearchCV(..., scoring="roc_auc")`` on labelled points; note that
+        ``"average_precision"`` then measures how well the *normal* points
+        (label +1) rank, as for every scikit-learn outlier detector: for the
+        anomalies' AUC-PR, score ``average_precision_score(y == -1,
+        detector.score_timesteps(series))``.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            At least ``window_size_`` points with the features seen in fit.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_points,) or pandas Series
+            float64; a pandas Series on the input's index for pandas input.
+        """
+        validated = self._validated(series)
+        check_threshold_current(self, "threshold_")
+        scores = self._score_points(validated.values)
+        return validated.like(self.threshold_ - scores, "decision_function")
+
+    @property
+    def offset_(self):
+        """``-threshold_``: ``decision_function(series) = score_samples(series) - offset_``.
+
+        scikit-learn's name for the threshold on :meth:`score_samples`; it follows
+        ``threshold_``.
+        """
+        check_is_fitted(self)
+        return -self.threshold_
 
     def predict(self, series):
         """+1 for a normal time point, -1 for an anomalous one (score above ``threshold_``).

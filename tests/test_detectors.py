@@ -584,6 +584,65 @@ def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, d
             call(normal)
 
 
+def test_series_scores_in_scikit_learns_outlier_convention(series_detector, series):
+    test = series.copy()
+    test[200:204] += 3.0
+    scores = series_detector.score_timesteps(test)
+    np.testing.assert_array_equal(series_detector.score_samples(test), -scores)
+    decision = series_detector.decision_function(test)
+    assert series_detector.offset_ == -series_detector.threshold_
+    np.testing.assert_array_equal(decision, series_detector.threshold_ - scores)
+    np.testing.assert_allclose(
+        decision, series_detector.score_samples(test) - series_detector.offset_, rtol=0, atol=0
+    )
+    # predict says -1 exactly where the decision is negative, as IsolationForest's does.
+    labels = series_detector.predict(test)
+    np.testing.assert_array_equal(labels, np.where(decision < 0, -1, 1))
+    assert (labels[195:210] == -1).any() and decision[195:210].min() < 0
+    assert not hasattr(LSTMAutoencoderSeriesDetector(), "offset_")
+    frame = pd.DataFrame(test, index=pd.date_range("2026-01-01", periods=len(test), freq="s"))
+    for method in (series_detector.score_samples, series_detector.decision_function):
+        out = method(frame)
+        assert isinstance(out, pd.Series) and out.index.equals(frame.index)
+        assert out.name == method.__name__
+    # The threshold belongs to fit's scoring parameters: decision_function refuses others, as
+    # predict does; score_samples, like score_timesteps, follows the current parameters.
+    changed = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max")
+    np.testing.assert_array_equal(changed.score_samples(test), -changed.score_timesteps(test))
+    with pytest.raises(ValueError, match=r"threshold_ was set in fit for scores with reduction"):
+        changed.decision_function(test)
+
+
+def test_series_detector_in_a_grid_search_with_a_threshold_free_scorer(series):
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import TimeSeriesSplit
+
+    test = np.concatenate([series, series])
+    labels = np.ones(len(test), dtype=int)
+    for start in (500, 650, 720):  # anomalies in the last two folds' test parts
+        test[start : start + 5] += 2.5
+        labels[start : start + 5] = -1
+    search = GridSearchCV(
+        LSTMAutoencoderSeriesDetector(10, **{**TINY, "epochs": 30}),
+        {"reduction": ["hmean", "max"]},
+        scoring={"roc_auc": "roc_auc", "average_precision": "average_precision"},
+        refit=False,
+        cv=TimeSeriesSplit(n_splits=2, test_size=200),
+    )
+    search.fit(test, labels)
+    for name in ("roc_auc", "average_precision"):
+        figures = search.cv_results_[f"mean_test_{name}"]
+        assert np.isfinite(figures).all() and (figures > 0.5).all(), (name, figures)
+
+    # The anomalies' own AUC-PR, as the decision_function docstring gives it.
+    def anomaly_pr(detector, X, y):
+        return average_precision_score(y == -1, detector.score_timesteps(X))
+
+    search.set_params(scoring=anomaly_pr).fit(test, labels)
+    hmean, maximum = search.cv_results_["mean_test_score"]
+    assert hmean > 0.9 and np.isfinite(maximum)  # max smears each spike over its windows
+
+
 def test_fit_trains_on_a_window_every_stride_points_and_one_ending_at_the_last(series, monkeypatch):
     trained = []
     fit = LSTMAutoencoderSeriesDetector._fit
