@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.base import OutlierMixin
 from sklearn.utils import metadata_routing
 from sklearn.utils.validation import _check_feature_names, _get_feature_names, check_is_fitted
 
@@ -342,7 +343,7 @@ class _Series:
 
 @register_estimator
 @document_defaults
-class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
+class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAutoencoder):
     __doc__ = f"""Score every time point of one long series by how badly it is rebuilt.
 
     The series is cut into windows of ``window_size`` points, every
@@ -823,10 +824,16 @@ class LSTMAutoencoderSeriesDetector(NotATransformer, _BaseLSTMAutoencoder):
         """``-threshold_``: ``decision_function(series) = score_samples(series) - offset_``.
 
         scikit-learn's name for the threshold on :meth:`score_samples`; it follows
-        ``threshold_``.
+        ``threshold_``, and setting it moves ``threshold_`` (as setting
+        ``IsolationForest.offset_`` moves its decisions).
         """
         check_is_fitted(self)
         return -self.threshold_
+
+    @offset_.setter
+    def offset_(self, value):
+        check_is_fitted(self)
+        self.threshold_ = -float(value)
 
     def predict(self, series):
         """+1 for a normal time point, -1 for an anomalous one (score above ``threshold_``).

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_outlier_detector
 from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -600,6 +600,12 @@ def test_series_scores_in_scikit_learns_outlier_convention(series_detector, seri
     np.testing.assert_array_equal(labels, np.where(decision < 0, -1, 1))
     assert (labels[195:210] == -1).any() and decision[195:210].min() < 0
     assert not hasattr(LSTMAutoencoderSeriesDetector(), "offset_")
+    assert is_outlier_detector(series_detector)  # scikit-learn's tag, as IsolationForest's
+    # Setting offset_ moves the threshold, as for IsolationForest and the collection detector.
+    moved = pickle.loads(pickle.dumps(series_detector))
+    moved.offset_ = series_detector.offset_ - 1.0
+    assert moved.threshold_ == series_detector.threshold_ + 1.0
+    assert (moved.predict(test) == -1).sum() < (labels == -1).sum()
     frame = pd.DataFrame(test, index=pd.date_range("2026-01-01", periods=len(test), freq="s"))
     for method in (series_detector.score_samples, series_detector.decision_function):
         out = method(frame)
