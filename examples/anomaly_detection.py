@@ -7,7 +7,8 @@ of 48 points): inlet temperature, pressure, and flow, which follows pressure.
 The first four weeks are normal; the detector learns them (semi-supervised),
 then scores the last two weeks, in which three things go wrong: a pressure
 sensor glitch, a clogged filter (flow drops while pressure stays), and a day
-of stuck temperature readings. The flagged intervals are printed, and the plot
+of stuck temperature readings. The flagged intervals are printed, each with the
+sensor the network rebuilt worst there (``reconstruction_error``), and the plot
 (series, scores, threshold, the true faults shaded) is saved to the path given
 on the command line, or to a temporary folder.
 """
@@ -88,9 +89,16 @@ def main(plot_path=None):
         name: (start, start + pd.Timedelta(minutes=30 * (length - 1)))
         for name, (start, length) in faults.items()
     }
+    # Which sensor the network could not rebuild: the largest standardized reconstruction
+    # error over the interval (standardized, every sensor counts in the same units).
+    errors = detector.reconstruction_error(test, standardized=True)
     for first, last in flagged_intervals(predicted):
         inside = [name for name, (start, end) in spans.items() if start <= last and end >= first]
-        print(f"  {first:%a %d %b %H:%M} - {last:%a %d %b %H:%M}  {', '.join(inside) or '-'}")
+        sensor = errors.loc[first:last].mean().idxmax()
+        print(
+            f"  {first:%a %d %b %H:%M} - {last:%a %d %b %H:%M}  worst rebuilt: {sensor:<12}"
+            f"{', '.join(inside) or '-'}"
+        )
     print("\ntrue faults:")
     for name, (start, end) in spans.items():
         print(f"  {start:%a %d %b %H:%M} - {end:%a %d %b %H:%M}  {name}")

@@ -106,18 +106,23 @@ class _PointAccumulator:
     starts, so memory beyond the output stays flat.
     """
 
-    def __init__(self, n_points, window_size, reduction, max_coverage=None):
+    def __init__(self, n_points, window_size, reduction, max_coverage=None, n_outputs=None):
         self.n_points, self.window_size = n_points, window_size
         self._transform, self._inverse = _TRANSFORMED_MEANS.get(reduction, (None, None))
         self.reduction = "mean" if reduction in _TRANSFORMED_MEANS else reduction
         initial = {"mean": 0.0, "max": -np.inf, "min": np.inf}[self.reduction]
-        self.values = np.full(n_points, initial)
+        # n_outputs: several scores per step (one per feature), reduced side by side.
+        shape = n_points if n_outputs is None else (n_points, n_outputs)
+        self.values = np.full(shape, initial)
         counts = np.int32 if max_coverage is None else np.min_scalar_type(-max_coverage - 1)
         self.coverage = np.zeros(n_points + 1, dtype=counts)
         self._per_window = None  # one score per window, or one per step: not both
 
     def add(self, starts, scores):
-        """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``."""
+        """``scores``: ``(n_windows,)`` (one per window) or ``(n_windows, window_size)``.
+
+        With ``n_outputs``, ``(n_windows, window_size, n_outputs)``: per step.
+        """
         starts = np.asarray(starts, dtype=np.int64)
         np.add.at(self.coverage, starts, 1)
         np.subtract.at(self.coverage, starts + self.window_size, 1)
@@ -152,6 +157,7 @@ class _PointAccumulator:
         if coverage.min() == 0:
             raise ValueError("Some points are covered by no window.")
         if self.reduction == "mean":
+            coverage = coverage.reshape((-1,) + (1,) * (self.values.ndim - 1))
             np.divide(self.values, coverage, out=self.values)
         if self._inverse is not None:
             self._inverse(self.values, out=self.values)
@@ -278,6 +284,7 @@ class _Series:
     def __init__(self, series, n_features=None):
         self.index = None
         self.columns = None
+        self.name = getattr(series, "name", None) if isinstance(series, pd.Series) else None
         if isinstance(series, pd.DataFrame):
             self.index, self.columns = series.index, series.columns
             values = series.to_numpy()
@@ -315,6 +322,7 @@ class _Series:
             )
         if values.dtype != np.float32:
             values = values.astype(np.float64, copy=False)
+        self.one_d = values.ndim == 1
         self.values = values.reshape(len(values), -1)
         if n_features is not None and self.values.shape[1] != n_features:
             transposed = (
@@ -340,6 +348,16 @@ class _Series:
             return scores
         return pd.Series(scores, index=self.index, name=name)
 
+    def like_values(self, values):
+        """``(n_points, n_features)`` values shaped as the input: 1-D, 2-D, Series, DataFrame."""
+        if self.columns is not None:
+            return pd.DataFrame(values, index=self.index, columns=self.columns)
+        if self.one_d:
+            values = values[:, 0]
+            if self.index is not None:
+                return pd.Series(values, index=self.index, name=self.name)
+        return values
+
 
 @register_estimator
 @document_defaults
@@ -357,6 +375,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     :meth:`score_samples` and :meth:`decision_function` give the same scores
     in scikit-learn's outlier convention (higher is more normal; negative
     decisions are anomalies), for its scorers and model selection.
+    :meth:`reconstruction_error` shows which feature an anomaly is in.
 
     Fit on normal data and score new data (semi-supervised), or fit and score
     the same series (unsupervised: :meth:`fit_predict`). Scoring runs over
@@ -770,6 +789,94 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         """
         validated = self._validated(series)
         return validated.like(self._score_points(validated.values), "anomaly_score")
+
+    def _mean_signed_errors(self, values):
+        """Rebuilt minus given value at every point and feature, in the series' units.
+
+        The mean over the scored windows that cover each point of the error at
+        the point's own step (so ``values`` plus it is the mean rebuilt value).
+        """
+        accumulator = _PointAccumulator(
+            len(values),
+            self.window_size_,
+            "mean",
+            max_coverage=-(-self.window_size_ // self.score_stride) + 1,
+            n_outputs=values.shape[1],
+        )
+        scales = self._step_scales(self.window_size_)
+        for block_starts, block in self._blocks(values):
+            accumulator.add(block_starts, self._standardized_errors(block) * scales)
+        return accumulator.result()
+
+    def reconstruct(self, series):
+        """The series as the network rebuilds it: each point's mean over its windows.
+
+        Each point's rebuilt value is the mean, over the scored windows that
+        cover it (every window by default, ``score_stride``), of the value
+        the autoencoder gives the point's step when it rebuilds the window.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            At least ``window_size_`` points with the features seen in fit.
+
+        Returns
+        -------
+        rebuilt : ndarray of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            float64, in the series' units, shaped like ``series`` (a
+            DataFrame keeps its index and columns).
+        """
+        validated = self._validated(series)
+        values = validated.values
+        return validated.like_values(values + self._mean_signed_errors(values))
+
+    def reconstruction_error(self, series, *, standardized=False):
+        """Absolute reconstruction error of every point and feature: which channel is odd.
+
+        ``|series - reconstruct(series)|``. Where :meth:`score_timesteps`
+        flags an interval, the feature with the largest standardized error
+        there is the one the network could not rebuild.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            At least ``window_size_`` points with the features seen in fit.
+        standardized : bool, default=False
+            False: in the series' own units. True: divided by each feature's
+            standard deviation learned in fit (the units the anomaly score
+            uses, in which every feature counts equally).
+
+        Returns
+        -------
+        errors : ndarray of shape (n_points,) or (n_points, n_features), \
+                pandas Series or DataFrame
+            float64, shaped like ``series`` (a DataFrame keeps its index and
+            columns).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+        >>> time = np.arange(600)
+        >>> series = np.stack([np.sin(2 * np.pi * time / 20), np.cos(2 * np.pi * time / 20)], 1)
+        >>> detector = LSTMAutoencoderSeriesDetector(stride=5, units=8, epochs=20, random_state=0)
+        >>> detector = detector.fit(series)
+        >>> test = series.copy()
+        >>> test[300:305, 1] += 2.0  # the second channel only
+        >>> errors = detector.reconstruction_error(test, standardized=True)
+        >>> errors.shape
+        (600, 2)
+        >>> int(errors[300:305].mean(axis=0).argmax())  # the channel that went wrong
+        1
+        """
+        validated = self._validated(series)
+        errors = np.abs(self._mean_signed_errors(validated.values))
+        if standardized:
+            errors /= self._step_scales(self.window_size_)[0]
+        return validated.like_values(errors)
 
     def score_samples(self, series):
         """Minus :meth:`score_timesteps`: one score per time point, the lower, the more anomalous.

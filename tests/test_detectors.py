@@ -584,6 +584,61 @@ def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, d
             call(normal)
 
 
+def test_series_reconstruction_error_against_a_loop_and_by_channel(series_detector, series):
+    test = series[:120].copy()
+    test[60:63, 1] += 3.0  # the second channel only
+    rebuilt, errors = (
+        series_detector.reconstruct(test),
+        series_detector.reconstruction_error(test),
+    )
+    assert rebuilt.shape == errors.shape == test.shape and errors.dtype == np.float64
+    # Reference: every scored window rebuilt by the network, each point's rebuilt values
+    # averaged over the windows that cover it.
+    window = series_detector.window_size_
+    starts = window_starts(len(test), window, series_detector.score_stride)
+    windows = np.stack([test[start : start + window] for start in starts])
+    rebuilt_windows = series_detector._decode(series_detector._encode(windows), window)
+    total, count = np.zeros_like(test), np.zeros(len(test))
+    for start, values in zip(starts, rebuilt_windows):
+        total[start : start + window] += values
+        count[start : start + window] += 1
+    np.testing.assert_allclose(rebuilt, total / count[:, None], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(errors, np.abs(test - rebuilt), rtol=1e-5, atol=1e-6)
+    # Rebuilt where normal: close to the series, far from it at the fault.
+    assert np.abs(test - rebuilt)[:50].mean() < 0.5 * np.abs(test - rebuilt)[60:63].mean()
+    # The channel that went wrong has the larger error there, in either unit.
+    standardized = series_detector.reconstruction_error(test, standardized=True)
+    assert standardized[60:63, 1].mean() > 2 * standardized[60:63, 0].mean()
+    assert errors[60:63, 1].mean() > 2 * errors[60:63, 0].mean()
+    # Standardized: divided by each feature's spread learned in fit.
+    ratio = errors / standardized
+    np.testing.assert_allclose(ratio, np.broadcast_to(ratio[0], ratio.shape), rtol=1e-6)
+    np.testing.assert_allclose(ratio[0], series.std(axis=0), rtol=0.05)
+
+
+def test_series_reconstruction_error_is_shaped_like_the_input(series):
+    index = pd.date_range("2026-01-01", periods=len(series), freq="min")
+    frame = pd.DataFrame(series, index=index, columns=["pressure", "flow"])
+    fitted = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)
+    errors = fitted.reconstruction_error(frame)
+    assert isinstance(errors, pd.DataFrame)
+    assert errors.index.equals(index) and list(errors.columns) == ["pressure", "flow"]
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        unnamed = fitted.reconstruction_error(frame.to_numpy())
+    np.testing.assert_array_equal(errors.to_numpy(), unnamed)
+    univariate = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame["flow"])
+    out = univariate.reconstruction_error(frame["flow"])
+    assert isinstance(out, pd.Series) and out.index.equals(index) and out.name == "flow"
+    flat = univariate.reconstruction_error(series[:, 1])
+    assert flat.shape == (len(series),)
+    np.testing.assert_array_equal(flat, out.to_numpy())
+    rebuilt = fitted.reconstruct(frame)
+    assert isinstance(rebuilt, pd.DataFrame) and list(rebuilt.columns) == ["pressure", "flow"]
+    assert univariate.reconstruct(series[:, 1]).shape == (len(series),)
+    with pytest.raises(ValueError, match="fewer than one window"):
+        fitted.reconstruction_error(series[:5])
+
+
 def test_series_scores_in_scikit_learns_outlier_convention(series_detector, series):
     test = series.copy()
     test[200:204] += 3.0
@@ -879,8 +934,15 @@ def test_anomaly_detection_example(tmp_path, monkeypatch, capsys):
             plt.close(number)
     stdout = capsys.readouterr().out
     flagged = stdout.split("flagged intervals")[1].split("\ntrue faults:")[0]
-    for fault in ("pressure glitch", "clogged filter", "stuck temperature"):
-        assert fault in flagged  # each true fault lies inside a flagged interval
+    lines = flagged.splitlines()
+    for fault, sensor in (
+        ("pressure glitch", "pressure"),
+        ("clogged filter", "flow"),  # flow drops while pressure stays
+        ("stuck temperature", "temperature"),
+    ):
+        # Each true fault lies inside a flagged interval, which names the sensor at fault.
+        (line,) = [line for line in lines if line.endswith(fault)]
+        assert f"worst rebuilt: {sensor} " in line, line
     assert plot.stat().st_size > 10_000
 
 
