@@ -636,7 +636,7 @@ def test_series_reconstruction_error_is_shaped_like_the_input(series):
     assert isinstance(rebuilt, pd.DataFrame) and list(rebuilt.columns) == ["pressure", "flow"]
     assert univariate.reconstruct(series[:, 1]).shape == (len(series),)
     with pytest.raises(ValueError, match="fewer than one window"):
-        fitted.reconstruction_error(series[:5])
+        fitted.reconstruction_error(frame.iloc[:5])
 
 
 def test_series_scores_in_scikit_learns_outlier_convention(series_detector, series):
