@@ -7,7 +7,6 @@ scores of the windows that cover it. Scoring runs over blocks of windows, so
 memory beyond the series and its scores stays flat however long the series.
 """
 
-import contextlib
 import warnings
 
 import numpy as np
@@ -281,7 +280,7 @@ def _transposed_hint(shape):
 class _Series:
     """A validated series: float ``(n_points, n_features)`` values and its pandas labels."""
 
-    def __init__(self, series, n_features=None):
+    def __init__(self, series, n_features=None, owner="LSTMAutoencoderSeriesDetector"):
         self.index = None
         self.columns = None
         self.name = getattr(series, "name", None) if isinstance(series, pd.Series) else None
@@ -299,9 +298,21 @@ class _Series:
             values = np.asarray(series)
         if values.dtype == object:
             # Numbers held as objects (a DataFrame column of mixed ints and floats, say), as
-            # scikit-learn's check_array takes them; anything else keeps the message below.
-            with contextlib.suppress(TypeError, ValueError):
+            # scikit-learn's check_array takes them; anything else fails with numpy's reason
+            # (the value it could not read), in the error type check_array raises.
+            try:
                 values = values.astype(np.float64)
+            except (TypeError, ValueError) as error:
+                raise type(error)(
+                    f"series must hold real numbers, but some of its values are not: {error}. "
+                    "Pass a 1-D array (n_points,), a 2-D array (n_points, n_features), a "
+                    "pandas Series or DataFrame of numbers."
+                ) from None
+        if values.dtype.kind == "c":
+            raise ValueError(
+                f"Complex data not supported: series has dtype {values.dtype}. Pass the real "
+                "quantity you measure, for example np.abs(series) or series.real."
+            )
         if values.dtype.kind not in "biuf":
             raise ValueError(
                 f"series must hold real numbers, got dtype {values.dtype}. Pass a 1-D array "
@@ -314,7 +325,12 @@ class _Series:
                 "LSTMAutoencoderOutlierDetector."
             )
         if values.size == 0:
-            raise ValueError(f"series has shape {values.shape}: it holds no values.")
+            # With scikit-learn's wording for an empty array (what check_array says).
+            what = "0 feature(s)" if values.ndim == 2 and len(values) else "0 sample(s)"
+            raise ValueError(
+                f"series has shape {values.shape}: it holds no values (found array with {what} "
+                f"(shape={values.shape}) while a minimum of 1 is required)."
+            )
         if values.dtype.kind == "b":
             raise ValueError(
                 "series holds booleans: the detector rebuilds real-valued measurements. Pass "
@@ -330,9 +346,11 @@ class _Series:
                 if values.ndim == 2 and values.shape[0] == n_features
                 else ""
             )
+            # scikit-learn's wording, which tools look for, then the series' own.
             raise ValueError(
-                f"series has {self.values.shape[1]} features, but the detector was fitted on "
-                f"{n_features}{transposed}."
+                f"X has {self.values.shape[1]} features, but {owner} is expecting {n_features} "
+                f"features as input: series has {self.values.shape[1]} features, but the "
+                f"detector was fitted on {n_features}{transposed}."
             )
         low, high = self.values.min(), self.values.max()  # no temporary array
         if not (np.isfinite(low) and np.isfinite(high)):
@@ -669,6 +687,12 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         """Fit; return the training series' point scores."""
         self._check_params()
         values = _Series(series).values
+        if len(values) == 1:
+            raise ValueError(
+                f"series has 1 sample (one time point, shape {values.shape}): fit needs at "
+                "least one window of points. A series is (n_points, n_features), time along "
+                "the first axis."
+            )
         check_representable(values, self.dtype, name="series")
         continuing = self.__sklearn_is_fitted__() and self.warm_start
         if continuing:
@@ -762,7 +786,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     def _validated(self, series):
         check_is_fitted(self)
         self._check_scoring_params(self.window_size_)  # they may have been set after fit
-        validated = _Series(series, self.n_features_in_)
+        validated = _Series(series, self.n_features_in_, type(self).__name__)
         check_representable(validated.values, self._spec.dtype, name="series")
         _check_feature_names(self, series, reset=False)
         n_points = len(validated.values)

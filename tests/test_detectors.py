@@ -521,7 +521,11 @@ def test_bad_series_parameters(params, message, series):
 
 
 def test_bad_series_shapes(series_detector, series):
-    with pytest.raises(ValueError, match="series has 3 features, but the detector was fitted on 2"):
+    expected = (
+        "X has 3 features, but LSTMAutoencoderSeriesDetector is expecting 2 features as input: "
+        "series has 3 features, but the detector was fitted on 2"
+    )
+    with pytest.raises(ValueError, match=expected):
         series_detector.score_timesteps(np.ones((50, 3)))
     with pytest.raises(ValueError, match="must be one series"):
         series_detector.score_timesteps(np.ones((5, 50, 2)))
@@ -838,7 +842,10 @@ def test_series_of_numbers_as_objects_is_read_and_sparse_is_refused(series_detec
     with pytest.raises(TypeError, match=r"sparse matrix.*series\.toarray\(\)"):
         series_detector.score_timesteps(sparse.csr_matrix(series))
     text = np.array([["1.5", "a"]] * len(series), dtype=object)
-    with pytest.raises(ValueError, match="series must hold real numbers, got dtype object"):
+    with pytest.raises(
+        ValueError,
+        match="series must hold real numbers, but some of its values are not: could not convert",
+    ):
         series_detector.score_timesteps(text)
 
 
