@@ -749,6 +749,22 @@ def test_scores_do_not_depend_on_where_the_series_starts(series_detector, series
     assert not np.allclose(later[9:], scores[10:], rtol=1e-3)
 
 
+def test_scoring_chunks_as_they_arrive_with_the_readme_recipe(series_detector, series):
+    # The README's recipe: the last window_size_ - 1 points in front of each new chunk; every
+    # point but the chunk's last window_size_ - 1 then scores as in the whole series.
+    detector = pickle.loads(pickle.dumps(series_detector)).set_params(score_stride=1)
+    test = series.copy()
+    test[205:208] += 3.0
+    whole = detector.score_timesteps(test)
+    context = detector.window_size_ - 1
+    for first, last in ((150, 230), (230, 320)):  # two chunks in a row
+        tail_and_chunk = test[first - context : last]
+        scores = detector.score_timesteps(tail_and_chunk)[context:]
+        final = last - first - context  # the rest await windows reaching past the chunk
+        np.testing.assert_allclose(scores[:final], whole[first : last - context], rtol=1e-6)
+        assert not np.allclose(scores[final:], whole[last - context : last], rtol=1e-3)
+
+
 def test_a_failed_fit_leaves_the_fitted_detector_as_it_was(series_detector, series, monkeypatch):
     detector = pickle.loads(pickle.dumps(series_detector))
     state, scores = dict(detector.__dict__), detector.score_timesteps(series)
