@@ -126,6 +126,8 @@ class _PointAccumulator:
         np.add.at(self.coverage, starts, 1)
         np.subtract.at(self.coverage, starts + self.window_size, 1)
         per_window = scores.ndim == 1
+        if self.values.ndim == 2 and scores.ndim != 3:
+            raise ValueError("With n_outputs, scores are (n_windows, window_size, n_outputs).")
         if self._per_window not in (None, per_window):
             raise ValueError("Window scores must all be one per window, or all one per step.")
         self._per_window = per_window
@@ -636,9 +638,9 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
                 )
             if values.shape[1] != self.n_features_in_:
                 raise ValueError(
-                    f"series has {values.shape[1]} features, but the detector was fitted on "
-                    f"{self.n_features_in_}: continuing (warm_start=True) needs the same. Set "
-                    "warm_start=False to fit anew."
+                    f"X has {values.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input: continuing (warm_start=True) "
+                    "needs the features it was fitted on. Set warm_start=False to fit anew."
                 )
             window_size = self.window_size_
             if window_size > n_points:
@@ -688,10 +690,14 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         self._check_params()
         values = _Series(series).values
         if len(values) == 1:
+            hint = (
+                _transposed_hint(values.shape)
+                if values.shape[1] > 1
+                else "A series is (n_points, n_features), time along the first axis."
+            )
             raise ValueError(
-                f"series has 1 sample (one time point, shape {values.shape}): fit needs at "
-                "least one window of points. A series is (n_points, n_features), time along "
-                "the first axis."
+                f"series has 1 sample (one time point): fit needs at least one window of "
+                f"points. {hint}"
             )
         check_representable(values, self.dtype, name="series")
         continuing = self.__sklearn_is_fitted__() and self.warm_start
@@ -870,8 +876,10 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
             At least ``window_size_`` points with the features seen in fit.
         standardized : bool, default=False
             False: in the series' own units. True: divided by each feature's
-            standard deviation learned in fit (the units the anomaly score
-            uses, in which every feature counts equally).
+            standard deviation learned in fit (the units of
+            ``anomaly_score="error"``, in which every feature counts
+            equally); with ``standardize=False`` nothing is learned and the
+            errors stay in the series' units.
 
         Returns
         -------
@@ -899,7 +907,9 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         validated = self._validated(series)
         errors = np.abs(self._mean_signed_errors(validated.values))
         if standardized:
-            errors /= self._step_scales(self.window_size_)[0]
+            # One scale per feature: the series detector reads its windows step by step
+            # (no patches), so every step of a window has the same scales.
+            errors /= self._step_scales(1)[0]
         return validated.like_values(errors)
 
     def score_samples(self, series):
