@@ -10,6 +10,8 @@
     python benchmarks/anomaly.py --memory --params '{"score_stride": 1}'  # every window scored
     python benchmarks/anomaly.py --trial ecg3 --params '{"stride": 2}' --window 40
                                             # one fit, AUC-PR of every way of scoring it
+    python benchmarks/anomaly.py --attribution  # which channel: reconstruction_error on the
+                                                # multivariate set's one-channel anomalies
 
 Needs ``pip install -e ".[anomaly-bench]"`` (aeon, and stumpy for aeon's STOMP).
 
@@ -92,13 +94,15 @@ SCORINGS = {
 }
 
 
-def make_multivariate(seed=0, n_train=3000, n_test=5400):
+def make_multivariate(seed=0, n_train=3000, n_test=5400, return_anomalies=False):
     """Six channels from three shared sources; twelve labelled anomalies in the test part.
 
     Returns
     -------
     train, test : ndarray of shape (n_train, 6), (n_test, 6)
     labels : ndarray of int of shape (n_test,)
+    anomalies : list of (start, length, channel, kind)
+        Only with ``return_anomalies=True``: where each anomaly is, and in which channel.
     """
     rng = np.random.RandomState(seed)
     n_points = n_train + n_test
@@ -114,6 +118,7 @@ def make_multivariate(seed=0, n_train=3000, n_test=5400):
     # Twelve anomalies of four kinds in random order, at least 300 steps apart.
     slots = (np.arange(12) + 1) * 400 + rng.randint(0, 100, 12)
     kinds = rng.permutation(["spike", "level", "frequency", "decorrelate"] * 3)
+    anomalies = []
     for start, kind in zip(slots, kinds):
         channel = rng.randint(6)
         if kind == "spike":
@@ -134,6 +139,9 @@ def make_multivariate(seed=0, n_train=3000, n_test=5400):
             # The channel's own values from 37 steps earlier: same range, wrong partners.
             test[start : start + length, channel] = test[start - 37 : start - 37 + length, channel]
         labels[start : start + length] = 1
+        anomalies.append((int(start), length, int(channel), str(kind)))
+    if return_anomalies:
+        return values[:n_train], test, labels, anomalies
     return values[:n_train], test, labels
 
 
@@ -395,6 +403,50 @@ def trial(dataset, params, window):
     )
 
 
+def attribution(params, seeds):
+    """Which channel? For each anomaly of the multivariate set (each is in one channel).
+
+    Our detector's channel: the largest mean standardized ``reconstruction_error``
+    over the anomaly's points. Against the simplest rule a user has without a
+    model: the channel whose points lie farthest from its training mean, in
+    training standard deviations (mean absolute z-score over the same points).
+    """
+    from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+
+    train, test, _, anomalies = make_multivariate(return_anomalies=True)
+    z_scores = np.abs(test - train.mean(axis=0)) / train.std(axis=0)
+    print(
+        f"LSTMAutoencoderSeriesDetector(**{params}) on the multivariate set, random_state in "
+        f"{', '.join(map(str, seeds))}: the channel each anomaly is put in, and the channel "
+        "named by the largest mean standardized reconstruction error over its points (ours) "
+        "or by the largest mean |z-score| (z)"
+    )
+    named = []
+    for seed in seeds:
+        detector = LSTMAutoencoderSeriesDetector(**{**params, "random_state": seed})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            detector.fit(train)
+        errors = detector.reconstruction_error(test, standardized=True)
+        named.append([int(errors[s : s + n].mean(axis=0).argmax()) for s, n, _, _ in anomalies])
+    print(f"{'start':>6} {'length':>6}  {'kind':<12}{'channel':>8}  {'ours':<14}{'z':>3}")
+    right = np.zeros(len(seeds), dtype=int)
+    right_z = 0
+    for index, (start, length, channel, kind) in enumerate(anomalies):
+        ours = [names[index] for names in named]
+        right += np.equal(ours, channel)
+        by_z = int(z_scores[start : start + length].mean(axis=0).argmax())
+        right_z += by_z == channel
+        print(
+            f"{start:>6} {length:>6}  {kind:<12}{channel:>8}  "
+            f"{' '.join(map(str, ours)):<14}{by_z:>3}"
+        )
+    print(
+        f"right: ours {', '.join(map(str, right))} of {len(anomalies)} (per seed); "
+        f"z {right_z} of {len(anomalies)}; chance {len(anomalies) / 6:.0f}"
+    )
+
+
 # -- the table -----------------------------------------------------------------------
 def metrics(labels, scores, window_size):
     from aeon.benchmarking.metrics.anomaly_detection import (
@@ -445,6 +497,12 @@ def main():
     )
     parser.add_argument("--window", type=int, help='--trial: window_size (default "auto")')
     parser.add_argument(
+        "--attribution",
+        action="store_true",
+        help="the multivariate set: which channel each anomaly is in, as reconstruction_error "
+        "names it",
+    )
+    parser.add_argument(
         "--seeds",
         help="comma-separated random_state values of our detector "
         f"(default: {','.join(map(str, SEEDS))}; 0 with --quick)",
@@ -461,6 +519,9 @@ def main():
         return memory_table(arguments.params)
     if arguments.trial:
         return trial(arguments.trial, json.loads(arguments.params), arguments.window)
+    if arguments.attribution:
+        seeds = SEEDS if arguments.seeds is None else _int_list(arguments.seeds)
+        return attribution({**LSTMAE_PARAMS, **json.loads(arguments.params)}, seeds)
 
     from sklearn_lstmae._kernel_build import kernels_in_use
     from sklearn_lstmae._series_detector import auto_window_size, dominant_period

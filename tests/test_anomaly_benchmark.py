@@ -62,6 +62,16 @@ def test_the_multivariate_set_is_reproducible_and_labels_twelve_anomalies(anomal
     assert len(starts) == 12  # separate intervals, at least 300 steps apart
     assert np.all(np.diff(starts) >= 300)
     assert not np.array_equal(test, anomaly.make_multivariate(seed=1)[1])
+    # --attribution's ground truth: the same data, and each anomaly's interval and channel.
+    *same, anomalies = anomaly.make_multivariate(return_anomalies=True)
+    for array, other in zip(same, (train, test, labels)):
+        np.testing.assert_array_equal(array, other)
+    assert [start for start, *_ in anomalies] == list(starts)
+    marked = np.zeros_like(labels)
+    for start, length, channel, kind in anomalies:
+        marked[start : start + length] = 1
+        assert 0 <= channel < 6 and kind in ("spike", "level", "frequency", "decorrelate")
+    np.testing.assert_array_equal(marked, labels)
 
 
 def test_our_detector_also_scores_the_test_series_from_its_second_point(anomaly):
