@@ -122,15 +122,15 @@ class _PointAccumulator:
 
         With ``n_outputs``, ``(n_windows, window_size, n_outputs)``: per step.
         """
-        starts = np.asarray(starts, dtype=np.int64)
-        np.add.at(self.coverage, starts, 1)
-        np.subtract.at(self.coverage, starts + self.window_size, 1)
         per_window = scores.ndim == 1
         if self.values.ndim == 2 and scores.ndim != 3:
             raise ValueError("With n_outputs, scores are (n_windows, window_size, n_outputs).")
         if self._per_window not in (None, per_window):
             raise ValueError("Window scores must all be one per window, or all one per step.")
         self._per_window = per_window
+        starts = np.asarray(starts, dtype=np.int64)
+        np.add.at(self.coverage, starts, 1)
+        np.subtract.at(self.coverage, starts + self.window_size, 1)
         if self._transform is not None:
             # In float64: float32 scores would lose bits in the logarithm or the reciprocal.
             scores = self._transform(np.maximum(scores, _SCORE_FLOOR, dtype=np.float64))
