@@ -325,13 +325,19 @@ class ReconstructionDisplay:
 
         Parameters
         ----------
-        estimator : LSTMAutoencoderTransformer or CompositeLSTMRegressor
-            A fitted estimator with ``reconstruct``. When it also has
-            ``predict`` (a :class:`~sklearn_lstmae.CompositeLSTMRegressor`),
-            its prediction for the sequence is drawn after the sequence's end.
+        estimator : LSTMAutoencoderTransformer, CompositeLSTMRegressor, \
+                LSTMAutoencoderOutlierDetector or LSTMAutoencoderSeriesDetector
+            A fitted estimator with ``reconstruct``. A
+            :class:`~sklearn_lstmae.CompositeLSTMRegressor`'s prediction for
+            the sequence is drawn after the sequence's end. For an
+            :class:`~sklearn_lstmae.LSTMAutoencoderSeriesDetector`, ``X`` is
+            its one series (pass a slice to see detail), drawn beside
+            ``estimator.reconstruct(X)``; ``index`` is not used.
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
             Sequences as the estimator takes them: a 2-D array or DataFrame,
-            a 3-D array (possibly NaN-padded) or a list of arrays.
+            a 3-D array (possibly NaN-padded) or a list of arrays. For a
+            series detector, one series ``(n_points,)`` or ``(n_points,
+            n_features)``, a pandas Series or DataFrame.
         y : array-like of shape (n_samples,), (n_samples, n_future) or \
                 (n_samples, n_future, n_targets), default=None
             The true targets of ``X``, for an estimator that predicts: the
@@ -347,8 +353,26 @@ class ReconstructionDisplay:
         -------
         display : ReconstructionDisplay
         """
+        from ._series_detector import LSTMAutoencoderSeriesDetector
+
         _pyplot(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
+        if isinstance(estimator, LSTMAutoencoderSeriesDetector):
+            # One series, not a collection to pick a sequence from; its predict labels points.
+            if y is not None:
+                raise ValueError(
+                    "y is only used with an estimator that predicts what follows a sequence "
+                    "(CompositeLSTMRegressor); a series detector's predict labels points."
+                )
+            if feature_names is None and hasattr(X, "columns"):
+                feature_names = [str(column) for column in X.columns]
+            rebuilt = estimator.reconstruct(X)  # validates the series
+            display = cls(
+                sequence=np.asarray(X, dtype=np.float64),
+                reconstruction=np.asarray(rebuilt, dtype=np.float64),
+                feature_names=feature_names,
+            )
+            return display.plot(ax=ax)
         n_samples = len(X)
         if not is_int(index):  # 2.7 plotted sequence 2
             raise TypeError(f"index must be an integer, got {index!r}.")

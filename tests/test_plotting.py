@@ -226,6 +226,31 @@ def test_reconstruction_of_nan_padded_input_stops_at_the_length(transformer_3d, 
         )
 
 
+def test_reconstruction_of_a_series_detectors_series():
+    import pandas as pd
+
+    from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+
+    time = np.arange(300)
+    frame = pd.DataFrame({"pressure": np.sin(time / 3), "flow": np.cos(time / 3)})
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)
+    # The whole series beside detector.reconstruct(series), not sequence `index` of a
+    # collection (it read one row as a series of 1 point), and no "prediction" from the
+    # detector's predict, which labels points.
+    display = ReconstructionDisplay.from_estimator(detector, frame)
+    rebuilt = detector.reconstruct(frame)
+    assert len(display.lines_) == 4 and display.prediction_lines_ == []
+    for j, name in enumerate(["pressure", "flow"]):
+        np.testing.assert_array_equal(display.sequence_lines_[j].get_ydata(), frame[name])
+        np.testing.assert_array_equal(display.reconstruction_lines_[j].get_ydata(), rebuilt[name])
+    assert legend_texts(display.ax_)[:2] == ["pressure: input", "flow: input"]
+    univariate = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame["flow"].to_numpy())
+    display = ReconstructionDisplay.from_estimator(univariate, frame["flow"].to_numpy()[:50])
+    assert len(display.sequence_lines_) == 1 and len(display.sequence_lines_[0].get_ydata()) == 50
+    with pytest.raises(ValueError, match="a series detector's predict labels points"):
+        ReconstructionDisplay.from_estimator(detector, frame, np.ones(len(frame)))
+
+
 def test_composite_prediction_is_drawn_after_the_input(composite, windows):
     X, y = windows
     display = ReconstructionDisplay.from_estimator(composite, X, y, index=4)
