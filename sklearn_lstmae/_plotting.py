@@ -14,6 +14,7 @@ only when a plot is made. Nothing here changes matplotlib's global state
 import warnings
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.utils.multiclass import type_of_target
@@ -379,10 +380,12 @@ class ReconstructionDisplay:
         if not -n_samples <= index < n_samples:
             raise IndexError(f"index {index} is out of range for X of {n_samples} samples.")
         index = int(index) % n_samples
-        if y is not None and not hasattr(estimator, "predict"):
+        # Only a regressor's predict forecasts what follows; a detector's labels sequences.
+        forecasts = is_regressor(estimator) and hasattr(estimator, "predict")
+        if y is not None and not forecasts:
             raise ValueError(
-                f"y is only used with an estimator that predicts (such as "
-                f"CompositeLSTMRegressor); {type(estimator).__name__} has no predict."
+                f"y is only used with an estimator that predicts what follows a sequence "
+                f"(CompositeLSTMRegressor); {type(estimator).__name__} does not."
             )
 
         X = ragged_as_list(X)
@@ -401,7 +404,7 @@ class ReconstructionDisplay:
         sequence, reconstruction = sequence[:length], reconstruction[:length]
 
         prediction = truth = None
-        if hasattr(estimator, "predict"):
+        if forecasts:
             prediction = np.asarray(estimator.predict(sample)[0], dtype=np.float64)
             if y is not None:
                 truth = np.asarray(y, dtype=np.float64)[index]

@@ -277,8 +277,23 @@ def test_composite_prediction_without_truth(composite, windows):
 
 
 def test_y_needs_an_estimator_that_predicts(transformer_2d, X_2d):
-    with pytest.raises(ValueError, match="no predict"):
+    with pytest.raises(ValueError, match="LSTMAutoencoderTransformer does not"):
         ReconstructionDisplay.from_estimator(transformer_2d, X_2d, np.zeros(len(X_2d)))
+
+
+def test_an_outlier_detectors_labels_are_not_drawn_as_a_forecast(X_2d):
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    detector = LSTMAutoencoderOutlierDetector(**TINY).fit(X_2d)
+    display = ReconstructionDisplay.from_estimator(detector, X_2d, index=2)
+    # Its predict gives +1/-1 per sequence: drawn before as a one-step "prediction".
+    assert display.prediction is None and display.prediction_lines_ == []
+    assert len(display.lines_) == 2 and display.forecast_span_ is None
+    np.testing.assert_allclose(
+        display.reconstruction_lines_[0].get_ydata(), detector.reconstruct(X_2d)[2], **CLOSE
+    )
+    with pytest.raises(ValueError, match="LSTMAutoencoderOutlierDetector does not"):
+        ReconstructionDisplay.from_estimator(detector, X_2d, np.ones(len(X_2d)))
 
 
 def test_multivariate_and_single_step_targets():
