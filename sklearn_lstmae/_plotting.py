@@ -629,6 +629,13 @@ class CodeScatterDisplay:
         """
         _pyplot(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
+        if not hasattr(estimator, "transform"):
+            raise TypeError(
+                f"{cls.__name__} draws the codes that transform gives, and "
+                f"{type(estimator).__name__} has no transform (a detector is not a "
+                "transformer). Fit an LSTMAutoencoderTransformer with the same settings for "
+                "its codes."
+            )
         codes = np.asarray(estimator.transform(X), dtype=np.float64)
         n_samples, code_size = codes.shape
         if labels is not None and len(labels) != n_samples:

@@ -294,6 +294,9 @@ def test_an_outlier_detectors_labels_are_not_drawn_as_a_forecast(X_2d):
     )
     with pytest.raises(ValueError, match="LSTMAutoencoderOutlierDetector does not"):
         ReconstructionDisplay.from_estimator(detector, X_2d, np.ones(len(X_2d)))
+    # It has no codes to scatter: said so, not "has no attribute 'transform'".
+    with pytest.raises(TypeError, match="has no transform .a detector is not a transformer"):
+        CodeScatterDisplay.from_estimator(detector, X_2d)
 
 
 def test_multivariate_and_single_step_targets():
