@@ -271,6 +271,24 @@ def dominant_period(series, max_lag=1000):
     return int(best) if autocorrelation[best] > max(0.1, 3 / np.sqrt(n_points)) else None
 
 
+def _several_series(series):
+    """The series of a list or tuple of arrays or pandas objects; None for one series.
+
+    A list of numbers, or of lists, stays one series, as ``np.asarray`` reads it.
+    """
+    if (
+        isinstance(series, (list, tuple))
+        and len(series) > 0
+        and all(isinstance(part, (np.ndarray, pd.Series, pd.DataFrame)) for part in series)
+    ):
+        return list(series)
+    return None
+
+
+def _listed(names):
+    return "none" if names is None else str(list(names))
+
+
 def _transposed_hint(shape):
     return (
         f"The series has shape {shape}: {shape[0]} points of {shape[1]} features. A series "
@@ -398,7 +416,9 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     :meth:`reconstruction_error` shows which feature an anomaly is in.
 
     Fit on normal data and score new data (semi-supervised), or fit and score
-    the same series (unsupervised: :meth:`fit_predict`). Scoring runs over
+    the same series (unsupervised: :meth:`fit_predict`). Normal data in
+    several recordings is fitted as a list of series, each cut into windows on
+    its own. Scoring runs over
     blocks of windows, so memory beyond the series and its scores stays flat.
 
     ``score_stride``, ``reduction``, ``score_level`` and ``anomaly_score``
@@ -671,9 +691,16 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         Parameters
         ----------
         series : array-like of shape (n_points,) or (n_points, n_features), \
-                pandas Series or DataFrame
+                pandas Series or DataFrame, or a list of them
             One series ordered in time (a pandas index is kept for the
-            outputs, not used), normal data or the series to be scored.
+            outputs, not used), normal data or the series to be scored. A
+            list (or tuple) of NumPy arrays or pandas objects is several
+            series of the same features (separate recordings of different
+            lengths): each is cut into windows on its own, so no window
+            spans two, and ``threshold_`` comes from the scores of all of
+            them. (A list of numbers, or of lists, is one series, as
+            ``np.asarray`` reads it.) ``window_size="auto"`` is estimated
+            from the longest.
         y : None
             Ignored.
 
@@ -686,9 +713,28 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         return self
 
     def _fit_series(self, series):
-        """Fit; return the training series' point scores."""
+        """Fit; return the training series' point scores (a list for a list of series)."""
         self._check_params()
-        values = _Series(series).values
+        parts = _several_series(series)
+        several = parts is not None
+        parts = parts if several else [series]
+        values_of_parts = []
+        for index, part in enumerate(parts):
+            try:
+                values_of_parts.append(_Series(part).values)
+            except (TypeError, ValueError) as error:
+                if several:
+                    raise type(error)(f"series[{index}]: {error}") from None
+                raise
+        n_features = values_of_parts[0].shape[1]
+        for index, values in enumerate(values_of_parts):
+            if values.shape[1] != n_features:
+                raise ValueError(
+                    f"series[{index}] has {values.shape[1]} features, but series[0] has "
+                    f"{n_features}: the series of a list are recordings of the same features."
+                )
+        # The longest series chooses the window ("auto") and is checked for transposition.
+        values = max(values_of_parts, key=len)
         if len(values) == 1:
             hint = (
                 _transposed_hint(values.shape)
@@ -699,14 +745,24 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
                 f"series has 1 sample (one time point): fit needs at least one window of "
                 f"points. {hint}"
             )
-        check_representable(values, self.dtype, name="series")
+        for part_values in values_of_parts:
+            check_representable(part_values, self.dtype, name="series")
         continuing = self.__sklearn_is_fitted__() and self.warm_start
-        if continuing:
-            # The features must be the ones the network trained on, in their order (the
-            # standardization is kept): checked before training, as when scoring.
-            _check_feature_names(self, series, reset=False)
-        else:
-            _get_feature_names(series)  # mixed-type column names fail before training, not after
+        first_names = None if continuing else _get_feature_names(parts[0])
+        for index, part in enumerate(parts):
+            if continuing:
+                # The features must be the ones the network trained on, in their order (the
+                # standardization is kept): checked before training, as when scoring.
+                _check_feature_names(self, part, reset=False)
+                continue
+            names = _get_feature_names(part)  # mixed-type names fail before training
+            unnamed = names is None, first_names is None
+            if unnamed[0] != unnamed[1] or not (any(unnamed) or np.array_equal(names, first_names)):
+                raise ValueError(
+                    f"series[{index}] has the feature names {_listed(names)}, but series[0] "
+                    f"has {_listed(first_names)}: the series of a list must name the same "
+                    "features in the same order."
+                )
         wide = values.shape[1] > len(values)  # more features than points: transposed?
         try:
             window_size = self._resolve_window_size(values)
@@ -717,38 +773,54 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         if wide and not continuing:
             # A short recording of many channels is a series too; the transpose is likelier.
             warnings.warn(_transposed_hint(values.shape), UserWarning, stacklevel=3)
+        for index, part_values in enumerate(values_of_parts):
+            if len(part_values) < window_size:
+                raise ValueError(
+                    f"series[{index}] has {len(part_values)} points, fewer than one window of "
+                    f"window_size={window_size}: leave it out, or join it to the recording it "
+                    "continues."
+                )
         _check_stride("stride", self.stride, window_size)
         self._check_scoring_params(window_size)
-        # Every stride points, and a last window that ends at the last point, as when scoring:
-        # one copy, in the network's dtype, so that validation need not copy them again.
-        windows = make_windows(values.astype(self.dtype, copy=False), window_size)[
-            window_starts(len(values), window_size, self.stride)
+        # Every stride points, and a last window that ends at the last point, as when scoring,
+        # within each series (no window across two): in the network's dtype, so that
+        # validation need not copy them again.
+        pieces = [
+            make_windows(part_values.astype(self.dtype, copy=False), window_size)[
+                window_starts(len(part_values), window_size, self.stride)
+            ]
+            for part_values in values_of_parts
         ]
+        windows = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
         # Training validates the windows, an array, which drops the series' column names.
         names = getattr(self, "feature_names_in_", None)
         with all_or_nothing(self):
             self._fit(windows, None, None, None, incremental=False)
             self.window_size_ = window_size
-            self.n_features_in_ = values.shape[1]
+            self.n_features_in_ = n_features
             if not continuing:
-                _check_feature_names(self, series, reset=True)
+                _check_feature_names(self, parts[0], reset=True)
             elif names is not None:
                 self.feature_names_in_ = names
             # The error model is fitted whatever the score, so that either can be compared on
             # the same network; the default score's pass over the windows also fits it.
-            model = ErrorModel(values.shape[1])
+            model = ErrorModel(n_features)
             if self.anomaly_score == "mahalanobis":
-                for _, block in self._blocks(values):
-                    model.add(self._standardized_errors(block))
+                for part_values in values_of_parts:
+                    for _, block in self._blocks(part_values):
+                        model.add(self._standardized_errors(block))
                 self._error_mean, self._error_precision = model.finish()
-                scores = self._score_points(values)
+                scores = [self._score_points(part_values) for part_values in values_of_parts]
             else:
                 self._error_mean = self._error_precision = None
-                scores = self._score_points(values, error_model=model)
+                scores = [
+                    self._score_points(part_values, error_model=model)
+                    for part_values in values_of_parts
+                ]
                 self._error_mean, self._error_precision = model.finish()
-            self.threshold_ = threshold_for(scores, self.contamination)
+            self.threshold_ = threshold_for(np.concatenate(scores), self.contamination)
             self._scoring_at_fit = scoring_at_fit(self, _SCORING_PARAMETERS)
-        return scores
+        return scores if several else scores[0]
 
     def _validate_training_data(self, X, y, reset):
         # X holds the windows that fit cut from a validated series. They are checked afresh
@@ -1001,17 +1073,25 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         Parameters
         ----------
         series : array-like of shape (n_points,) or (n_points, n_features), \
-                pandas Series or DataFrame
-            The series to fit and label.
+                pandas Series or DataFrame, or a list of them
+            The series to fit and label (a list: several series, as in
+            :meth:`fit`).
         y : None
             Ignored.
 
         Returns
         -------
-        labels : ndarray of int of shape (n_points,) or pandas Series
+        labels : ndarray of int of shape (n_points,) or pandas Series, or a list of them
+            One per series for a list.
         """
         scores = self._fit_series(series)
-        return _Series(series).like(np.where(scores > self.threshold_, -1, 1), "label")
+        parts = _several_series(series)
+        if parts is None:
+            return _Series(series).like(np.where(scores > self.threshold_, -1, 1), "label")
+        return [
+            _Series(part).like(np.where(part_scores > self.threshold_, -1, 1), "label")
+            for part, part_scores in zip(parts, scores)
+        ]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,7 +12,11 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 import sklearn_lstmae
 import sklearn_lstmae._series_detector as series_module
-from sklearn_lstmae import LSTMAutoencoderOutlierDetector, LSTMAutoencoderSeriesDetector
+from sklearn_lstmae import (
+    LSTMAutoencoderOutlierDetector,
+    LSTMAutoencoderSeriesDetector,
+    make_windows,
+)
 from sklearn_lstmae._detectors import (
     ErrorModel,
     step_scores,
@@ -726,6 +730,60 @@ def test_fit_trains_on_a_window_every_stride_points_and_one_ending_at_the_last(s
     starts = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 51]
     expected = np.stack([series[start : start + 10] for start in starts]).astype(np.float32)
     np.testing.assert_array_equal(windows, expected)
+
+
+def test_fit_on_several_series_cuts_windows_within_each(series, monkeypatch):
+    trained = []
+    fit = LSTMAutoencoderSeriesDetector._fit
+
+    def record(self, X, *args, **kwargs):
+        trained.append(np.array(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(LSTMAutoencoderSeriesDetector, "_fit", record)
+    first, second = series[:150], series[200:330] + 5.0  # a level apart: a join would show
+    detector = LSTMAutoencoderSeriesDetector(10, stride=3, contamination=0.1, **TINY)
+    labels = detector.fit_predict([first, pd.DataFrame(second)])
+    # The windows of each series, every stride points and one ending at its last point; none
+    # across the two (each window is a slice of one of them).
+    expected = [make_windows(part, 10)[window_starts(len(part), 10, 3)] for part in (first, second)]
+    np.testing.assert_allclose(trained[0], np.concatenate(expected).astype(np.float32))
+    # One label per point of each, shaped like each; threshold_ from both series' scores.
+    assert isinstance(labels, list) and labels[0].shape == (150,)
+    assert isinstance(labels[1], pd.Series) and len(labels[1]) == 130
+    flagged = np.concatenate([labels[0], labels[1].to_numpy()]) == -1
+    assert abs(flagged.mean() - 0.1) <= 1 / 280
+    scores = np.concatenate([detector.score_timesteps(first), detector.score_timesteps(second)])
+    np.testing.assert_array_equal(flagged, scores > detector.threshold_)
+    # A list of numbers, or of lists, is one series, as numpy reads it.
+    one = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(series[:, 0].tolist())
+    assert one.n_features_in_ == 1 and one.window_size_ == 10
+    assert (
+        LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(series.tolist()).n_features_in_ == 2
+    )
+
+
+def test_several_series_are_checked_before_training(series, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the input was refused")
+
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY)
+    monkeypatch.setattr(detector, "_fit", no_training)
+    with pytest.raises(ValueError, match=r"series\[1\] has 5 points, fewer than one window"):
+        detector.fit([series, series[:5]])
+    with pytest.raises(ValueError, match=r"series\[1\] has 1 features, but series\[0\] has 2"):
+        detector.fit([series, series[:, 0]])
+    with_gap = series.copy()
+    with_gap[7, 1] = np.nan
+    with pytest.raises(ValueError, match=r"series\[1\]: series contains NaN.*first at point 7"):
+        detector.fit([series, with_gap])
+    named = pd.DataFrame(series, columns=["pressure", "flow"])
+    with pytest.raises(
+        ValueError, match=r"series\[1\] has the feature names \['flow', 'pressure'\]"
+    ):
+        detector.fit([named, named[["flow", "pressure"]]])
+    with pytest.raises(ValueError, match=r"series\[1\] has the feature names none"):
+        detector.fit([named, series])
 
 
 def test_the_training_stride_is_read_by_fit_only(series_detector, series):
