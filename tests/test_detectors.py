@@ -715,15 +715,21 @@ def test_series_detector_in_a_grid_search_with_a_threshold_free_scorer(series):
     assert hmean > 0.9 and np.isfinite(maximum)  # max smears each spike over its windows
 
 
-def test_fit_trains_on_a_window_every_stride_points_and_one_ending_at_the_last(series, monkeypatch):
-    trained = []
+@pytest.fixture
+def trained(monkeypatch):
+    """The windows each series detector fit trains on, in order."""
+    windows = []
     fit = LSTMAutoencoderSeriesDetector._fit
 
     def recording_fit(self, X, *args, **kwargs):
-        trained.append(np.array(X))
+        windows.append(np.array(X))
         return fit(self, X, *args, **kwargs)
 
     monkeypatch.setattr(LSTMAutoencoderSeriesDetector, "_fit", recording_fit)
+    return windows
+
+
+def test_fit_trains_on_a_window_every_stride_points_and_one_ending_at_the_last(series, trained):
     # 61 points, windows of 10: starts 0, 4, ..., 48 and 51, whatever score_stride is.
     LSTMAutoencoderSeriesDetector(10, stride=4, score_stride=5, **TINY).fit(series[:61])
     (windows,) = trained
@@ -732,15 +738,7 @@ def test_fit_trains_on_a_window_every_stride_points_and_one_ending_at_the_last(s
     np.testing.assert_array_equal(windows, expected)
 
 
-def test_fit_on_several_series_cuts_windows_within_each(series, monkeypatch):
-    trained = []
-    fit = LSTMAutoencoderSeriesDetector._fit
-
-    def record(self, X, *args, **kwargs):
-        trained.append(np.array(X))
-        return fit(self, X, *args, **kwargs)
-
-    monkeypatch.setattr(LSTMAutoencoderSeriesDetector, "_fit", record)
+def test_fit_on_several_series_cuts_windows_within_each(series, trained):
     first, second = series[:150], series[200:330] + 5.0  # a level apart: a join would show
     detector = LSTMAutoencoderSeriesDetector(10, stride=3, contamination=0.1, **TINY)
     labels = detector.fit_predict([first, pd.DataFrame(second)])
