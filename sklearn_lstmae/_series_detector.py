@@ -7,6 +7,7 @@ scores of the windows that cover it. Scoring runs over blocks of windows, so
 memory beyond the series and its scores stays flat however long the series.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -285,6 +286,25 @@ def _several_series(series):
     return None
 
 
+def _each_series(method):
+    """A scoring method that also takes a list of series (as fit does) and returns a list."""
+
+    @functools.wraps(method)
+    def per_series(self, series, *args, **kwargs):
+        parts = _several_series(series)
+        if parts is None:
+            return method(self, series, *args, **kwargs)
+        results = []
+        for index, part in enumerate(parts):
+            try:
+                results.append(method(self, part, *args, **kwargs))
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"series[{index}]: {error}") from None
+        return results
+
+    return per_series
+
+
 def _listed(names):
     return "none" if names is None else str(list(names))
 
@@ -418,7 +438,8 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     Fit on normal data and score new data (semi-supervised), or fit and score
     the same series (unsupervised: :meth:`fit_predict`). Normal data in
     several recordings is fitted as a list of series, each cut into windows on
-    its own. Scoring runs over
+    its own; every scoring method then also takes a list and returns a list,
+    one result per series. Scoring runs over
     blocks of windows, so memory beyond the series and its scores stays flat.
 
     ``score_stride``, ``reduction``, ``score_level`` and ``anomaly_score``
@@ -875,6 +896,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
             )
         return validated
 
+    @_each_series
     def score_timesteps(self, series):
         """One anomaly score per time point: the higher, the more anomalous.
 
@@ -910,6 +932,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
             accumulator.add(block_starts, self._standardized_errors(block) * scales)
         return accumulator.result()
 
+    @_each_series
     def reconstruct(self, series):
         """The series as the network rebuilds it: each point's mean over its windows.
 
@@ -934,6 +957,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         values = validated.values
         return validated.like_values(values + self._mean_signed_errors(values))
 
+    @_each_series
     def reconstruction_error(self, series, *, standardized=False):
         """Absolute reconstruction error of every point and feature: which channel is odd.
 
@@ -984,6 +1008,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
             errors /= self._step_scales(1)[0]
         return validated.like_values(errors)
 
+    @_each_series
     def score_samples(self, series):
         """Minus :meth:`score_timesteps`: one score per time point, the lower, the more anomalous.
 
@@ -1004,6 +1029,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         validated = self._validated(series)
         return validated.like(-self._score_points(validated.values), "score_samples")
 
+    @_each_series
     def decision_function(self, series):
         """``score_samples(series) - offset_``: negative where :meth:`predict` says -1.
 
@@ -1048,6 +1074,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         check_is_fitted(self)
         self.threshold_ = -float(value)
 
+    @_each_series
     def predict(self, series):
         """+1 for a normal time point, -1 for an anomalous one (score above ``threshold_``).
 

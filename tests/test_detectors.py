@@ -761,6 +761,26 @@ def test_fit_on_several_series_cuts_windows_within_each(series, trained):
     )
 
 
+def test_every_scoring_method_takes_a_list_of_series_as_fit_does(series_detector, series):
+    parts = [series[:100], pd.DataFrame(series[150:260])]
+    for name in (
+        "score_timesteps",
+        "score_samples",
+        "decision_function",
+        "predict",
+        "reconstruct",
+        "reconstruction_error",
+    ):
+        method = getattr(series_detector, name)
+        results = method(parts)
+        assert isinstance(results, list) and len(results) == 2, name
+        np.testing.assert_array_equal(results[0], method(parts[0]))
+        assert isinstance(results[1], (pd.Series, pd.DataFrame)), name
+        np.testing.assert_array_equal(results[1], method(parts[1]))
+    with pytest.raises(ValueError, match=r"series\[1\]: series has 5 points, fewer than one"):
+        series_detector.score_timesteps([series, series[:5]])
+
+
 def test_several_series_are_checked_before_training(series, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("trained before the input was refused")
