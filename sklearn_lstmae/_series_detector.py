@@ -294,15 +294,20 @@ def _each_series(method):
         parts = _several_series(series)
         if parts is None:
             return method(self, series, *args, **kwargs)
-        results = []
-        for index, part in enumerate(parts):
-            try:
-                results.append(method(self, part, *args, **kwargs))
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"series[{index}]: {error}") from None
-        return results
+        return _for_each_series(parts, lambda part: method(self, part, *args, **kwargs))
 
     return per_series
+
+
+def _for_each_series(parts, function):
+    """``[function(part) for part in parts]``, an error naming its series (``series[i]``)."""
+    results = []
+    for index, part in enumerate(parts):
+        try:
+            results.append(function(part))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"series[{index}]: {error}") from None
+    return results
 
 
 def _listed(names):
@@ -734,19 +739,14 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         return self
 
     def _fit_series(self, series):
-        """Fit; return the training series' point scores (a list for a list of series)."""
+        """Fit; return the validated series (a list) and the point scores of each."""
         self._check_params()
         parts = _several_series(series)
-        several = parts is not None
-        parts = parts if several else [series]
-        values_of_parts = []
-        for index, part in enumerate(parts):
-            try:
-                values_of_parts.append(_Series(part).values)
-            except (TypeError, ValueError) as error:
-                if several:
-                    raise type(error)(f"series[{index}]: {error}") from None
-                raise
+        if parts is None:
+            parts, validated = [series], [_Series(series)]
+        else:
+            validated = _for_each_series(parts, _Series)
+        values_of_parts = [part.values for part in validated]
         n_features = values_of_parts[0].shape[1]
         for index, values in enumerate(values_of_parts):
             if values.shape[1] != n_features:
@@ -841,7 +841,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
                 self._error_mean, self._error_precision = model.finish()
             self.threshold_ = threshold_for(np.concatenate(scores), self.contamination)
             self._scoring_at_fit = scoring_at_fit(self, _SCORING_PARAMETERS)
-        return scores if several else scores[0]
+        return validated, scores
 
     def _validate_training_data(self, X, y, reset):
         # X holds the windows that fit cut from a validated series. They are checked afresh
@@ -862,14 +862,19 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         ):
             yield block_starts, np.ascontiguousarray(windows[block_starts])
 
+    def _point_accumulator(self, n_points, reduction, n_outputs=None):
+        """Reduces the scores of the windows scored every ``score_stride`` points."""
+        return _PointAccumulator(
+            n_points,
+            self.window_size_,
+            reduction,
+            max_coverage=-(-self.window_size_ // self.score_stride) + 1,
+            n_outputs=n_outputs,
+        )
+
     def _score_points(self, values, error_model=None):
         check_mahalanobis_fitted(self)
-        accumulator = _PointAccumulator(
-            len(values),
-            self.window_size_,
-            self.reduction,
-            max_coverage=-(-self.window_size_ // self.score_stride) + 1,
-        )
+        accumulator = self._point_accumulator(len(values), self.reduction)
         for block_starts, block in self._blocks(values):
             residuals = self._standardized_errors(block)
             if error_model is not None:
@@ -920,13 +925,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         The mean over the scored windows that cover each point of the error at
         the point's own step (so ``values`` plus it is the mean rebuilt value).
         """
-        accumulator = _PointAccumulator(
-            len(values),
-            self.window_size_,
-            "mean",
-            max_coverage=-(-self.window_size_ // self.score_stride) + 1,
-            n_outputs=values.shape[1],
-        )
+        accumulator = self._point_accumulator(len(values), "mean", n_outputs=values.shape[1])
         scales = self._step_scales(self.window_size_)
         for block_starts, block in self._blocks(values):
             accumulator.add(block_starts, self._standardized_errors(block) * scales)
@@ -1111,14 +1110,12 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         labels : ndarray of int of shape (n_points,) or pandas Series, or a list of them
             One per series for a list.
         """
-        scores = self._fit_series(series)
-        parts = _several_series(series)
-        if parts is None:
-            return _Series(series).like(np.where(scores > self.threshold_, -1, 1), "label")
-        return [
-            _Series(part).like(np.where(part_scores > self.threshold_, -1, 1), "label")
-            for part, part_scores in zip(parts, scores)
+        validated, scores = self._fit_series(series)
+        labels = [
+            part.like(np.where(part_scores > self.threshold_, -1, 1), "label")
+            for part, part_scores in zip(validated, scores)
         ]
+        return labels if _several_series(series) is not None else labels[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
