@@ -257,7 +257,9 @@ class ReconstructionDisplay:
     ----------
     sequence : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
         The input sequence. Trailing all-NaN timesteps count as padding: the
-        sequence ends at its last real timestep.
+        sequence ends at its last real timestep. A pandas Series or
+        DataFrame's index is the time axis (as in :class:`AnomalyScoreDisplay`);
+        otherwise the steps are numbered ``0 .. T-1``.
     reconstruction : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
         Its reconstruction, shaped like ``sequence``.
     prediction : array-like of shape (n_future,) or (n_future, n_targets), default=None
@@ -369,7 +371,8 @@ class ReconstructionDisplay:
                 feature_names = [str(column) for column in X.columns]
             rebuilt = estimator.reconstruct(X)  # validates the series
             display = cls(
-                sequence=np.asarray(X, dtype=np.float64),
+                # A pandas series keeps its index: the display's time axis.
+                sequence=X if hasattr(X, "index") else np.asarray(X, dtype=np.float64),
                 reconstruction=np.asarray(rebuilt, dtype=np.float64),
                 feature_names=feature_names,
             )
@@ -430,6 +433,7 @@ class ReconstructionDisplay:
         display : ReconstructionDisplay
             This display, with ``ax_``, ``figure_`` and the lines set.
         """
+        time_index = getattr(self.sequence, "index", None)
         sequence = _as_2d_steps(self.sequence, "sequence")
         reconstruction = _as_2d_steps(self.reconstruction, "reconstruction")
         if reconstruction.shape[1] != sequence.shape[1]:
@@ -440,12 +444,18 @@ class ReconstructionDisplay:
         n_features = sequence.shape[1]
         names = self._names(self.feature_names, n_features, "feature", "feature_names")
         length = _real_length(sequence)
-        steps = np.arange(length)
+        steps = np.arange(length) if time_index is None else np.asarray(time_index)[:length]
         future = [
             (_as_2d_steps(values, what), what)
             for values, what in ((self.truth, "truth"), (self.prediction, "prediction"))
             if values is not None
         ]
+        if future and time_index is not None:
+            raise ValueError(
+                "A prediction is drawn at the steps after the sequence's last, which a "
+                "pandas index does not name: pass the sequence as an array (steps "
+                "0 .. T-1), for example sequence.to_numpy()."
+            )
         if len(future) == 2 and future[0][0].shape != future[1][0].shape:
             raise ValueError(
                 f"truth has shape {np.shape(self.truth)}, but prediction has shape "
@@ -511,7 +521,7 @@ class ReconstructionDisplay:
             *self.truth_lines_,
             *self.prediction_lines_,
         ]
-        ax.set_xlabel("time step")
+        ax.set_xlabel("time step" if time_index is None else (time_index.name or "time"))
         ax.set_ylabel("value")
         ax.legend(fontsize="small", ncol=2 if len(self.lines_) > 6 else 1)
         self.ax_ = ax

@@ -251,6 +251,30 @@ def test_reconstruction_of_a_series_detectors_series():
         ReconstructionDisplay.from_estimator(detector, frame, np.ones(len(frame)))
 
 
+
+def test_a_pandas_series_time_index_is_the_reconstruction_displays_time_axis():
+    import pandas as pd
+
+    from sklearn_lstmae import LSTMAutoencoderSeriesDetector
+
+    times = pd.date_range("2026-01-01", periods=120, freq="h", name="timestamp")
+    frame = pd.DataFrame({"a": np.sin(np.arange(120) / 3)}, index=times)
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame)
+    # As AnomalyScoreDisplay draws it: the hours, not steps 0 .. 119 (drawn before).
+    display = ReconstructionDisplay.from_estimator(detector, frame.iloc[40:100])
+    for line in display.lines_:
+        np.testing.assert_array_equal(line.get_xdata(), times[40:100].to_numpy())
+    assert display.ax_.get_xlabel() == "timestamp"
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        arrays = ReconstructionDisplay.from_estimator(detector, frame.to_numpy()[40:100])
+    np.testing.assert_array_equal(arrays.lines_[0].get_xdata(), np.arange(60))
+    assert arrays.ax_.get_xlabel() == "time step"
+    # A forecast has no index label to be drawn at: refused before any figure is made.
+    figures = plt.get_fignums()
+    with pytest.raises(ValueError, match="pass the sequence as an array"):
+        ReconstructionDisplay(frame, frame, prediction=[0.0, 1.0]).plot()
+    assert plt.get_fignums() == figures
+
 def test_composite_prediction_is_drawn_after_the_input(composite, windows):
     X, y = windows
     display = ReconstructionDisplay.from_estimator(composite, X, y, index=4)
