@@ -251,7 +251,6 @@ def test_reconstruction_of_a_series_detectors_series():
         ReconstructionDisplay.from_estimator(detector, frame, np.ones(len(frame)))
 
 
-
 def test_a_pandas_series_time_index_is_the_reconstruction_displays_time_axis():
     import pandas as pd
 
@@ -274,6 +273,7 @@ def test_a_pandas_series_time_index_is_the_reconstruction_displays_time_axis():
     with pytest.raises(ValueError, match="pass the sequence as an array"):
         ReconstructionDisplay(frame, frame, prediction=[0.0, 1.0]).plot()
     assert plt.get_fignums() == figures
+
 
 def test_composite_prediction_is_drawn_after_the_input(composite, windows):
     X, y = windows
