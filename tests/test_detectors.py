@@ -881,6 +881,32 @@ def test_series_warm_start_continues_training(series):
         detector.set_params(window_size="auto").fit(series[:, 0])
 
 
+def test_series_warm_start_on_several_series(series, trained):
+    frame = pd.DataFrame(series, columns=["pressure", "flow"])
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, warm_start=True, **TINY)
+    detector.fit([frame[:100], frame[150:250]])
+    first_epochs, weights = detector.n_iter_, detector.model_.get_weights()
+    # The second list trains the same network further, on windows within each of its series.
+    labels = detector.fit_predict([frame[:60], frame[100:180]])
+    assert detector.n_iter_ == 2 * first_epochs and detector.window_size_ == 10
+    assert any(not np.array_equal(a, b) for a, b in zip(weights, detector.model_.get_weights()))
+    starts_60, starts_80 = (
+        [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50],
+        [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70],
+    )
+    expected = np.stack(
+        [series[s : s + 10] for s in starts_60] + [series[100 + s : 110 + s] for s in starts_80]
+    ).astype(np.float32)
+    np.testing.assert_array_equal(trained[1], expected)
+    assert [len(part) for part in labels] == [60, 80]
+    # Each series' names are checked against the first fit's before any training.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detector, "_fit", lambda *args, **kwargs: pytest.fail("trained"))
+        with pytest.raises(ValueError, match="same order as they were in fit"):
+            detector.fit([frame[:60], frame[["flow", "pressure"]][60:]])
+    assert detector.n_iter_ == 2 * first_epochs
+
+
 def test_series_warm_start_keeps_and_checks_the_feature_names(series):
     frame = pd.DataFrame(series, columns=["pressure", "flow"])
     detector = LSTMAutoencoderSeriesDetector(10, stride=5, warm_start=True, **TINY).fit(frame)
