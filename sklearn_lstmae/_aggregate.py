@@ -305,6 +305,9 @@ class PiecewiseAggregate(_WindowRule):
         Timesteps of the (padded) training sequences.
     n_channels_in_ : int
         Features per timestep.
+    channel_names_in_ : ndarray of str
+        The features' names, when ``X`` was a list of DataFrames (one per
+        sequence); a later list of DataFrames must name them in this order.
     n_features_in_ : int
         As scikit-learn counts it: the second axis, timesteps.
     feature_names_in_ : ndarray of str
@@ -402,6 +405,9 @@ class TimestepPatches(_WindowRule):
     n_channels_in_ : int
         Features per timestep, before folding (``window_ * n_channels_in_``
         after).
+    channel_names_in_ : ndarray of str
+        The features' names, when ``X`` was a list of DataFrames (one per
+        sequence); a later list of DataFrames must name them in this order.
     n_features_in_ : int
         As scikit-learn counts it: the second axis, timesteps.
     feature_names_in_ : ndarray of str

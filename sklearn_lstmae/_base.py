@@ -31,7 +31,7 @@ from ._training import draw_seed, holds_out, learn_standardization, run_epochs, 
 from ._validation import check_sample_weight
 
 # Attributes validate_data sets on the estimator: restored if a fit fails.
-_VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+_VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "channel_names_in_")
 # Parameters that a first fit settles and a continued fit keeps (see _check_same_architecture).
 _FIXED_IN_FIT = ("standardize", "max_timesteps")
 
@@ -434,7 +434,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences shaped as in fit (any length for a list or NaN padding).
+            Sequences shaped as in fit: a list of sequences of any lengths, or
+            an array with the fit's ``n_timesteps_in_`` steps (shorter
+            sequences NaN-padded; wider only where the extra steps are all NaN).
 
         Returns
         -------

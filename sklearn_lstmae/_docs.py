@@ -103,7 +103,8 @@ latent_dim : int or None, default=None
         Standardize each feature (mean and standard deviation over samples
         and real timesteps, learned in the first fit) inside the Keras graph:
         ``encoder_`` takes raw sequences and outputs come back in the data's
-        units. The loss and :meth:`score` are in standardized units.
+        units. The training loss and the reconstruction scores (``score``,
+        the detectors' anomaly scores) are in standardized units.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the networks (set on each layer, never globally).
     code : {"last", "pooled"}, default=$code
@@ -181,4 +182,7 @@ loss_curve_ : list of float
     n_timesteps_in_ : int
         Timesteps of the longest training sequence: what the decoder rebuilds.
     n_channels_in_ : int
-        Features per timestep of the training sequences (1 for univariate)."""
+        Features per timestep of the training sequences (1 for univariate).
+    channel_names_in_ : ndarray of str
+        The features' names, when ``X`` was a list of DataFrames (one per
+        sequence); a later list of DataFrames must name them in this order."""

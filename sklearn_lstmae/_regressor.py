@@ -10,6 +10,7 @@ from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaul
 from ._persistence import register_estimator
 from ._sequences import (
     _DataSet,
+    check_channels_as_in_fit,
     check_columns_as_in_fit,
     targets_to_3d,
     validate_sequences,
@@ -209,6 +210,7 @@ class CompositeLSTMRegressor(
             raise ValueError("validation_data must be a tuple (X_val, y_val).")
         X_val, y_val = validation_data
         check_columns_as_in_fit(self, X_val, "validation_data's X_val")
+        check_channels_as_in_fit(self, X_val, "validation_data's X_val")
         return validate_sequences_and_targets(_DataSet(), X_val, y_val)
 
     def _fitted_extras(self, sequences, y, spec):

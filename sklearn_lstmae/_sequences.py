@@ -29,6 +29,7 @@ __all__ = [
     "targets_to_3d",
     "validate_codes",
     "check_representable",
+    "check_channels_as_in_fit",
     "like_input",
 ]
 
@@ -144,6 +145,21 @@ def _check_layout(X):
         )
 
 
+def _masked_as_nan(X):
+    """A NumPy masked array with its masked values as NaN (missing), else ``X``.
+
+    Without this its fill values would be read as data: masked padding as
+    real steps. Masked trailing steps are then NaN padding; a masked value
+    inside a sequence is refused as any NaN there is.
+    """
+    if not isinstance(X, np.ma.MaskedArray):
+        return X
+    if not np.ma.getmaskarray(X).any() or X.dtype.kind not in "biuf":
+        return np.ma.getdata(X)  # nothing masked, or not numbers: validated as an array
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    return X.astype(dtype).filled(np.nan)
+
+
 def _as_3d(X):
     return X[:, :, np.newaxis] if X.ndim == 2 else X
 
@@ -192,7 +208,7 @@ def _check_lengths(lengths):
     if empty.size:
         raise ValueError(
             f"Sequences of length 0 are not allowed: sequence {empty[0]} has no "
-            "timestep (all values NaN or an empty array). Drop it before fitting."
+            "timestep (all values NaN or an empty array): drop it from X."
         )
 
 
@@ -215,7 +231,7 @@ def _pad_sequence_list(X):
         if len(sequence) == 0:
             raise ValueError(
                 f"Sequences of length 0 are not allowed: sequence {index} of X is empty. "
-                "Drop it before fitting."
+                "Drop it from X."
             )
         _check_kind(np.asarray(sequence), f"Sequence {index} of X")
         array = check_array(
@@ -250,8 +266,18 @@ def _pad_sequence_list(X):
     return padded, lengths, ndims.pop() + 1  # as the 2-D / 3-D array it stands for
 
 
-def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length):
+def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length, ndim=3):
     """Compare input sequences with the sequences seen in fit."""
+    if ndim == 2 and estimator.n_channels_in_ > 1:
+        # A 2-D array holds univariate sequences: likely one (T, F) sequence passed bare.
+        raise ValueError(
+            f"X has {n_timesteps} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input: X is 2-D, which holds univariate "
+            f"sequences (n_samples, n_timesteps), but it was fitted on sequences of "
+            f"{estimator.n_channels_in_} features per timestep. Pass a 3-D array (n_samples, "
+            "n_timesteps, n_features) or a list of (n_timesteps, n_features) arrays; one "
+            "sequence is X[np.newaxis] or [X]."
+        )
     if not any_length and n_timesteps != estimator.n_timesteps_in_:
         # Keep scikit-learn's wording: tools and tests look for it.
         raise ValueError(
@@ -316,18 +342,23 @@ def validate_sequences(estimator, X, *, reset):
     -------
     sequences : Sequences
     """
-    X = ragged_as_list(X)
+    X = _masked_as_nan(ragged_as_list(X))
     _check_layout(X)
     if _is_sequence_list(X):
         padded, lengths, ndim = _pad_sequence_list(X)
+        channel_names = _channel_names(X)
         if reset:
             validate_data(
                 estimator, padded, reset=True, allow_nd=True, ensure_all_finite="allow-nan"
             )
+            _set_channel_names(estimator, channel_names)
         else:
             _check_shape_against_fit(estimator, padded.shape[1], padded.shape[2], any_length=True)
+            check_channels_as_in_fit(estimator, X, "X")
         values, is_list, input_width = padded, True, None
     else:
+        if reset:
+            _set_channel_names(estimator, None)
         shape = getattr(X, "shape", ())
         input_width = None
         if not reset:
@@ -341,6 +372,7 @@ def validate_sequences(estimator, X, *, reset):
                 shape[1],
                 shape[2] if len(shape) == 3 else 1,
                 any_length=False,
+                ndim=len(shape),
             )
         values = validate_data(
             estimator,
@@ -386,6 +418,59 @@ def check_columns_as_in_fit(estimator, X, name):
         )
 
 
+def _channel_names(X, name="X"):
+    """The column names of the DataFrames in a list of sequences, as strings; None if none.
+
+    Every DataFrame of the list must have the same columns in the same order:
+    they are recordings of the same features.
+    """
+    first = None
+    for index, sequence in enumerate(X):
+        columns = getattr(sequence, "columns", None)
+        if columns is None:
+            continue
+        names = [str(column) for column in columns]
+        if first is None:
+            first = index, names
+        elif names != first[1]:
+            raise ValueError(
+                f"Sequence {index} of {name} has the columns {reprlib.repr(names)}, but "
+                f"sequence {first[0]} has {reprlib.repr(first[1])}: the sequences of a list "
+                "are recordings of the same features, in the same order."
+            )
+    return None if first is None else first[1]
+
+
+def _set_channel_names(estimator, names):
+    """Record (or forget) the column names of the DataFrames a list was fitted on."""
+    if names is None:
+        estimator.__dict__.pop("channel_names_in_", None)
+    else:
+        estimator.channel_names_in_ = np.asarray(names, dtype=object)
+
+
+def check_channels_as_in_fit(estimator, X, name):
+    """Refuse a list of DataFrames whose columns are not those of the fit's, in order.
+
+    Columns are read by position, so swapped or other columns would be
+    scored as the fit's features without notice. Arrays (no names) pass, as
+    scikit-learn reads arrays by position.
+    """
+    expected = getattr(estimator, "channel_names_in_", None)
+    if not _is_sequence_list(X):
+        return
+    names = _channel_names(X, name)
+    if expected is None or names is None or names == [str(c) for c in expected]:
+        return
+    expected = [str(c) for c in expected]
+    raise ValueError(
+        f"The DataFrames of {name} have the columns {reprlib.repr(names)}, but the "
+        f"sequences in fit had {reprlib.repr(expected)}, in that order; columns are read by "
+        f"position. Select them as in fit: [frame[estimator.channel_names_in_] for frame in "
+        f"{name}]."
+    )
+
+
 def pad_to(values, n_timesteps, doing):
     """NaN-pad ``[samples, timesteps, features]`` values to ``n_timesteps``.
 
@@ -397,7 +482,9 @@ def pad_to(values, n_timesteps, doing):
             return values[:, :n_timesteps]
         raise ValueError(
             f"Cannot {doing} sequences of {values.shape[1]} timesteps: the model rebuilds "
-            f"at most {n_timesteps} timesteps, the longest seen when it was first fitted."
+            f"at most {n_timesteps} timesteps, the longest seen when it was first fitted. "
+            f"Cut longer sequences into windows of at most {n_timesteps} steps (make_windows), "
+            "or fit on sequences as long as these."
         )
     if values.shape[1] == n_timesteps:
         return values

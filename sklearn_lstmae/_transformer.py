@@ -9,6 +9,7 @@ from ._base import _BaseLSTMAutoencoder
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
 from ._sequences import (
+    check_channels_as_in_fit,
     check_columns_as_in_fit,
     sequences_without_estimator,
     validate_codes,
@@ -216,6 +217,7 @@ class LSTMAutoencoderTransformer(
                     "pass validation_data=X_val."
                 )
         check_columns_as_in_fit(self, validation_data, "validation_data")
+        check_channels_as_in_fit(self, validation_data, "validation_data")
         return sequences_without_estimator(validation_data), None
 
     def _fitted_extras(self, sequences, y, spec):

@@ -208,7 +208,7 @@ def test_bad_targets_are_refused_and_the_fitted_model_kept(
 PREDICT_CASES = [
     ("timesteps-differ", RNG.rand(4, 5, 2), "5 timesteps"),
     ("features-differ", RNG.rand(4, 6, 3), "3 features per timestep"),
-    ("univariate-for-multivariate", RNG.rand(4, 6), "1 features per timestep"),
+    ("univariate-for-multivariate", RNG.rand(4, 6), r"X is 2-D.*2 features per timestep"),
     ("nan-inside", with_nan_inside(X), "NaN"),
     ("none", None, "X is None"),
     ("one-sequence", RNG.rand(6), r"1-D array of shape \(6,\): one sequence"),
@@ -260,3 +260,84 @@ def test_nan_errors_name_the_sequence_and_the_step(fitted, Estimator):
     _assert_refused_and_kept(estimator, gap, None, {}, ValueError, message)
     with pytest.raises(ValueError, match=message):
         estimator.transform(gap)
+
+
+# -- a list of DataFrames: their column names are the features', checked like a 2-D frame's --
+def frames(columns, n_frames=6, seed=0):
+    rng = np.random.RandomState(seed)
+    return [pd.DataFrame(rng.rand(5 + i % 3, 2), columns=columns) for i in range(n_frames)]
+
+
+def test_list_of_dataframes_records_and_checks_the_column_names():
+    fitted = frames(["temp", "pressure"])
+    model = LSTMAutoencoderTransformer(**TINY).fit(fitted)
+    np.testing.assert_array_equal(model.channel_names_in_, ["temp", "pressure"])
+    codes = model.transform(fitted)
+    # Columns are read by position: swapped ones were scored as the fit's features, silently.
+    swapped = [frame[["pressure", "temp"]] for frame in fitted]
+    with pytest.raises(ValueError, match=r"columns \['pressure', 'temp'\], but the sequences"):
+        model.transform(swapped)
+    with pytest.raises(ValueError, match="columns"):
+        model.transform(frames(["a", "b"]))
+    # The fix the message gives works; arrays are read by position, as scikit-learn does.
+    np.testing.assert_allclose(
+        model.transform([frame[model.channel_names_in_] for frame in swapped]), codes
+    )
+    np.testing.assert_allclose(model.transform([f.to_numpy() for f in fitted]), codes)
+
+
+def test_list_of_dataframes_with_other_columns_among_themselves_is_refused_before_training():
+    fitted = frames(["temp", "pressure"])
+    model = LSTMAutoencoderTransformer(**TINY).fit(fitted)
+    weights = model.model_.get_weights()
+    mixed = fitted[:3] + frames(["pressure", "temp"], 3)
+    with pytest.raises(ValueError, match=r"Sequence 3 of X has the columns .*sequence 0 has"):
+        model.fit(mixed)
+    # Nothing fitted is lost, the names included.
+    np.testing.assert_array_equal(model.channel_names_in_, ["temp", "pressure"])
+    for before, after in zip(weights, model.model_.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    with pytest.raises(ValueError, match="validation_data have the columns"):
+        LSTMAutoencoderTransformer(**TINY).fit(fitted, validation_data=frames(["a", "b"], 2))
+    # A refit on arrays forgets the names, as scikit-learn forgets feature_names_in_.
+    model.fit([frame.to_numpy() for frame in fitted])
+    assert not hasattr(model, "channel_names_in_")
+
+
+def test_a_list_of_dataframes_keeps_its_names_through_save_and_load(tmp_path):
+    from sklearn_lstmae import load
+
+    model = LSTMAutoencoderTransformer(**TINY).fit(frames(["temp", "pressure"]))
+    model.save(tmp_path / "model.zip")
+    loaded = load(tmp_path / "model.zip")
+    np.testing.assert_array_equal(loaded.channel_names_in_, ["temp", "pressure"])
+    with pytest.raises(ValueError, match="columns are read by position"):
+        loaded.transform(frames(["pressure", "temp"]))
+
+
+def test_one_multivariate_sequence_passed_bare_gets_the_fix():
+    model = LSTMAutoencoderTransformer(**TINY).fit(X)
+    # (6, 2): read as 6 univariate sequences of 2 steps; the message said "2 timesteps".
+    with pytest.raises(
+        ValueError, match=r"X is 2-D.*fitted on sequences of 2 features.*X\[np\.newaxis\]"
+    ):
+        model.transform(X[0])
+    assert model.transform(X[0][np.newaxis]).shape == (1, model.get_feature_names_out().size)
+
+
+def test_masked_arrays_read_masked_steps_as_missing():
+    model = LSTMAutoencoderTransformer(**TINY).fit(X)
+    padded = X.copy()
+    padded[:, 4:] = np.nan
+    masked = np.ma.masked_invalid(padded)  # the fill values (1e20) would have been read as data
+    np.testing.assert_allclose(model.transform(masked), model.transform(padded))
+    np.testing.assert_array_equal(
+        np.isnan(model.reconstruct(masked)), np.isnan(model.reconstruct(padded))
+    )
+    inside = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
+    inside.mask[0, 2, 0] = True
+    with pytest.raises(ValueError, match="NaN"):
+        model.transform(inside)
+    np.testing.assert_allclose(
+        model.transform(np.ma.masked_array(X)), model.transform(X)
+    )  # nothing masked: the data as it is

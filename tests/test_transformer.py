@@ -140,7 +140,7 @@ def test_standardization_is_learned_in_fit_and_lives_in_the_graph(sequences_3d):
     [
         (np.zeros((5, 11, 2)), "11 timesteps"),
         (np.zeros((5, 12, 3)), "3 features per timestep"),
-        (np.zeros((5, 12)), "1 features per timestep"),
+        (np.zeros((5, 12)), r"X is 2-D, which holds univariate sequences"),
     ],
 )
 def test_inputs_shaped_unlike_fit_are_refused(fitted_3d, bad_input, message):
