@@ -55,7 +55,9 @@ anomaly_score : {{"error", "mahalanobis"}}, default="{DEFAULT_ANOMALY_SCORE}"
         threshold. A float in (0, 0.5]: that share of the training data
         (weighted by ``sample_weight``) is flagged. ``"auto"``: Tukey's rule
         on the training anomaly scores, the third quartile plus 1.5 times
-        the interquartile range."""
+        the interquartile range. The threshold is set in fit: after
+        ``set_params(contamination=...)``, ``predict`` and
+        ``decision_function`` refuse until the detector is fitted again."""
 
 
 def check_anomaly_score(value):
@@ -107,8 +109,12 @@ def all_or_nothing(estimator):
 
 
 def scoring_at_fit(estimator, names):
-    """The parameters that shaped the training scores, kept beside the threshold."""
-    return {name: getattr(estimator, name) for name in names}
+    """The parameters that set the threshold, kept beside it.
+
+    Those that shaped the training scores, and ``contamination``, which chose
+    the threshold among them.
+    """
+    return {name: getattr(estimator, name) for name in (*names, "contamination")}
 
 
 def check_threshold_current(estimator, threshold_name):
@@ -126,8 +132,8 @@ def check_threshold_current(estimator, threshold_name):
         now = ", ".join(f"{name}={getattr(estimator, name)!r}" for name in changed)
         before = ", ".join(f"{name}={value!r}" for name, value in changed.items())
         raise ValueError(
-            f"{threshold_name} was set in fit for scores with {before}, but the detector now has "
-            f"{now}. Fit again to set a threshold for these scores, or set_params({before}) to "
+            f"{threshold_name} was set in fit with {before}, but the detector now has {now}. "
+            f"Fit again to set a threshold for these parameters, or set_params({before}) to "
             "use it; the scores themselves follow the current parameters."
         )
 
@@ -282,7 +288,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
     >>> from sklearn_lstmae import LSTMAutoencoderOutlierDetector
     >>> rng = np.random.RandomState(0)
     >>> normal = np.sin(np.linspace(0, 6, 20) + rng.uniform(0, 6, (60, 1)))
-    >>> detector = LSTMAutoencoderOutlierDetector(units=8, epochs=30, random_state=0)
+    >>> detector = LSTMAutoencoderOutlierDetector(units=8, random_state=0)  # stops by itself
     >>> detector = detector.fit(normal)
     >>> odd = normal[:2] + np.where(np.arange(20) == 10, 3.0, 0.0)  # a spike
     >>> detector.predict(odd)
@@ -420,8 +426,10 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences shaped as in fit (any length for a list or NaN padding,
-            at most the longest seen in fit).
+            Sequences shaped as in fit: a list of sequences of any lengths (at
+            most the longest seen in fit), or an array with the fit's
+            ``n_timesteps_in_`` steps, shorter sequences NaN-padded (wider
+            only where the extra steps are all NaN).
 
         Returns
         -------
@@ -471,7 +479,9 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         standardized : bool, default=False
             False: in ``X``'s own units. True: divided by each feature's
             standard deviation learned in fit (the units the anomaly score
-            uses, in which every feature counts equally).
+            uses, in which every feature counts equally); with
+            ``standardize=False`` nothing is learned and the errors stay in
+            ``X``'s units, so features on larger scales weigh more in both.
 
         Returns
         -------

@@ -335,6 +335,12 @@ class _Series:
         elif isinstance(series, pd.Series):
             self.index = series.index
             values = series.to_numpy()
+        elif isinstance(series, np.ma.MaskedArray) and np.ma.getmaskarray(series).any():
+            raise ValueError(
+                f"series is a masked array with {np.ma.count_masked(series)} masked values: "
+                "the detector scores every point and cannot skip missing ones. Fill or "
+                "interpolate them first (series.filled(value), or pandas' interpolate)."
+            )
         elif sparse.issparse(series):
             raise TypeError(
                 "series is a sparse matrix; the detector needs dense values: pass series.toarray()."
@@ -450,7 +456,8 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     ``score_stride``, ``reduction``, ``score_level`` and ``anomaly_score``
     only change how the fitted network's errors are scored: they may be set after
     fit to compare scorings of the same network. ``threshold_`` belongs to
-    the scores of fit's parameters, and :meth:`predict` refuses others.
+    the scores of fit's parameters and to fit's ``contamination``, and
+    :meth:`predict` refuses others.
 
     Parameters
     ----------

@@ -588,8 +588,31 @@ def test_predict_refuses_a_threshold_for_other_scores(series_detector, series, d
         changed.set_params(score_stride=1).predict(series)
     collection = pickle.loads(pickle.dumps(detector)).set_params(anomaly_score="mahalanobis")
     for call in (collection.predict, collection.decision_function):
-        with pytest.raises(ValueError, match="offset_ was set in fit for scores with"):
+        with pytest.raises(ValueError, match="offset_ was set in fit with"):
             call(normal)
+
+
+def test_a_contamination_set_after_fit_is_refused_until_the_next_fit(
+    series_detector, series, detector, normal
+):
+    # Before, predict kept the old threshold without a word (10% flagged after
+    # set_params(contamination=0.4)), though other changed parameters were refused.
+    for model, data, name in (
+        (detector, normal, "offset_"),
+        (series_detector, series, "threshold_"),
+    ):
+        changed = pickle.loads(pickle.dumps(model))
+        labels, at_fit = changed.predict(data), changed.contamination
+        changed.set_params(contamination=0.4)
+        for call in (changed.predict, changed.decision_function):
+            with pytest.raises(ValueError, match=rf"{name} was set in fit with contamination="):
+                call(data)
+        np.testing.assert_array_equal(changed.score_samples(data), model.score_samples(data))
+        np.testing.assert_array_equal(
+            changed.set_params(contamination=at_fit).predict(data), labels
+        )
+    refitted = pickle.loads(pickle.dumps(detector)).set_params(contamination=0.4).fit(normal)
+    assert np.mean(refitted.predict(normal) == -1) == pytest.approx(0.4, abs=1 / len(normal))
 
 
 def test_series_reconstruction_error_against_a_loop_and_by_channel(series_detector, series):
@@ -678,7 +701,7 @@ def test_series_scores_in_scikit_learns_outlier_convention(series_detector, seri
     # predict does; score_samples, like score_timesteps, follows the current parameters.
     changed = pickle.loads(pickle.dumps(series_detector)).set_params(reduction="max")
     np.testing.assert_array_equal(changed.score_samples(test), -changed.score_timesteps(test))
-    with pytest.raises(ValueError, match=r"threshold_ was set in fit for scores with reduction"):
+    with pytest.raises(ValueError, match=r"threshold_ was set in fit with reduction"):
         changed.decision_function(test)
 
 
@@ -1092,3 +1115,13 @@ def test_series_detector_declares_what_it_reads_and_routes_no_series():
     routing = LSTMAutoencoderSeriesDetector().get_metadata_routing()
     assert "series" not in str(routing)
     assert not hasattr(LSTMAutoencoderSeriesDetector(), "set_fit_request")
+
+
+def test_series_detector_refuses_masked_points_and_reads_an_unmasked_array(series_detector, series):
+    masked = np.ma.masked_array(series[:100], mask=np.zeros((100, 2), dtype=bool))
+    np.testing.assert_array_equal(
+        series_detector.score_timesteps(masked), series_detector.score_timesteps(series[:100])
+    )
+    masked.mask[40, 1] = True  # its fill value (1e20) was scored as a reading
+    with pytest.raises(ValueError, match="masked array with 1 masked values.*Fill or interpolate"):
+        series_detector.score_timesteps(masked)
