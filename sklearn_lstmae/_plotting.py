@@ -20,7 +20,7 @@ from sklearn.manifold import TSNE
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ._sequences import ragged_as_list
+from ._sequences import masked_as_nan, ragged_as_list
 from ._validation import is_int
 
 __all__ = [
@@ -391,10 +391,11 @@ class ReconstructionDisplay:
                 f"(CompositeLSTMRegressor); {type(estimator).__name__} does not."
             )
 
-        X = ragged_as_list(X)
+        # Masked values are missing, as the estimator reads them: not drawn as data.
+        X = masked_as_nan(ragged_as_list(X))
         if isinstance(X, (list, tuple)):
-            sample = [X[index]]
-            sequence = np.asarray(X[index], dtype=np.float64)
+            sample = [masked_as_nan(X[index])]
+            sequence = np.asarray(sample[0], dtype=np.float64)
         elif hasattr(X, "iloc"):  # a DataFrame: keep its column names for the estimator
             sample = X.iloc[index : index + 1]
             sequence = sample.to_numpy(dtype=np.float64)[0]

@@ -14,6 +14,7 @@ names); this module adds what is particular to sequences:
 """
 
 import reprlib
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -145,19 +146,26 @@ def _check_layout(X):
         )
 
 
-def _masked_as_nan(X):
+def masked_as_nan(X):
     """A NumPy masked array with its masked values as NaN (missing), else ``X``.
 
-    Without this its fill values would be read as data: masked padding as
-    real steps. Masked trailing steps are then NaN padding; a masked value
-    inside a sequence is refused as any NaN there is.
+    Without this the values stored under the mask would be read as data:
+    masked padding as real steps. Masked trailing steps are then NaN padding;
+    a masked value inside a sequence is refused as any NaN there is. Only
+    numbers are converted: a boolean or text array reaches the checks that
+    refuse it.
     """
     if not isinstance(X, np.ma.MaskedArray):
         return X
-    if not np.ma.getmaskarray(X).any() or X.dtype.kind not in "biuf":
+    if not np.ma.getmaskarray(X).any() or X.dtype.kind not in "iufO":
         return np.ma.getdata(X)  # nothing masked, or not numbers: validated as an array
     dtype = np.float32 if X.dtype == np.float32 else np.float64
-    return X.astype(dtype).filled(np.nan)
+    try:
+        values = np.ma.getdata(X).astype(dtype)
+    except (TypeError, ValueError):
+        return np.ma.getdata(X)  # objects that are not numbers: refused as such
+    values[np.ma.getmaskarray(X)] = np.nan
+    return values
 
 
 def _as_3d(X):
@@ -228,6 +236,7 @@ def _pad_sequence_list(X):
                 f"Sequence {index} of X has {np.ndim(sequence)} dimensions; each sequence "
                 "must be 1-D (timesteps,) or 2-D (timesteps, features)."
             )
+        sequence = masked_as_nan(sequence)
         if len(sequence) == 0:
             raise ValueError(
                 f"Sequences of length 0 are not allowed: sequence {index} of X is empty. "
@@ -276,7 +285,7 @@ def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length, 
             f"sequences (n_samples, n_timesteps), but it was fitted on sequences of "
             f"{estimator.n_channels_in_} features per timestep. Pass a 3-D array (n_samples, "
             "n_timesteps, n_features) or a list of (n_timesteps, n_features) arrays; one "
-            "sequence is X[np.newaxis] or [X]."
+            "sequence is [X] (or X[np.newaxis] for an array)."
         )
     if not any_length and n_timesteps != estimator.n_timesteps_in_:
         # Keep scikit-learn's wording: tools and tests look for it.
@@ -342,7 +351,7 @@ def validate_sequences(estimator, X, *, reset):
     -------
     sequences : Sequences
     """
-    X = _masked_as_nan(ragged_as_list(X))
+    X = masked_as_nan(ragged_as_list(X))
     _check_layout(X)
     if _is_sequence_list(X):
         padded, lengths, ndim = _pad_sequence_list(X)
@@ -460,6 +469,21 @@ def check_channels_as_in_fit(estimator, X, name):
     if not _is_sequence_list(X):
         return
     names = _channel_names(X, name)
+    # scikit-learn's warnings when names are given on one side only (arrays go by position).
+    if names is not None and expected is None:
+        warnings.warn(
+            f"{name} has feature names (its DataFrames' columns), but "
+            f"{type(estimator).__name__} was fitted without feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+    elif names is None and expected is not None:
+        warnings.warn(
+            f"{name} does not have valid feature names, but {type(estimator).__name__} was "
+            "fitted with feature names",
+            UserWarning,
+            stacklevel=4,
+        )
     if expected is None or names is None or names == [str(c) for c in expected]:
         return
     expected = [str(c) for c in expected]

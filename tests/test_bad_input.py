@@ -283,7 +283,14 @@ def test_list_of_dataframes_records_and_checks_the_column_names():
     np.testing.assert_allclose(
         model.transform([frame[model.channel_names_in_] for frame in swapped]), codes
     )
-    np.testing.assert_allclose(model.transform([f.to_numpy() for f in fitted]), codes)
+    with pytest.warns(UserWarning, match="does not have valid feature names, but"):
+        np.testing.assert_allclose(model.transform([f.to_numpy() for f in fitted]), codes)
+    # Names on one side only warn as scikit-learn does; a continued fit on frames checks them.
+    unnamed = LSTMAutoencoderTransformer(**TINY, warm_start=True).fit(
+        [f.to_numpy() for f in fitted]
+    )
+    with pytest.warns(UserWarning, match="X has feature names .* fitted without feature names"):
+        unnamed.fit(swapped)
 
 
 def test_list_of_dataframes_with_other_columns_among_themselves_is_refused_before_training():
@@ -329,11 +336,23 @@ def test_masked_arrays_read_masked_steps_as_missing():
     model = LSTMAutoencoderTransformer(**TINY).fit(X)
     padded = X.copy()
     padded[:, 4:] = np.nan
-    masked = np.ma.masked_invalid(padded)  # the fill values (1e20) would have been read as data
+    # Real numbers under the mask (the values np.asarray reads) were read as data.
+    masked = np.ma.masked_array(np.nan_to_num(padded, nan=5.0), mask=np.isnan(padded))
     np.testing.assert_allclose(model.transform(masked), model.transform(padded))
     np.testing.assert_array_equal(
         np.isnan(model.reconstruct(masked)), np.isnan(model.reconstruct(padded))
     )
+    # The same in a list of arrays, the form for sequences of different lengths.
+    rebuilt = model.reconstruct([masked[0], masked[1][:5]])
+    assert [len(sequence) for sequence in rebuilt] == [4, 4]
+    # Booleans are refused whether or not something is masked; objects holding numbers convert.
+    flags = np.ma.masked_array(X > 0.5, mask=np.isnan(padded))
+    with pytest.raises(ValueError, match="boolean"):
+        model.transform(flags)
+    objects = np.ma.masked_array(
+        np.nan_to_num(padded, nan=5.0).astype(object), mask=np.isnan(padded)
+    )
+    np.testing.assert_allclose(model.transform(objects), model.transform(padded))
     inside = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
     inside.mask[0, 2, 0] = True
     with pytest.raises(ValueError, match="NaN"):

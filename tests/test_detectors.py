@@ -1122,6 +1122,6 @@ def test_series_detector_refuses_masked_points_and_reads_an_unmasked_array(serie
     np.testing.assert_array_equal(
         series_detector.score_timesteps(masked), series_detector.score_timesteps(series[:100])
     )
-    masked.mask[40, 1] = True  # its fill value (1e20) was scored as a reading
+    masked.mask[40, 1] = True  # the reading stored under the mask was scored as valid
     with pytest.raises(ValueError, match="masked array with 1 masked values.*Fill or interpolate"):
         series_detector.score_timesteps(masked)

@@ -226,6 +226,17 @@ def test_reconstruction_of_nan_padded_input_stops_at_the_length(transformer_3d, 
         )
 
 
+def test_masked_steps_are_not_drawn_as_data(transformer_3d, X_3d):
+    mask = np.zeros(X_3d[:4].shape, dtype=bool)
+    mask[1, 8:] = True  # sequence 1 ends at step 8; 1e3 is stored under the mask
+    masked = np.ma.masked_array(np.where(mask, 1e3, X_3d[:4]), mask=mask)
+    for given in (masked, list(masked)):
+        display = ReconstructionDisplay.from_estimator(transformer_3d, given, index=1)
+        for j in range(2):
+            np.testing.assert_array_equal(display.sequence_lines_[j].get_ydata(), X_3d[1, :8, j])
+        plt.close(display.figure_)
+
+
 def test_reconstruction_of_a_series_detectors_series():
     import pandas as pd
 
