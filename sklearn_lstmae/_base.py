@@ -434,9 +434,10 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences shaped as in fit: a list of sequences of any lengths, or
-            an array with the fit's ``n_timesteps_in_`` steps (shorter
-            sequences NaN-padded; wider only where the extra steps are all NaN).
+            Sequences shaped as in fit: a list of sequences of any lengths, a
+            3-D array of any width (wider than ``n_timesteps_in_`` only where
+            the extra steps are all NaN), or a 2-D array with the fit's
+            ``n_timesteps_in_`` columns (scikit-learn's features).
 
         Returns
         -------

@@ -426,10 +426,10 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAut
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences shaped as in fit: a list of sequences of any lengths (at
-            most the longest seen in fit), or an array with the fit's
-            ``n_timesteps_in_`` steps, shorter sequences NaN-padded (wider
-            only where the extra steps are all NaN).
+            Sequences shaped as in fit: a list of sequences of any lengths or
+            a 3-D array of any width, up to the longest seen in fit
+            (``n_timesteps_in_``; wider only where the extra steps are all
+            NaN); a 2-D array has the fit's ``n_timesteps_in_`` columns.
 
         Returns
         -------

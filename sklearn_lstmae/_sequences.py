@@ -57,8 +57,9 @@ class Sequences(NamedTuple):
     is_list: bool
     """True when the input was a list of sequences: outputs are lists too."""
     input_width: int | None = None
-    """The input array's own timesteps when its trailing all-NaN steps beyond the
-    fit's were dropped (outputs shaped like the input get them back); else None."""
+    """The input array's own timesteps when they differ from the fit's: wider, its
+    trailing all-NaN steps were dropped; narrower (3-D), it was NaN-padded to the
+    fit's width. Outputs shaped like the input get its width back; else None."""
 
 
 def _is_sequence_list(X):
@@ -333,13 +334,34 @@ def _without_padding_beyond_fit(estimator, X):
     return by_position[:, :n_timesteps]
 
 
+def _padded_to_fit(estimator, X):
+    """A 3-D array of shorter sequences than the fit's, NaN-padded to the fit's width.
+
+    Its sequences are as good as a list of them (any length encodes; a list
+    would be padded the same way). A 2-D array is left as it is: its columns
+    are scikit-learn's features, checked against ``n_features_in_``.
+    """
+    n_timesteps = getattr(estimator, "n_timesteps_in_", None)
+    shape = getattr(X, "shape", ())
+    if (
+        n_timesteps is None
+        or not isinstance(X, np.ndarray)
+        or len(shape) != 3
+        or not 0 < shape[1] < n_timesteps
+        or X.dtype.kind not in "iuf"
+    ):
+        return X
+    return pad_to(X.astype(np.float32 if X.dtype == np.float32 else np.float64), n_timesteps, "")
+
+
 def validate_sequences(estimator, X, *, reset):
     """Validate ``X`` and return it as NaN-padded float sequences.
 
     With ``reset=True`` (in fit) it records ``n_features_in_`` (the padded
     timesteps, as scikit-learn counts the second axis) and
     ``feature_names_in_`` on the estimator; otherwise it checks ``X`` against
-    them. A list of sequences may have any lengths after fit.
+    them. After fit, a list of sequences may have any lengths, and a 3-D
+    array may be narrower than the fit's (shorter sequences).
 
     Parameters
     ----------
@@ -371,7 +393,7 @@ def validate_sequences(estimator, X, *, reset):
         shape = getattr(X, "shape", ())
         input_width = None
         if not reset:
-            X = _without_padding_beyond_fit(estimator, X)
+            X = _padded_to_fit(estimator, _without_padding_beyond_fit(estimator, X))
             if getattr(X, "shape", shape) != shape:
                 input_width, shape = shape[1], X.shape
         if not reset and len(shape) in (2, 3):
@@ -591,8 +613,11 @@ def like_input(outputs, sequences):
         NaN after each sequence's length.
     """
     outputs = outputs[:, : sequences.values.shape[1]].astype(sequences.dtype)
-    if sequences.input_width is not None:  # give back the input's padding beyond the fit's
-        outputs = pad_to(outputs, sequences.input_width, "shape")
+    if sequences.input_width is not None:  # the input's own width: wider or narrower
+        if sequences.input_width < outputs.shape[1]:
+            outputs = outputs[:, : sequences.input_width]
+        else:
+            outputs = pad_to(outputs, sequences.input_width, "shape")
     if sequences.ndim == 2:
         outputs = outputs[:, :, 0]
     if sequences.is_list:

@@ -206,7 +206,7 @@ def test_bad_targets_are_refused_and_the_fitted_model_kept(
 
 
 PREDICT_CASES = [
-    ("timesteps-differ", RNG.rand(4, 5, 2), "5 timesteps"),
+    ("timesteps-beyond-fit", RNG.rand(4, 8, 2), "has a value at step 6"),
     ("features-differ", RNG.rand(4, 6, 3), "3 features per timestep"),
     ("univariate-for-multivariate", RNG.rand(4, 6), r"X is 2-D.*2 features per timestep"),
     ("nan-inside", with_nan_inside(X), "NaN"),

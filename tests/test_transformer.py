@@ -138,7 +138,7 @@ def test_standardization_is_learned_in_fit_and_lives_in_the_graph(sequences_3d):
 @pytest.mark.parametrize(
     "bad_input, message",
     [
-        (np.zeros((5, 11, 2)), "11 timesteps"),
+        (np.ones((5, 13, 2)), "has a value at step 12"),
         (np.zeros((5, 12, 3)), "3 features per timestep"),
         (np.zeros((5, 12)), r"X is 2-D, which holds univariate sequences"),
     ],
@@ -146,6 +146,32 @@ def test_standardization_is_learned_in_fit_and_lives_in_the_graph(sequences_3d):
 def test_inputs_shaped_unlike_fit_are_refused(fitted_3d, bad_input, message):
     with pytest.raises(ValueError, match=message):
         fitted_3d.transform(bad_input)
+
+
+def test_a_narrower_3d_array_reads_as_shorter_sequences(fitted_3d, sequences_3d):
+    from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderOutlierDetector
+
+    # Refused before ("X has 9 features, ... expecting 12"), though a list of the same
+    # sequences was accepted: now read as that list is, and given back at its own width.
+    short = sequences_3d[:5, :9]
+    as_list = list(short)
+    np.testing.assert_allclose(fitted_3d.transform(short), fitted_3d.transform(as_list), atol=1e-6)
+    rebuilt = fitted_3d.reconstruct(short)
+    assert rebuilt.shape == (5, 9, 2)
+    np.testing.assert_allclose(rebuilt, np.stack(fitted_3d.reconstruct(as_list)), atol=1e-6)
+    padded = short.copy()
+    padded[0, 6:] = np.nan  # NaN padding inside the narrower array still ends a sequence
+    assert np.isnan(fitted_3d.reconstruct(padded)[0, 6:]).all()
+    detector = LSTMAutoencoderOutlierDetector(**TINY).fit(sequences_3d)
+    np.testing.assert_allclose(
+        detector.score_samples(short), detector.score_samples(as_list), rtol=1e-5
+    )
+    regressor = CompositeLSTMRegressor(**TINY).fit(sequences_3d, sequences_3d[:, -3:, 0])
+    np.testing.assert_allclose(regressor.predict(short), regressor.predict(as_list), atol=1e-6)
+    # A 2-D array's columns are scikit-learn's features: their count is still checked.
+    univariate = LSTMAutoencoderTransformer(**TINY).fit(sequences_3d[:, :, 0])
+    with pytest.raises(ValueError, match="X has 9 features, but .* expecting 12 features"):
+        univariate.transform(short[:, :, 0])
 
 
 def test_inverse_transform_refuses_codes_of_the_wrong_size(fitted_3d):
