@@ -15,13 +15,24 @@ from ._validation import check_positive_int
 __all__ = ["PiecewiseAggregate", "TimestepPatches"]
 
 
-def _like_input(values, sequences, lengths):
+def _like_input(values, sequences, lengths, window):
     """The shortened ``values`` in the input's layout.
 
     A list of sequences of different lengths gives a list, each cut to its
     own length; univariate input with one feature out gives 2-D; anything
-    else the 3-D array (NaN padding after each length).
+    else the 3-D array (NaN padding after each length), ``ceil(T / window)``
+    steps for an input array ``T`` steps wide, whether or not that is the
+    fit's width.
     """
+    if sequences.input_width is not None:
+        width = -(-sequences.input_width // window)
+        if width <= values.shape[1]:
+            values = values[:, :width]
+        else:
+            padding = np.full(
+                (len(values), width - values.shape[1], values.shape[2]), np.nan, values.dtype
+            )
+            values = np.concatenate([values, padding], axis=1)
     if sequences.ndim == 2 and values.shape[2] == 1:
         values = values[:, :, 0]
     if sequences.is_list and len(set(lengths.tolist())) > 1:
@@ -358,7 +369,7 @@ class PiecewiseAggregate(_WindowRule):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 values = np.nanmean(padded.reshape(len(values), n_windows, window, -1), 2)
         return self._fits_the_configured_table(
-            _like_input(values, sequences, -(-sequences.lengths // window))
+            _like_input(values, sequences, -(-sequences.lengths // window), window)
         )
 
 
@@ -465,7 +476,7 @@ class TimestepPatches(_WindowRule):
         values = sequences.values
         if window == 1:
             return self._fits_the_configured_table(
-                _like_input(values, sequences, sequences.lengths)
+                _like_input(values, sequences, sequences.lengths, 1)
             )
         folded, windows_each = fold_into_patches(values, sequences.lengths, window)
-        return _like_input(folded, sequences, windows_each)
+        return _like_input(folded, sequences, windows_each, window)

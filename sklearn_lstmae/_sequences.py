@@ -347,11 +347,16 @@ def _padded_to_fit(estimator, X):
         n_timesteps is None
         or not isinstance(X, np.ndarray)
         or len(shape) != 3
+        or shape[0] == 0  # validate_data names the empty input by its own shape
         or not 0 < shape[1] < n_timesteps
-        or X.dtype.kind not in "iuf"
+        or X.dtype.kind not in "iufO"
     ):
         return X
-    return pad_to(X.astype(np.float32 if X.dtype == np.float32 else np.float64), n_timesteps, "")
+    try:
+        values = X.astype(np.float32 if X.dtype == np.float32 else np.float64)
+    except (TypeError, ValueError):
+        return X  # objects that are not numbers: refused as such
+    return pad_to(values, n_timesteps, "")
 
 
 def validate_sequences(estimator, X, *, reset):

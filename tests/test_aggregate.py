@@ -235,3 +235,21 @@ def test_set_output_stays_available_after_a_fit_on_sequences(shortener):
         pipe.fit(X)
     assert list(pipe.set_output(transform="pandas").transform(X).columns)[0].endswith("0")
     assert isinstance(pipe.set_output(transform="default").transform(X), np.ndarray)
+
+
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+@pytest.mark.parametrize("n_fit, n_given", [(40, 25), (40, 48), (12, 9)])
+def test_an_array_of_another_width_comes_back_at_its_own(shortener, n_fit, n_given):
+    rng = np.random.default_rng(0)
+    fitted = shortener(max_timesteps=16).fit(rng.normal(size=(10, n_fit, 2)))
+    window = fitted.window_
+    given = rng.normal(size=(4, n_given, 2))
+    given[:, min(n_given, n_fit) :] = np.nan  # beyond the fit's width: padding only
+    out = fitted.transform(given)
+    # ceil(T / window_) steps of the input's own width T, as a list of the same sequences
+    # gives them (a narrower array came back at the fit's width, NaN-padded).
+    assert out.shape[:2] == (4, -(-n_given // window))
+    as_list = fitted.transform([sequence[: min(n_given, n_fit)] for sequence in given])
+    np.testing.assert_allclose(out[:, : np.shape(as_list)[1]], as_list)
+    assert np.isnan(out[:, np.shape(as_list)[1] :]).all()
+    np.testing.assert_allclose(fitted.transform(given.astype(object)), out)
