@@ -56,3 +56,35 @@ def test_the_anomaly_detection_block(tmp_path, monkeypatch):
     scores = series_detector.score_timesteps(series)
     assert scores.shape == (3000,) and 2490 <= np.argmax(scores) < 2520  # the burst
     assert convergence == []
+
+
+def test_the_flattening_scorer_for_targets_of_several_features():
+    from sklearn.metrics import mean_squared_error
+    from sklearn.model_selection import cross_val_score
+
+    from sklearn_lstmae import CompositeLSTMRegressor, make_windows
+
+    block = next(
+        code
+        for code in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
+        if "def flat(metric)" in code
+    )
+    namespace = {}
+    exec(compile(block, "README: flat scorer", "exec"), namespace)
+    time = np.arange(200)
+    X, y = make_windows(np.c_[np.sin(time / 5), np.cos(time / 7)], n_timesteps=10, n_future=3)
+    assert y.ndim == 3
+    model = CompositeLSTMRegressor(units=8, epochs=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at 3 epochs; the failed scoring
+        plain = cross_val_score(model, X, y, cv=2, scoring="neg_mean_squared_error")
+        flat = cross_val_score(model, X, y, cv=2, scoring=namespace["scoring"])
+    assert np.isnan(plain).all()  # what the README says scikit-learn's own scorer gives
+    assert np.isfinite(flat).all() and (flat < 0).all()
+    fitted = CompositeLSTMRegressor(units=8, epochs=3, random_state=0).fit(X[:90], y[:90])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = -mean_squared_error(
+            y[90:].reshape(len(y) - 90, -1), fitted.predict(X[90:]).reshape(len(y) - 90, -1)
+        )
+    assert namespace["scoring"](fitted, X[90:], y[90:]) == pytest.approx(expected)
