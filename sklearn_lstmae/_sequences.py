@@ -19,7 +19,12 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    _get_feature_names,
+    check_array,
+    check_consistent_length,
+    validate_data,
+)
 
 __all__ = [
     "Sequences",
@@ -455,17 +460,19 @@ def check_columns_as_in_fit(estimator, X, name):
 
 
 def _channel_names(X, name="X"):
-    """The column names of the DataFrames in a list of sequences, as strings; None if none.
+    """The column names of the DataFrames in a list of sequences; None if none.
 
-    Every DataFrame of the list must have the same columns in the same order:
-    they are recordings of the same features.
+    Names as scikit-learn takes them from a DataFrame: string column names
+    only (other names are no names; mixed types are refused). Every named
+    DataFrame of the list must have the same columns in the same order: they
+    are recordings of the same features.
     """
     first = None
     for index, sequence in enumerate(X):
-        columns = getattr(sequence, "columns", None)
-        if columns is None:
+        names = _get_feature_names(sequence) if hasattr(sequence, "columns") else None
+        if names is None:
             continue
-        names = [str(column) for column in columns]
+        names = names.tolist()
         if first is None:
             first = index, names
         elif names != first[1]:

@@ -360,3 +360,13 @@ def test_masked_arrays_read_masked_steps_as_missing():
     np.testing.assert_allclose(
         model.transform(np.ma.masked_array(X)), model.transform(X)
     )  # nothing masked: the data as it is
+
+
+def test_list_of_dataframes_takes_names_as_scikit_learn_does():
+    # Only string column names are names (integer columns matched "0", "1" as strings before).
+    numbered = LSTMAutoencoderTransformer(**TINY).fit(frames([0, 1]))
+    assert not hasattr(numbered, "channel_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names .* fitted without feature names"):
+        numbered.transform(frames(["0", "1"]))
+    with pytest.raises(TypeError, match="Feature names are only supported if all input features"):
+        LSTMAutoencoderTransformer(**TINY).fit(frames(["temp", 1]))
