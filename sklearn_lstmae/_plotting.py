@@ -411,7 +411,18 @@ class ReconstructionDisplay:
         if forecasts:
             prediction = np.asarray(estimator.predict(sample)[0], dtype=np.float64)
             if y is not None:
-                truth = np.asarray(y, dtype=np.float64)[index]
+                y = np.asarray(masked_as_nan(y), dtype=np.float64)
+                if len(y) != n_samples:
+                    raise ValueError(
+                        f"y has {len(y)} target sequences, but X has {n_samples} sequences: "
+                        "pass the targets of X, one per sequence."
+                    )
+                truth = y[index]
+                if truth.size != prediction.size:
+                    raise ValueError(
+                        f"y's targets have shape {truth.shape}, but the estimator predicts "
+                        f"{prediction.shape}: pass targets shaped as in fit."
+                    )
         display = cls(
             sequence=sequence,
             reconstruction=reconstruction,

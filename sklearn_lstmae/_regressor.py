@@ -12,6 +12,7 @@ from ._sequences import (
     _DataSet,
     check_channels_as_in_fit,
     check_columns_as_in_fit,
+    masked_as_nan,
     targets_to_3d,
     validate_sequences,
     validate_sequences_and_targets,
@@ -259,7 +260,7 @@ class CompositeLSTMRegressor(
         score : float
         """
         y_pred = self.predict(X)
-        y_true = np.asarray(y, dtype=np.float64)
+        y_true = np.asarray(masked_as_nan(y), dtype=np.float64)  # masked: missing
         n_samples = len(y_pred)
         # As r2_score takes (n,) against (n, 1): axes of length 1 after the first do not count.
         if _without_unit_axes(y_true) != _without_unit_axes(y_pred):

@@ -565,6 +565,7 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True):
         # validate_data's own wording, which scikit-learn's checks look for.
         validate_data(estimator, X, y)
     sequences = validate_sequences(estimator, X, reset=reset)
+    y = masked_as_nan(y)  # masked targets are missing, refused below as NaN is
     _check_kind(y, "y")
     y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name="y")
     if y.ndim > 3:

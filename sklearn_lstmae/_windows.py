@@ -164,6 +164,12 @@ def make_windows(series, n_timesteps, n_future=0, stride=1):
 
     if isinstance(series, (pd.DataFrame, pd.Series)):
         values = _frame_to_numpy(series)
+    elif isinstance(series, np.ma.MaskedArray) and np.ma.getmaskarray(series).any():
+        raise ValueError(
+            f"series is a masked array with {np.ma.count_masked(series)} masked values: "
+            "windows cannot skip missing points (the values under the mask would be cut "
+            "as data). Fill or interpolate them first, or cut the series at the gaps."
+        )
     else:
         values = np.asarray(series)
         if values.dtype.kind not in _NUMERIC_KINDS:

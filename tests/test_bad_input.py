@@ -370,3 +370,21 @@ def test_list_of_dataframes_takes_names_as_scikit_learn_does():
         numbered.transform(frames(["0", "1"]))
     with pytest.raises(TypeError, match="Feature names are only supported if all input features"):
         LSTMAutoencoderTransformer(**TINY).fit(frames(["temp", 1]))
+
+
+def test_masked_targets_are_missing_not_data():
+    rng = np.random.RandomState(1)
+    y = np.ma.masked_array(Y.copy(), mask=np.zeros(Y.shape, dtype=bool))
+    y.data[2] = 1e3  # a hidden reading, trained on and scored as a target before
+    y.mask[2] = True
+    with pytest.raises(ValueError, match="y contains NaN"):
+        CompositeLSTMRegressor(**TINY).fit(X, y)
+    model = CompositeLSTMRegressor(**TINY).fit(X, Y)
+    with pytest.raises(ValueError, match="NaN"):
+        model.score(X, y)
+    assert np.isfinite(model.score(X, np.ma.masked_array(Y)))  # nothing masked: the data
+    from sklearn_lstmae import make_windows
+
+    series = np.ma.masked_array(rng.rand(50), mask=np.arange(50) == 20)
+    with pytest.raises(ValueError, match="masked array with 1 masked values"):
+        make_windows(series, n_timesteps=5, n_future=2)

@@ -286,6 +286,19 @@ def test_a_pandas_series_time_index_is_the_reconstruction_displays_time_axis():
     assert plt.get_fignums() == figures
 
 
+def test_targets_that_do_not_match_x_are_refused(composite, windows):
+    X, y = windows
+    figures = plt.get_fignums()
+    # Fewer targets than sequences drew y[i] beside an unrelated sequence, or failed with a raw
+    # IndexError for a late index.
+    for index in (0, -1):
+        with pytest.raises(ValueError, match=r"y has 5 target sequences, but X has"):
+            ReconstructionDisplay.from_estimator(composite, X, y[:5], index=index)
+    with pytest.raises(ValueError, match="pass targets shaped as in fit"):
+        ReconstructionDisplay.from_estimator(composite, X, y[:, :2])
+    assert plt.get_fignums() == figures
+
+
 def test_composite_prediction_is_drawn_after_the_input(composite, windows):
     X, y = windows
     display = ReconstructionDisplay.from_estimator(composite, X, y, index=4)
