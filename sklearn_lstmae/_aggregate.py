@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._sequences import validate_sequences
+from ._sequences import at_width, validate_sequences
 from ._validation import check_positive_int
 
 __all__ = ["PiecewiseAggregate", "TimestepPatches"]
@@ -25,14 +25,7 @@ def _like_input(values, sequences, lengths, window):
     fit's width.
     """
     if sequences.input_width is not None:
-        width = -(-sequences.input_width // window)
-        if width <= values.shape[1]:
-            values = values[:, :width]
-        else:
-            padding = np.full(
-                (len(values), width - values.shape[1], values.shape[2]), np.nan, values.dtype
-            )
-            values = np.concatenate([values, padding], axis=1)
+        values = at_width(values, -(-sequences.input_width // window))
     if sequences.ndim == 2 and values.shape[2] == 1:
         values = values[:, :, 0]
     if sequences.is_list and len(set(lengths.tolist())) > 1:

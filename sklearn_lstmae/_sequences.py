@@ -152,6 +152,14 @@ def _check_layout(X):
         )
 
 
+def _as_float(values):
+    """``values`` as float32 (when float32) or float64; None when they are not numbers."""
+    try:
+        return values.astype(np.float32 if values.dtype == np.float32 else np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def masked_as_nan(X):
     """A NumPy masked array with its masked values as NaN (missing), else ``X``.
 
@@ -165,10 +173,8 @@ def masked_as_nan(X):
         return X
     if not np.ma.getmaskarray(X).any() or X.dtype.kind not in "iufO":
         return np.ma.getdata(X)  # nothing masked, or not numbers: validated as an array
-    dtype = np.float32 if X.dtype == np.float32 else np.float64
-    try:
-        values = np.ma.getdata(X).astype(dtype)
-    except (TypeError, ValueError):
+    values = _as_float(np.ma.getdata(X))
+    if values is None:
         return np.ma.getdata(X)  # objects that are not numbers: refused as such
     values[np.ma.getmaskarray(X)] = np.nan
     return values
@@ -357,9 +363,8 @@ def _padded_to_fit(estimator, X):
         or X.dtype.kind not in "iufO"
     ):
         return X
-    try:
-        values = X.astype(np.float32 if X.dtype == np.float32 else np.float64)
-    except (TypeError, ValueError):
+    values = _as_float(X)
+    if values is None:
         return X  # objects that are not numbers: refused as such
     return pad_to(values, n_timesteps, "")
 
@@ -387,12 +392,11 @@ def validate_sequences(estimator, X, *, reset):
     _check_layout(X)
     if _is_sequence_list(X):
         padded, lengths, ndim = _pad_sequence_list(X)
-        channel_names = _channel_names(X)
         if reset:
             validate_data(
                 estimator, padded, reset=True, allow_nd=True, ensure_all_finite="allow-nan"
             )
-            _set_channel_names(estimator, channel_names)
+            _set_channel_names(estimator, _channel_names(X))
         else:
             _check_shape_against_fit(estimator, padded.shape[1], padded.shape[2], any_length=True)
             check_channels_as_in_fit(estimator, X, "X")
@@ -499,9 +503,10 @@ def check_channels_as_in_fit(estimator, X, name):
     scored as the fit's features without notice. Arrays (no names) pass, as
     scikit-learn reads arrays by position.
     """
-    expected = getattr(estimator, "channel_names_in_", None)
     if not _is_sequence_list(X):
         return
+    expected = getattr(estimator, "channel_names_in_", None)
+    expected = None if expected is None else [str(c) for c in expected]
     names = _channel_names(X, name)
     # scikit-learn's warnings when names are given on one side only (arrays go by position).
     if names is not None and expected is None:
@@ -518,15 +523,21 @@ def check_channels_as_in_fit(estimator, X, name):
             UserWarning,
             stacklevel=4,
         )
-    if expected is None or names is None or names == [str(c) for c in expected]:
+    if expected is None or names is None or names == expected:
         return
-    expected = [str(c) for c in expected]
     raise ValueError(
         f"The DataFrames of {name} have the columns {reprlib.repr(names)}, but the "
         f"sequences in fit had {reprlib.repr(expected)}, in that order; columns are read by "
         f"position. Select them as in fit: [frame[estimator.channel_names_in_] for frame in "
         f"{name}]."
     )
+
+
+def at_width(values, width):
+    """``[samples, timesteps, features]`` values cut or NaN-padded to ``width`` timesteps."""
+    if width <= values.shape[1]:
+        return values[:, :width]
+    return pad_to(values, width, "shape")
 
 
 def pad_to(values, n_timesteps, doing):
@@ -627,10 +638,7 @@ def like_input(outputs, sequences):
     """
     outputs = outputs[:, : sequences.values.shape[1]].astype(sequences.dtype)
     if sequences.input_width is not None:  # the input's own width: wider or narrower
-        if sequences.input_width < outputs.shape[1]:
-            outputs = outputs[:, : sequences.input_width]
-        else:
-            outputs = pad_to(outputs, sequences.input_width, "shape")
+        outputs = at_width(outputs, sequences.input_width)
     if sequences.ndim == 2:
         outputs = outputs[:, :, 0]
     if sequences.is_list:
