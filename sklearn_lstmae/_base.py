@@ -284,7 +284,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             networks = build_networks(spec, seed=seed)
             optimizer_state = None
             history = {"loss": []}
-            scales = learn_standardization(networks, targets, self.standardize, sample_weight)
+            scales = learn_standardization(
+                networks, targets, self.standardize, sample_weight, spec.dtype
+            )
         model = networks["model"]
 
         n_samples = len(sequences.values)

@@ -106,7 +106,11 @@ latent_dim : int or None, default=None
         units. The training loss and the reconstruction scores (``score``,
         the detectors' anomaly scores) are in standardized units.
     dtype : {"float32", "float64"}, default="float32"
-        Precision of the networks (set on each layer, never globally).
+        Precision of the networks (set on each layer, never globally). The
+        networks cast their input before they standardize it: a feature far
+        from zero next to its spread (a level of 1e6 moving by units) is
+        rounded coarsely in float32, and ``fit`` warns; use "float64" there,
+        or subtract an offset first.
     code : {"last", "pooled"}, default=$code
         How the code is read off the encoder: its final hidden state (the
         classic model), or that joined with the mean and the maximum of its

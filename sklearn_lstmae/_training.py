@@ -59,16 +59,21 @@ def draw_seed(random_state):
     return int(rng.randint(0, 2**31 - 2**16))
 
 
-# float32's smallest normal number: a standard deviation below it cannot be divided by inside
-# a float32 network.
-_SMALLEST_SCALE = float(np.finfo(np.float32).tiny)
+# A spread within this many of the network dtype's rounding steps of a feature's mean is float
+# rounding, not data: the feature counts as constant. float32's factor keeps the 1e-7 of earlier
+# versions; float64's covers the few steps that averaging a constant in float64 leaves behind.
+_CONSTANT_SPREAD_IN_EPS = {"float32": 1e-7 / float(np.finfo(np.float32).eps), "float64": 64.0}
+# Warn when the network's dtype rounds a feature's values (near its mean) by more than this
+# fraction of its standard deviation.
+_RESOLVED_FRACTION = 0.01
 
 
-def standardization(values, standardize, sample_weight=None):
+def standardization(values, standardize, sample_weight=None, dtype="float32"):
     """Per-feature mean and standard deviation over samples and real timesteps.
 
     Weighted by ``sample_weight``, so that a weight of 2 equals repeating the
-    sequence.
+    sequence. ``dtype`` is the networks' precision: a spread that it cannot
+    tell from rounding counts as none (the feature is divided by 1).
     """
     n_samples, n_timesteps, n_features = values.shape
     if not standardize:
@@ -97,24 +102,59 @@ def standardization(values, standardize, sample_weight=None):
     # Constant features: divide by 1 rather than by ~0, as StandardScaler does. "Constant" is
     # relative to the feature's own mean (a spread at float rounding's level), so that data in
     # small units (1e-8) is standardized like the same data in large ones; a spread too small
-    # for float32 to divide by counts as none.
-    constant = (scale <= 1e-7 * np.abs(mean)) | (scale < _SMALLEST_SCALE)
+    # for the network's dtype to divide by counts as none.
+    finfo = np.finfo(dtype)
+    constant = (scale <= _CONSTANT_SPREAD_IN_EPS[str(dtype)] * float(finfo.eps) * np.abs(mean)) | (
+        scale < float(finfo.tiny)
+    )
     scale[constant] = 1.0
     return mean, scale
+
+
+def warn_if_unresolved(mean, scale, dtype, name):
+    """Warn when ``dtype`` rounds a feature's values by a noticeable part of its spread.
+
+    The networks cast their input to ``dtype`` before they standardize it, so
+    values far from zero next to their spread (a level of 1e6 that moves by
+    units: positions in metres, counters, timestamps) arrive rounded: in
+    float32 each lies on a grid of ``|mean| * 1.2e-7``, and the model sees a
+    few distinct levels where the data had many.
+    """
+    spacing = np.spacing(np.abs(mean).astype(dtype)).astype(np.float64)
+    coarse = np.flatnonzero(spacing > _RESOLVED_FRACTION * scale)
+    if coarse.size == 0:
+        return
+    feature = int(coarse[0])
+    n_others = coarse.size - 1
+    others = f" (and {n_others} other feature{'s' * (n_others > 1)})" if n_others else ""
+    warnings.warn(
+        f"{name}'s feature {feature}{others} lies around {mean[feature]:.6g} but varies by "
+        f"about {scale[feature]:.3g}: in {dtype} its values are rounded to steps of "
+        f"{spacing[feature]:.3g} ({spacing[feature] / scale[feature]:.0%} of its standard "
+        f"deviation) before the model standardizes them, so it sees them coarsened. Pass "
+        f"dtype='float64', or subtract an offset from {name} before fitting (and add it back "
+        "to what the model returns).",
+        UserWarning,
+        stacklevel=caller_stacklevel(),
+    )
 
 
 def set_standardization(layer, mean, scale):
     layer.set_weights([mean, scale])
 
 
-def learn_standardization(networks, targets, standardize, sample_weight):
+def learn_standardization(networks, targets, standardize, sample_weight, dtype="float32"):
     """Set the networks' standardization layers from ``targets``; return the scales."""
-    mean, scale = standardization(targets[0], standardize, sample_weight)
+    mean, scale = standardization(targets[0], standardize, sample_weight, dtype)
+    if standardize:
+        warn_if_unresolved(mean, scale, dtype, "X")
     set_standardization(networks["encoder"].get_layer("input_scale"), mean, scale)
     set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), mean, scale)
     scales = [scale]
     if len(targets) > 1:
-        target_mean, target_scale = standardization(targets[1], standardize, sample_weight)
+        target_mean, target_scale = standardization(targets[1], standardize, sample_weight, dtype)
+        if standardize:
+            warn_if_unresolved(target_mean, target_scale, dtype, "y")
         set_standardization(
             networks["predictor"].get_layer("prediction_unscale"), target_mean, target_scale
         )

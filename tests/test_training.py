@@ -530,6 +530,34 @@ def test_standardization_does_not_depend_on_the_data_units():
     assert LSTMAutoencoderTransformer(**TINY).fit(constant)._scales[0][0] == 1.0
 
 
+def test_float64_models_standardize_spreads_that_float32_cannot_see():
+    # The constant-feature rule was float32's (a spread below 1e-7 of the mean) for every dtype:
+    # a float64 model divided a level of 1e8 moving by 0.1 by 1, not by its spread.
+    level = 1e8 + 0.1 * X[:, :, :1]
+    model = LSTMAutoencoderTransformer(**{**TINY, "dtype": "float64"}).fit(level)
+    np.testing.assert_allclose(model._scales[0], level.std(), rtol=1e-6)
+    constant = np.full_like(level, 1e8 + 0.1)  # still a constant for float64
+    assert LSTMAutoencoderTransformer(**{**TINY, "dtype": "float64"}).fit(constant)._scales[0] == 1
+
+
+def test_a_level_that_float32_rounds_coarsely_warns_at_fit():
+    # float32 networks cast before they standardize: around 1e6, values lie on a grid of 0.0625,
+    # and a feature moving by units reached the model as a few levels, without a word.
+    far = X.copy()
+    far[:, :, 1] += 1e6
+    with pytest.warns(UserWarning, match=r"X's feature 1 lies around 1e\+06.*dtype='float64'"):
+        LSTMAutoencoderTransformer(**TINY).fit(far)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # three epochs
+        LSTMAutoencoderTransformer(**{**TINY, "dtype": "float64"}).fit(far)
+        LSTMAutoencoderTransformer(**TINY).fit(X + 1e4)  # a grid of 1e-3 standard deviations
+        LSTMAutoencoderTransformer(**{**TINY, "standardize": False}).fit(far)  # as asked
+    future = np.random.default_rng(0).normal(size=(len(X), 2, 1)) + 1e7
+    with pytest.warns(UserWarning, match="y's feature 0 lies around 1e\\+07"):
+        CompositeLSTMRegressor(**TINY).fit(X, future)
+
+
 def test_standardization_of_values_near_the_float64_limit():
     # Deviations past 1e154 overflowed when squared, values near 1e307 already in their sum:
     # the spread came out inf or NaN (with a RuntimeWarning) and training diverged.
