@@ -196,8 +196,9 @@ class CompositeLSTMRegressor(
         if not reset and y.shape[1:] != self._target_shape:
             raise ValueError(
                 f"y has shape {y.shape}, but the model was fitted on targets of shape "
-                f"(n_samples, {', '.join(map(str, self._target_shape))}); fit anew with "
-                "warm_start=False to change it."
+                f"(n_samples, {', '.join(map(str, self._target_shape))}): partial_fit and "
+                "warm_start continue that model; call fit with warm_start=False to fit a new "
+                "one on these targets."
             )
         return sequences, y
 
@@ -212,7 +213,9 @@ class CompositeLSTMRegressor(
         X_val, y_val = validation_data
         check_columns_as_in_fit(self, X_val, "validation_data's X_val")
         check_channels_as_in_fit(self, X_val, "validation_data's X_val")
-        return validate_sequences_and_targets(_DataSet(), X_val, y_val)
+        return validate_sequences_and_targets(
+            _DataSet(), X_val, y_val, names=("validation_data's X_val", "its y_val")
+        )
 
     def _fitted_extras(self, sequences, y, spec):
         return {"_target_shape": y.shape[1:], "_n_features_out": spec.code_size}
@@ -262,6 +265,12 @@ class CompositeLSTMRegressor(
         y_pred = self.predict(X)
         y_true = np.asarray(masked_as_nan(y), dtype=np.float64)  # masked: missing
         n_samples = len(y_pred)
+        n_targets = len(y_true) if y_true.ndim else "a single value, no"
+        if n_targets != n_samples:
+            raise ValueError(
+                f"X holds {n_samples} sequences but y holds {n_targets} targets: give one "
+                "target per sequence."
+            )
         # As r2_score takes (n,) against (n, 1): axes of length 1 after the first do not count.
         if _without_unit_axes(y_true) != _without_unit_axes(y_pred):
             raise ValueError(

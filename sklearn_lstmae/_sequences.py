@@ -22,7 +22,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import (
     _get_feature_names,
     check_array,
-    check_consistent_length,
     validate_data,
 )
 
@@ -563,8 +562,10 @@ def pad_to(values, n_timesteps, doing):
     return np.concatenate([values, padding], axis=1)
 
 
-def validate_sequences_and_targets(estimator, X, y, *, reset=True):
+def validate_sequences_and_targets(estimator, X, y, *, reset=True, names=("X", "y")):
     """Validate ``X`` and the target sequences ``y`` together, in fit.
+
+    ``names`` are what messages call them (``validation_data``'s own names).
 
     Returns
     -------
@@ -586,7 +587,11 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True):
         )
     if y.ndim >= 2 and 0 in y.shape[1:]:
         raise ValueError(f"y has shape {y.shape}: it needs at least one step and target.")
-    check_consistent_length(sequences.values, y)
+    if len(y) != len(sequences.values):
+        raise ValueError(
+            f"{names[0]} holds {len(sequences.values)} sequences but {names[1]} holds {len(y)} "
+            "targets (inconsistent numbers of samples): give one target per sequence."
+        )
     return sequences, y
 
 

@@ -81,6 +81,19 @@ def test_y_of_the_wrong_length_or_shape_is_refused():
         model.score(X, np.zeros((10, 4)))
 
 
+def test_messages_about_targets_name_the_data_at_fault():
+    # A short validation y got scikit-learn's bare "[5, 4]" without naming validation_data; a
+    # short y at score was told to be "shaped as at fit"; partial_fit's advice named warm_start.
+    X = make_sequences(n_samples=10)
+    with pytest.raises(ValueError, match="validation_data's X_val holds 5 sequences but its y_val"):
+        CompositeLSTMRegressor(**TINY).fit(X, np.zeros(10), validation_data=(X[:5], np.zeros(4)))
+    model = CompositeLSTMRegressor(**TINY).fit(X, np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="X holds 10 sequences but y holds 9 targets"):
+        model.score(X, np.zeros((9, 3)))
+    with pytest.raises(ValueError, match="partial_fit and warm_start continue that model"):
+        model.partial_fit(X, np.zeros((10, 2)))
+
+
 def test_score_takes_targets_with_or_without_axes_of_length_one():
     # As r2_score does: (n,) against (n, 1) was refused although the values line up.
     X = make_sequences(n_samples=20)
