@@ -78,6 +78,24 @@ def _as_2d_steps(values, name):
     return values
 
 
+def _fitted_channel_names(estimator):
+    """The feature names ``estimator`` was fitted with, as legend labels, or None.
+
+    A series detector records a DataFrame's columns (``feature_names_in_``);
+    the collection estimators record a list of DataFrames' columns
+    (``channel_names_in_``: a 2-D DataFrame's columns are time steps).
+    """
+    from ._series_detector import LSTMAutoencoderSeriesDetector
+
+    attribute = (
+        "feature_names_in_"
+        if isinstance(estimator, LSTMAutoencoderSeriesDetector)
+        else "channel_names_in_"
+    )
+    names = getattr(estimator, attribute, None)
+    return None if names is None else [str(name) for name in names]
+
+
 def _with_name(name, what):
     return what if name is None else f"{name}: {what}"
 
@@ -350,7 +368,10 @@ class ReconstructionDisplay:
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None draws on a new figure.
         feature_names : list of str, default=None
-            Names of the features in the legend (see the class description).
+            Names of the features in the legend. None takes ``X``'s columns
+            for a series detector's DataFrame, else the names the estimator
+            was fitted with (a list of DataFrames' columns), else the class's
+            default.
 
         Returns
         -------
@@ -370,6 +391,8 @@ class ReconstructionDisplay:
             if feature_names is None and hasattr(X, "columns"):
                 feature_names = [str(column) for column in X.columns]
             rebuilt = estimator.reconstruct(X)  # validates the series
+            if feature_names is None:
+                feature_names = _fitted_channel_names(estimator)
             display = cls(
                 # A pandas series keeps its index: the display's time axis.
                 sequence=X if hasattr(X, "index") else np.asarray(X, dtype=np.float64),
@@ -403,6 +426,8 @@ class ReconstructionDisplay:
             sample = X[index : index + 1]
             sequence = np.asarray(sample, dtype=np.float64)[0]
         reconstruction = np.asarray(estimator.reconstruct(sample)[0], dtype=np.float64)
+        if feature_names is None:
+            feature_names = _fitted_channel_names(estimator)
         # Drop NaN padding: the sequence ends at its last real timestep.
         length = _real_length(sequence)
         sequence, reconstruction = sequence[:length], reconstruction[:length]
@@ -925,7 +950,9 @@ class AnomalyScoreDisplay:
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None draws on a new figure.
         feature_names : list of str, default=None
-            Names of the features in the legend.
+            Names of the features in the legend. None takes the series'
+            columns, else the columns of the DataFrame the detector was
+            fitted on (``feature_names_in_``).
 
         Returns
         -------
@@ -947,6 +974,8 @@ class AnomalyScoreDisplay:
             )
         check_is_fitted(estimator)
         scores = estimator.score_timesteps(series)
+        if feature_names is None and not hasattr(series, "columns"):
+            feature_names = _fitted_channel_names(estimator)
         threshold = getattr(estimator, "threshold_", None)
         if threshold is not None:
             from ._detectors import check_threshold_current  # the estimator has Keras loaded

@@ -199,6 +199,27 @@ def test_reconstruction_of_a_multivariate_sequence(transformer_3d, X_3d):
         ReconstructionDisplay.from_estimator(transformer_3d, X_3d, feature_names=["a"])
 
 
+def test_legends_take_the_names_the_estimator_was_fitted_with(X_3d, anomaly_series):
+    # A model fitted on DataFrames drew "feature 0", "feature 1" when plotted on arrays.
+    import pandas as pd
+
+    frames = [pd.DataFrame(sequence, columns=["speed", "load"]) for sequence in X_3d]
+    model = LSTMAutoencoderTransformer(**TINY).fit(frames)
+    display = ReconstructionDisplay.from_estimator(model, X_3d)
+    assert legend_texts(display.ax_)[:2] == ["speed: input", "load: input"]
+    series, labels = anomaly_series
+    frame = pd.DataFrame(series, columns=["speed", "load"])
+    detector = LSTMAutoencoderSeriesDetector(10, stride=5, **TINY).fit(frame[:100])
+    with pytest.warns(UserWarning, match="fitted with feature names"):  # scikit-learn's
+        display = AnomalyScoreDisplay.from_estimator(detector, series, labels)
+    assert [line.get_label() for line in display.series_lines_] == ["speed", "load"]
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        display = ReconstructionDisplay.from_estimator(detector, series[:50])
+    assert legend_texts(display.ax_)[:2] == ["speed: input", "load: input"]
+    display = ReconstructionDisplay.from_estimator(model, X_3d, feature_names=["a", "b"])
+    assert legend_texts(display.ax_)[:2] == ["a: input", "b: input"]  # given names first
+
+
 def test_reconstruction_of_ragged_list_input(transformer_3d, X_3d):
     ragged = [X_3d[0, :7], X_3d[1, :10], X_3d[2]]
     expected = transformer_3d.reconstruct(ragged)
