@@ -3,6 +3,10 @@
 Kept apart because it imports ``distributed``, an optional dependency.
 """
 
+import os
+import socket
+import warnings
+
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .distributed import _limit_tensorflow_threads
@@ -21,7 +25,19 @@ class TensorFlowThreads(WorkerPlugin):
 
     def __init__(self, n_threads=None):
         self.n_threads = n_threads
+        # The client's process: workers inside it (processes=False) share its TensorFlow.
+        self.client_process = (socket.gethostname(), os.getpid())
 
     def setup(self, worker):
+        if (socket.gethostname(), os.getpid()) == self.client_process:
+            warnings.warn(
+                "These Dask workers run in the client's own process (a LocalCluster with "
+                "processes=False): their TensorFlow is the client's, which the plugin leaves "
+                "as it is. Set its threads with tf.config.threading before TensorFlow starts, "
+                "or start the workers as processes to give each its share.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
         n_threads = self.n_threads or worker.state.nthreads
         _limit_tensorflow_threads(n_threads)

@@ -24,8 +24,10 @@ Dask is an optional dependency (``pip install "sklearn-lstmae[distributed]"``):
 this module imports it only when a function needs it.
 """
 
+import copy
 import numbers
 import os
+import re
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -142,7 +144,9 @@ def tensorflow_threads_plugin(n_threads=None):
     workers), then sets its TensorFlow intra-op and inter-op thread pools to
     ``n_threads``, by default to its own number of Dask threads
     (``threads_per_worker``). This changes the workers' TensorFlow only,
-    never the client's.
+    never the client's: workers that run in the client's own process (a
+    ``LocalCluster(processes=False)``) share its TensorFlow, and the plugin
+    leaves them as they are, with a warning.
 
     Parameters
     ----------
@@ -182,13 +186,37 @@ def tensorflow_threads_plugin(n_threads=None):
     return TensorFlowThreads(n_threads)
 
 
+# Methods that map each sample to its own output, which the helpers suggest when asked for
+# one an estimator lacks.
+_PER_SAMPLE_METHODS = (
+    "transform",
+    "predict",
+    "score_samples",
+    "decision_function",
+    "reconstruct",
+    "reconstruction_error",
+)
+
+
 def _probe_output(estimator, method, sample):
-    """Shape (after the samples axis) and dtype of ``method``'s output."""
+    """Shape (after the samples axis) and dtype of ``method``'s output.
+
+    Training methods are refused before anything is called: the probe (and
+    every block) would train the user's fitted estimator.
+    """
+    if isinstance(method, str) and re.match(r"(partial_)?fit", method):
+        raise ValueError(
+            f"method={method!r} trains the estimator: applied block by block it would refit "
+            "it on each block (and on the probe of the output's shape). These helpers apply "
+            "a fitted estimator; to train on a dask array block by block, loop over "
+            "iter_blocks(X) with partial_fit."
+        )
     function = getattr(estimator, method, None)
     if not callable(function):
+        has = [name for name in _PER_SAMPLE_METHODS if callable(getattr(estimator, name, None))]
         raise ValueError(
-            f"{type(estimator).__name__} has no method {method!r}; pass one it has, such as "
-            "'transform' or 'predict'."
+            f"{type(estimator).__name__} has no method {method!r}; pass one it has"
+            + (f": {', '.join(map(repr, has))}." if has else ".")
         )
     output = np.asarray(function(sample))
     if output.ndim == 0 or len(output) != len(sample):
@@ -205,7 +233,9 @@ def _reader(estimator):
     return estimator[0] if isinstance(estimator, Pipeline) else estimator
 
 
-def _apply_block(block, estimator, method):
+def _apply_block(block, estimator, method, shape, dtype):
+    if len(block) == 0:  # a block that a filter emptied: estimators refuse 0 samples
+        return np.empty((0, *shape), dtype)
     return np.asarray(getattr(estimator, method)(block))
 
 
@@ -225,8 +255,13 @@ def _ship(estimator):
     it a second time when its first block runs. Without a client (the
     threaded or synchronous schedulers), it is the output of a single task of
     the graph.
+
+    Either way it is a copy taken now: the result does not depend on the
+    scheduler when the estimator is trained further before ``compute`` (a
+    worker process would get a pickled copy, an in-process one the object).
     """
     dask = _import_dask()
+    estimator = copy.deepcopy(estimator)
     try:
         from distributed import default_client
 
@@ -259,9 +294,11 @@ def apply_to_dask_array(estimator, X, method="transform"):
     -------
     result : dask array
         ``method``'s output, with ``X``'s chunks along the samples. Computing
-        it gives exactly the in-memory ``getattr(estimator, method)(X)``:
-        each sequence's output does not depend on the other sequences of its
-        chunk.
+        it gives exactly the in-memory ``getattr(estimator, method)(X)``
+        of the estimator as it was when this function was called (a copy
+        is taken): each sequence's output does not depend on the other
+        sequences of its chunk. Empty chunks (left by a filter) give empty
+        outputs.
 
     Notes
     -----
@@ -312,6 +349,8 @@ def apply_to_dask_array(estimator, X, method="transform"):
         _apply_block,
         _ship(estimator),
         method,
+        shape,
+        dtype,
         dtype=dtype,
         chunks=(X.chunks[0], *((size,) for size in shape)),
         meta=np.empty((0,) * out_ndim, dtype),
@@ -352,7 +391,22 @@ def _apply_long_partition(
     if int(pad_to) < longest:
         raise ValueError(f"pad_to={pad_to} is shorter than a sequence of {longest} steps.")
     padding = [np.zeros((int(pad_to), sequences[0].shape[1]))] if longest < int(pad_to) else []
-    output = getattr(estimator, method)(sequences + padding)
+    try:
+        output = getattr(estimator, method)(sequences + padding)
+    except ValueError as error:
+        # "sequence 1" counts within this partition, which the user never sees: name its id.
+        def by_id(match):
+            position = int(match.group(1))
+            if position >= len(ids):
+                return match.group(0)
+            value = ids[position]
+            value = value.item() if isinstance(value, np.generic) else value  # 109, not np.int64
+            return f"the sequence of {id_column}={value!r}"
+
+        message = re.sub(r"\bsequence (\d+)\b", by_id, str(error), flags=re.IGNORECASE)
+        if message == str(error):
+            raise
+        raise ValueError(message) from error
     if isinstance(output, list) or np.shape(output)[1:] != shape:
         # One value per step of each sequence (reconstruct, reconstruction_error), at each
         # sequence's own length: NaN beyond it, up to the fit's length, as in a padded array.
@@ -517,8 +571,9 @@ def iter_blocks(X, *, block_size=None, shuffle=False, random_state=None):
     Parameters
     ----------
     X : dask array, ndarray or list of ndarray
-        Sequences: a dask array is cut along its chunks on the samples axis;
-        anything else into ``block_size`` samples.
+        Sequences: a dask array is cut along its chunks on the samples axis
+        (empty chunks are skipped; chunk sizes may be unknown, as after a
+        filter); anything else into ``block_size`` samples.
     block_size : int, default=None
         Samples per block when ``X`` is not a dask array (required then).
     shuffle : bool, default=False
@@ -542,19 +597,25 @@ def iter_blocks(X, *, block_size=None, shuffle=False, random_state=None):
     from sklearn.utils import check_random_state
 
     if hasattr(X, "chunks") and hasattr(X, "blocks"):
-        bounds = np.cumsum((0, *X.chunks[0]))
-    else:
-        if block_size is None:
-            raise ValueError(
-                "block_size is required when X is not a dask array: pass the number of "
-                "samples per block."
-            )
-        _check_positive(block_size, "block_size")
-        bounds = np.append(np.arange(0, len(X), block_size), len(X))
+        # Block by block, not by bounds: a filtered array's chunk sizes are unknown (NaN).
+        order = np.arange(X.numblocks[0])
+        if shuffle:
+            order = check_random_state(random_state).permutation(order)
+        for i in order:
+            block = X.blocks[int(i)].compute()
+            if len(block):  # a filter may leave blocks empty; partial_fit refuses them
+                yield block
+        return
+    if block_size is None:
+        raise ValueError(
+            "block_size is required when X is not a dask array: pass the number of "
+            "samples per block."
+        )
+    _check_positive(block_size, "block_size")
+    bounds = np.append(np.arange(0, len(X), block_size), len(X))
     starts = list(zip(bounds[:-1], bounds[1:]))
     if shuffle:
         order = check_random_state(random_state).permutation(len(starts))
         starts = [starts[i] for i in order]
     for start, stop in starts:
-        block = X[int(start) : int(stop)]
-        yield block.compute() if hasattr(block, "compute") else block
+        yield X[int(start) : int(stop)]

@@ -348,6 +348,110 @@ def test_dask_helpers_explain_bad_input(padded_sequences):
         apply_to_long_dask_frame(encoder, frame, "id", "time", pad_to=-1)
 
 
+def test_dask_helpers_never_train_the_estimator(padded_sequences):
+    # method="fit" probed the output by fitting the user's model on one sequence of zeros (and
+    # raised after); "fit_transform" was accepted and refitted it on every block.
+    import pandas as pd
+
+    encoder = LSTMAutoencoderTransformer(**SMALL).fit(padded_sequences)
+    codes = encoder.transform(padded_sequences)
+    X = da.from_array(padded_sequences, chunks=(20, 8, 2))
+    frame = dd.from_pandas(pd.DataFrame({"id": [1, 1], "time": [0, 1], "a": [0.0, 1.0]}), 1)
+    for method in ("fit", "partial_fit", "fit_transform"):
+        with pytest.raises(ValueError, match="trains the estimator.*iter_blocks"):
+            apply_to_dask_array(encoder, X, method=method)
+        with pytest.raises(ValueError, match="trains the estimator"):
+            apply_to_long_dask_frame(encoder, frame, "id", "time", method=method)
+    np.testing.assert_array_equal(encoder.transform(padded_sequences), codes)
+
+
+def test_dask_helpers_take_filtered_arrays_with_empty_or_unknown_chunks(padded_sequences):
+    # A filter that emptied a chunk failed at compute ("0 sample(s)"); iter_blocks failed on
+    # unknown chunk sizes ("cannot convert float NaN to integer") and yielded empty blocks.
+    encoder = LSTMAutoencoderTransformer(**SMALL).fit(padded_sequences)
+    keep = np.ones(len(padded_sequences), dtype=bool)
+    keep[20:40] = False  # the second chunk, whole
+    X = da.from_array(padded_sequences, chunks=(20, 8, 2))
+    filtered = X[da.from_array(keep, chunks=20)]
+    assert np.isnan(filtered.chunks[0]).all()  # sizes unknown until computed
+    np.testing.assert_array_equal(
+        apply_to_dask_array(encoder, filtered).compute(), encoder.transform(padded_sequences[keep])
+    )
+    blocks = list(iter_blocks(filtered))
+    assert [len(block) for block in blocks] == [20, 20, 20]
+    np.testing.assert_array_equal(np.concatenate(blocks), padded_sequences[keep])
+    shuffled = list(iter_blocks(X.rechunk(((20, 0, 30, 30), 8, 2)), shuffle=True, random_state=0))
+    assert sorted(len(block) for block in shuffled) == [20, 30, 30]
+
+
+def test_a_lazy_result_uses_the_estimator_as_it_was_when_asked(padded_sequences):
+    # Trained further before compute(), the estimator gave the new codes on in-process schedulers
+    # (threads, an in-process cluster) and the old ones on worker processes (a pickled copy).
+    encoder = LSTMAutoencoderTransformer(**SMALL).fit(padded_sequences)
+    codes = encoder.transform(padded_sequences)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cluster's "port in use" notices
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        )
+    with cluster, distributed.Client(cluster):
+        lazy = apply_to_dask_array(encoder, da.from_array(padded_sequences, chunks=(20, 8, 2)))
+        encoder.partial_fit(padded_sequences)
+        assert not np.array_equal(encoder.transform(padded_sequences), codes)
+        np.testing.assert_array_equal(lazy.compute(), codes)
+
+
+def test_dask_messages_name_what_the_user_can_act_on(padded_sequences):
+    import pandas as pd
+
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    # A detector asked for its (absent) transform was advised to pass 'transform'.
+    detector = LSTMAutoencoderOutlierDetector(**SMALL).fit(padded_sequences)
+    with pytest.raises(ValueError, match="no method 'transform'; pass one it has: 'predict'"):
+        apply_to_dask_array(detector, da.from_array(padded_sequences, chunks=20))
+    # A NaN inside a sequence was placed by its position in a shuffled partition ("sequence 1").
+    encoder = LSTMAutoencoderTransformer(**SMALL).fit(padded_sequences)
+    rng = np.random.RandomState(0)
+    long = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(100, 112), 8),
+            "time": np.tile(np.arange(8), 12),
+            "a": rng.rand(96),
+            "b": rng.rand(96),
+        }
+    )
+    long.loc[(long["id"] == 109) & (long["time"] == 2), "a"] = np.nan
+    lazy = apply_to_long_dask_frame(encoder, dd.from_pandas(long, npartitions=3), "id", "time")
+    with pytest.raises(ValueError, match="the sequence of id=109"):
+        lazy.compute()
+
+
+def test_threads_plugin_leaves_the_client_process_alone():
+    # On an in-process cluster the plugin set the client's own TensorFlow to 1 thread and its
+    # environment (OMP_NUM_THREADS...), though it promises to change the workers' only.
+    import tensorflow as tf
+
+    threads = (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+    environment = dict(os.environ)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cluster's "port in use" notices
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        )
+    with cluster, distributed.Client(cluster) as client:
+        with pytest.warns(UserWarning, match="client's own process"):
+            client.register_plugin(tensorflow_threads_plugin())
+    assert dict(os.environ) == environment
+    assert threads == (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+
+
 def test_partial_fit_over_blocks_reaches_the_in_memory_loss():
     X = make_sequences(192, 8, 2, seed=2)
     settings = {**SMALL, "learning_rate": 1e-2}
