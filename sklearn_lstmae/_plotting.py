@@ -78,6 +78,16 @@ def _as_2d_steps(values, name):
     return values
 
 
+def _pandas_names(series):
+    """A DataFrame's columns, or a named pandas Series' name, as legend labels; else None."""
+    if hasattr(series, "columns"):
+        return [str(column) for column in series.columns]
+    name = getattr(series, "name", None)
+    if hasattr(series, "index") and name is not None:
+        return [str(name)]
+    return None
+
+
 def _fitted_channel_names(estimator):
     """The feature names ``estimator`` was fitted with, as legend labels, or None.
 
@@ -388,8 +398,8 @@ class ReconstructionDisplay:
                     "y is only used with an estimator that predicts what follows a sequence "
                     "(CompositeLSTMRegressor); a series detector's predict labels points."
                 )
-            if feature_names is None and hasattr(X, "columns"):
-                feature_names = [str(column) for column in X.columns]
+            if feature_names is None:
+                feature_names = _pandas_names(X)
             rebuilt = estimator.reconstruct(X)  # validates the series
             if feature_names is None:
                 feature_names = _fitted_channel_names(estimator)
@@ -798,6 +808,24 @@ class CodeScatterDisplay:
 
 def _known_anomalies(labels):
     """Where ``labels`` mark an anomaly: -1 in a detector's +1/-1 output, else nonzero."""
+    if labels.dtype.kind == "O":  # pandas' nullable or object columns of numbers
+        try:
+            labels = labels.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    if labels.dtype.kind not in "biuf":
+        # Text is nonzero everywhere: every point would be shaded.
+        raise TypeError(
+            f"labels must be numbers or booleans, nonzero (or True) where a point is a known "
+            f"anomaly; got values such as {labels.flat[0]!r} (dtype {labels.dtype}). Pass a "
+            "comparison, for example labels == 'anomaly'."
+        )
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        # NaN is nonzero too: points marked "unknown" would be shaded as anomalies.
+        raise ValueError(
+            "labels hold NaN, which would shade those points as known anomalies: mark the "
+            "points that are not known anomalies with 0."
+        )
     if labels.dtype.kind in "iuf" and np.isin(labels, (-1, 1)).all():
         if (labels == -1).any():
             return labels == -1
@@ -886,9 +914,11 @@ class AnomalyScoreDisplay:
     labels : array-like of shape (n_points,), default=None
         Known anomalies: nonzero (or True) where a point is anomalous; labels
         of +1 and -1 (a detector's ``predict``) mark the -1 points. Labels
-        that are all 1 shade every point, with a warning.
+        that are all 1 shade every point, with a warning; text labels and
+        NaN are refused (compare text first, mark unlabelled points 0).
     feature_names : list of str, default=None
-        Names of the features in the legend (a DataFrame's columns by default).
+        Names of the features in the legend (a DataFrame's columns, or a
+        named pandas Series' name, by default).
 
     Attributes
     ----------
@@ -974,7 +1004,7 @@ class AnomalyScoreDisplay:
             )
         check_is_fitted(estimator)
         scores = estimator.score_timesteps(series)
-        if feature_names is None and not hasattr(series, "columns"):
+        if feature_names is None and _pandas_names(series) is None:
             feature_names = _fitted_channel_names(estimator)
         threshold = getattr(estimator, "threshold_", None)
         if threshold is not None:
@@ -1044,8 +1074,8 @@ class AnomalyScoreDisplay:
         # Everything is checked before a figure is made: a bad call leaves none open.
         index = getattr(self.series, "index", None)
         names = self.feature_names
-        if names is None and hasattr(self.series, "columns"):
-            names = [str(column) for column in self.series.columns]
+        if names is None:
+            names = _pandas_names(self.series)
         values = _as_2d_steps(np.asarray(self.series, dtype=np.float64), "series")
         n_points, n_features = values.shape
         scores = np.asarray(self.scores, dtype=np.float64)

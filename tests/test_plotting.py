@@ -581,7 +581,31 @@ def test_anomaly_score_display_from_scores_with_a_time_index():
     display = AnomalyScoreDisplay.from_scores(series, np.arange(50.0), labels=labels, ax=ax)
     assert display.ax_ is ax and display.threshold_line_ is None and display.flagged_ is None
     assert len(display.anomaly_spans_) == 2  # two runs of labelled points
+    assert display.series_lines_[0].get_label() == "level"  # the Series' name ("series" before)
+    unnamed = pd.Series(np.arange(50.0), index=index)
+    display = AnomalyScoreDisplay.from_scores(unnamed, np.arange(50.0))
     assert display.series_lines_[0].get_label() == "series"
+
+
+def test_anomaly_score_display_refuses_text_and_nan_labels():
+    # Both are nonzero everywhere: every point was shaded as a known anomaly, without a word.
+    known = np.zeros(50, dtype=bool)
+    known[10:15] = True
+    plt.close("all")
+    with pytest.raises(TypeError, match="numbers or booleans.*labels == 'anomaly'"):
+        AnomalyScoreDisplay.from_scores(
+            np.zeros(50), np.zeros(50), labels=np.where(known, "anomaly", "normal")
+        )
+    with pytest.raises(ValueError, match="labels hold NaN.*with 0"):
+        AnomalyScoreDisplay.from_scores(
+            np.zeros(50), np.zeros(50), labels=np.where(known, 1, np.nan)
+        )
+    assert plt.get_fignums() == []  # refused before a figure was made
+    import pandas as pd
+
+    nullable = pd.array(known.astype(int), dtype="Int64")  # pandas' nullable integers still work
+    display = AnomalyScoreDisplay.from_scores(np.zeros(50), np.zeros(50), labels=nullable)
+    assert [(span.get_x(), span.get_width()) for span in display.anomaly_spans_] == [(9.5, 5.0)]
 
 
 def test_anomaly_score_display_rejects_mismatched_lengths():
