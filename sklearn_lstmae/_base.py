@@ -58,6 +58,10 @@ def _built_outside_strategies(spec, seed, weights):
 class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
     """Parameters, the one fit path and the fitted networks of the LSTM autoencoders."""
 
+    # What early stopping's split holds out, and how else to get a validation set (messages).
+    _SPLIT_UNITS = "sequences"
+    _MORE_VALIDATION_DATA = "pass validation_data, or add data"
+
     def __init__(
         self,
         units=64,
@@ -306,7 +310,10 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 self.validation_fraction,
                 len(weighted),
                 shuffle_rng,
-                counted="sequences" if len(weighted) == n_samples else "sequences of weight > 0",
+                counted=self._SPLIT_UNITS
+                if len(weighted) == n_samples
+                else f"{self._SPLIT_UNITS} of weight > 0",
+                more=self._MORE_VALIDATION_DATA,
             )
             validation_index = weighted[held_out]
             train_index = np.setdiff1d(train_index, validation_index)

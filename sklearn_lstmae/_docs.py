@@ -149,12 +149,14 @@ def document_defaults(estimator_class):
         for name, default in signature_defaults(estimator_class.__init__).items()
     }
     doc = estimator_class.__doc__
+    # A class may carry its own wording of the shared section (``_PARAMETERS_DOC``).
+    shared = getattr(estimator_class, "_PARAMETERS_DOC", COMMON_PARAMETERS_DOC)
     if doc is not None:  # None under python -OO
-        if COMMON_PARAMETERS_DOC not in doc:
+        if shared not in doc:
             raise ValueError(f"{estimator_class.__name__}'s docstring lacks the shared Parameters.")
         # Only the shared section holds placeholders: a "$" elsewhere stays as written.
-        filled = string.Template(COMMON_PARAMETERS_DOC).substitute(defaults)
-        estimator_class.__doc__ = doc.replace(COMMON_PARAMETERS_DOC, filled)
+        filled = string.Template(shared).substitute(defaults)
+        estimator_class.__doc__ = doc.replace(shared, filled)
     return estimator_class
 
 

@@ -429,6 +429,31 @@ class _Series:
 
 
 @register_estimator
+def _for_windows(doc):
+    """The shared parameters' text, for a detector that holds out windows and takes no
+    ``validation_data``."""
+    replacements = {
+        "of the training sequences (or\n        use ``validation_data`` given to fit)": (
+            "of the training windows (drawn at\n        random; they overlap the training "
+            "windows beside them, so their\n        loss is no test of new data)"
+        ),
+        "at least 10 sequences (100 or more with the\n        default fraction; always with "
+        "``validation_data``)": "at least 10 windows (100 or more with the\n        default "
+        "fraction)",
+        "Share of the training sequences held out": "Share of the training windows held out",
+        "small sets keep every sequence for\n        training.\n        ``partial_fit`` never "
+        "holds out.": "short series keep every window for\n        training.",
+    }
+    for old, new in replacements.items():
+        if old not in doc:  # the shared text changed: say so at import, in every test run
+            raise AssertionError(f"The shared parameter docs no longer hold {old!r}.")
+        doc = doc.replace(old, new)
+    return doc
+
+
+_WINDOWS_PARAMETERS_DOC = _for_windows(COMMON_PARAMETERS_DOC)
+
+
 @document_defaults
 class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAutoencoder):
     __doc__ = f"""Score every time point of one long series by how badly it is rebuilt.
@@ -524,7 +549,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     units : int or tuple of int, default=64
         Units of the encoder's recurrent layer; a tuple stacks layers.
     {ANOMALY_SCORE_DOC}
-    {COMMON_PARAMETERS_DOC}
+    {_WINDOWS_PARAMETERS_DOC}
 
     Attributes
     ----------
@@ -569,6 +594,11 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     >>> bool(290 <= np.argmax(scores) < 315)
     True
     """
+
+    _PARAMETERS_DOC = _WINDOWS_PARAMETERS_DOC  # the shared section, worded for windows
+    # Early stopping holds out windows; fit takes no validation_data.
+    _SPLIT_UNITS = "windows"
+    _MORE_VALIDATION_DATA = "or fit a longer series (it gives more windows)"
 
     # The series is the data, as X is elsewhere: not metadata for routing to request.
     __metadata_request__fit = {"series": metadata_routing.UNUSED}

@@ -188,15 +188,25 @@ def holds_out(early_stopping, validation_fraction, n_samples):
     return AUTO_MIN_VALIDATION <= n_validation < n_samples
 
 
-def validation_split(validation_fraction, n_samples, rng, counted="sequences"):
-    """Indices of the training and of the held-out sequences for early stopping."""
+def validation_split(
+    validation_fraction,
+    n_samples,
+    rng,
+    counted="sequences",
+    more="pass validation_data, or add data",
+):
+    """Indices of the training and of the held-out sequences for early stopping.
+
+    ``counted`` names what is split and ``more`` how to get a validation set
+    otherwise, in the message when the split leaves none.
+    """
     n_validation = _n_validation(validation_fraction, n_samples)
     if n_validation < 1 or n_validation >= n_samples:
         raise ValueError(
             f"early_stopping needs a validation set: validation_fraction="
             f"{validation_fraction} of {n_samples} {counted} leaves "
             f"{n_validation} for validation and {n_samples - n_validation} for "
-            "training. Raise validation_fraction, pass validation_data, or add data."
+            f"training. Raise validation_fraction, {more}."
         )
     order = rng.permutation(n_samples)
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])

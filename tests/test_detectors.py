@@ -1125,3 +1125,19 @@ def test_series_detector_refuses_masked_points_and_reads_an_unmasked_array(serie
     masked.mask[40, 1] = True  # the reading stored under the mask was scored as valid
     with pytest.raises(ValueError, match="masked array with 1 masked values.*Fill or interpolate"):
         series_detector.score_timesteps(masked)
+
+
+def test_series_detector_early_stopping_speaks_of_windows_and_its_own_fit():
+    # Too few windows to hold out: the advice was to "pass validation_data", which this fit does
+    # not take (a TypeError), and the docstring promised validation_data and partial_fit too.
+    series = np.sin(2 * np.pi * np.arange(15) / 5)
+    detector = LSTMAutoencoderSeriesDetector(window_size=10, early_stopping=True, **TINY)
+    with pytest.raises(ValueError, match=r"of 4 windows leaves 0 .* fit a longer series"):
+        detector.fit(series)
+    assert "validation_data" not in LSTMAutoencoderSeriesDetector.__doc__
+    assert "``partial_fit`` never" not in LSTMAutoencoderSeriesDetector.__doc__
+    assert "Share of the training windows held out" in LSTMAutoencoderSeriesDetector.__doc__
+    # The other estimators keep the shared wording.
+    assert (
+        "use ``validation_data`` given to fit" in sklearn_lstmae.LSTMAutoencoderTransformer.__doc__
+    )
