@@ -19,7 +19,13 @@ from sklearn.utils.validation import check_is_fitted
 from ._aggregate import fold_padded, fold_sequences, step_scales, unfold_patches
 from ._engine import active_strategy, get_engine
 from ._networks import NetworkSpec, build_networks, require_eager_execution
-from ._parameters import check_parameters, loss_name, optimizer_config, units_tuple
+from ._parameters import (
+    check_parameters,
+    loss_name,
+    network_dtype,
+    optimizer_config,
+    units_tuple,
+)
 from ._persistence import (
     KERAS_ATTRIBUTES,
     keras_attributes,
@@ -164,7 +170,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             bidirectional=bool(self.bidirectional),
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
-            dtype=self.dtype,
+            dtype=network_dtype(self.dtype),
             code=self.code,
             input_noise=float(self.input_noise),
         )
@@ -257,8 +263,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self, sequences, y, sample_weight, validation_data, *, continuing, incremental, patch_size
     ):
         targets, loss_weights, n_future, n_targets = self._targets(sequences, y)
+        dtype = self._spec.dtype if continuing else network_dtype(self.dtype)
         for name, values in zip(("X", "y", "y"), targets):
-            check_representable(values, self._spec.dtype if continuing else self.dtype, name)
+            check_representable(values, dtype, name)
         if continuing:
             spec = self._spec
             if (n_future, n_targets) != (spec.n_future, spec.n_targets):

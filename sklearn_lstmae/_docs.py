@@ -106,7 +106,8 @@ latent_dim : int or None, default=None
         units. The training loss and the reconstruction scores (``score``,
         the detectors' anomaly scores) are in standardized units.
     dtype : {"float32", "float64"}, default="float32"
-        Precision of the networks (set on each layer, never globally). The
+        Precision of the networks (set on each layer, never globally); numpy
+        spellings (``np.float64``, ``np.dtype("float64")``) name the same. The
         networks cast their input before they standardize it: a feature far
         from zero next to its spread (a level of 1e6 moving by units) is
         rounded coarsely in float32, and ``fit`` warns; use "float64" there,

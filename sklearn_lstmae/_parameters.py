@@ -112,6 +112,31 @@ def optimizer_config(optimizer, learning_rate):
     )
 
 
+def network_dtype(dtype):
+    """The networks' dtype by name, ``"float32"`` or ``"float64"``, from any numpy spelling.
+
+    ``"float64"``, ``np.float64`` and ``np.dtype("float64")`` name the same
+    precision, as they do for scikit-learn's own ``dtype`` parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae._parameters import network_dtype
+    >>> network_dtype(np.float64), network_dtype(np.dtype("float32")), network_dtype("float32")
+    ('float64', 'float32', 'float32')
+    """
+    try:
+        # None and booleans have numpy meanings (float64, bool) that no one means here.
+        name = None if dtype is None or isinstance(dtype, bool) else np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in ("float32", "float64"):
+        raise InvalidParameterError(
+            f"dtype must be 'float32' or 'float64' (or np.float32, np.float64), got {dtype!r}."
+        )
+    return name
+
+
 def units_tuple(units):
     """``units`` (an int or a sequence of ints, one per stacked layer) as a tuple."""
     layers = (units,) if is_int(units) else units
@@ -199,10 +224,7 @@ def check_parameters(estimator):
             "input_noise must be a non-negative number (the standard deviation of the "
             f"training noise), got {estimator.input_noise!r}."
         )
-    if estimator.dtype not in ("float32", "float64"):
-        raise InvalidParameterError(
-            f"dtype must be 'float32' or 'float64', got {estimator.dtype!r}."
-        )
+    network_dtype(estimator.dtype)
     # A bool is an int here, as in scikit-learn's own verbose parameters (True: 1).
     if not isinstance(estimator.verbose, numbers.Integral) or estimator.verbose < 0:
         raise InvalidParameterError(

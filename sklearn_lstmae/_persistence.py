@@ -85,6 +85,10 @@ _TOP_LEVEL_KEYS = frozenset(
 # Array kinds stored as raw bytes: bool, signed/unsigned int, float, complex,
 # bytes, datetime, timedelta.
 _RAW_KINDS = frozenset("biufcSmM")
+# The kinds of the numpy dtypes that a parameter may name (a dtype or a scalar type).
+_NUMBER_KINDS = frozenset("biufc")
+# Python's own number types, which numpy reads as dtypes (dtype=float).
+_BUILTIN_NUMBER_TYPES = {kind.__name__: kind for kind in (bool, int, float, complex)}
 _PICKLE_HINT = (
     "Use pickle or joblib to save this estimator instead (they keep arbitrary "
     "Python objects, and so must only be loaded from trusted sources)."
@@ -261,6 +265,14 @@ def _encode(value, where):
         }
     if kind is NetworkSpec:
         return {_TYPE: "NetworkSpec", "value": _encode(value.to_dict(), where)}
+    # dtype parameters spelled the numpy way: np.dtype("float64"), np.float64 (by name only).
+    if isinstance(value, np.dtype) and value.kind in _NUMBER_KINDS:
+        return {_TYPE: "numpy_dtype", "value": value.name}
+    if any(value is builtin for builtin in _BUILTIN_NUMBER_TYPES.values()):  # dtype=float
+        return {_TYPE: "builtin_type", "value": value.__name__}
+    if isinstance(value, type) and issubclass(value, np.generic):
+        if np.dtype(value).kind in _NUMBER_KINDS:
+            return {_TYPE: "numpy_type", "value": np.dtype(value).name}
     raise _Unsaveable(value, where)
 
 
@@ -375,6 +387,21 @@ def _decode(value):
         if array.ndim != 0:
             raise _invalid("a numpy scalar has a non-empty shape.")
         return array[()]
+    if tag == "builtin_type":
+        _check_keys(value, (_TYPE, "value"))
+        if value["value"] not in _BUILTIN_NUMBER_TYPES:
+            raise _invalid(f"builtin_type {value['value']!r} is not a number type.")
+        return _BUILTIN_NUMBER_TYPES[value["value"]]
+    if tag in ("numpy_dtype", "numpy_type"):
+        _check_keys(value, (_TYPE, "value"))
+        name = value["value"]
+        try:
+            dtype = np.dtype(name) if isinstance(name, str) else None
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.kind not in _NUMBER_KINDS or dtype.name != name:
+            raise _invalid(f"{tag} {name!r} is not the name of a numeric numpy dtype.")
+        return dtype if tag == "numpy_dtype" else dtype.type
     if tag == "NetworkSpec":
         _check_keys(value, (_TYPE, "value"))
         data = _decode(value["value"])

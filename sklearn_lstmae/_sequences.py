@@ -290,10 +290,11 @@ def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length, 
     """Compare input sequences with the sequences seen in fit."""
     if ndim == 2 and estimator.n_channels_in_ > 1:
         # A 2-D array holds univariate sequences: likely one (T, F) sequence passed bare.
+        # Not scikit-learn's "X has N features, but ... expecting M" (its checks never fit
+        # several channels): its two counts are timesteps here, and may well be equal.
         raise ValueError(
-            f"X has {n_timesteps} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input: X is 2-D, which holds univariate "
-            f"sequences (n_samples, n_timesteps), but it was fitted on sequences of "
+            f"X is 2-D, which holds univariate sequences (n_samples, n_timesteps), but "
+            f"{type(estimator).__name__} was fitted on sequences of "
             f"{estimator.n_channels_in_} features per timestep. Pass a 3-D array (n_samples, "
             "n_timesteps, n_features) or a list of (n_timesteps, n_features) arrays; one "
             "sequence is [X] (or X[np.newaxis] for an array)."

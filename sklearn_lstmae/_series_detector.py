@@ -33,6 +33,7 @@ from ._detectors import (
     threshold_for,
 )
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
+from ._parameters import network_dtype
 from ._persistence import register_estimator
 from ._sequences import check_representable
 from ._transformer import LSTMAutoencoderTransformer
@@ -804,7 +805,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
                 f"points. {hint}"
             )
         for part_values in values_of_parts:
-            check_representable(part_values, self.dtype, name="series")
+            check_representable(part_values, network_dtype(self.dtype), name="series")
         continuing = self.__sklearn_is_fitted__() and self.warm_start
         first_names = None if continuing else _get_feature_names(parts[0])
         for index, part in enumerate(parts):
@@ -844,7 +845,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         # within each series (no window across two): in the network's dtype, so that
         # validation need not copy them again.
         pieces = [
-            make_windows(part_values.astype(self.dtype, copy=False), window_size)[
+            make_windows(part_values.astype(network_dtype(self.dtype), copy=False), window_size)[
                 window_starts(len(part_values), window_size, self.stride)
             ]
             for part_values in values_of_parts

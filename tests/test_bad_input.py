@@ -330,6 +330,11 @@ def test_one_multivariate_sequence_passed_bare_gets_the_fix():
     ):
         model.transform(X[0])
     assert model.transform(X[0][np.newaxis]).shape == (1, model.get_feature_names_out().size)
+    # A 2-D array as wide as the fit's timesteps got "X has 8 features, but ... is expecting
+    # 8 features" in front of the explanation.
+    with pytest.raises(ValueError) as caught:
+        model.transform(np.zeros((3, X.shape[1])))
+    assert str(caught.value).startswith("X is 2-D, which holds univariate sequences")
 
 
 def test_masked_arrays_read_masked_steps_as_missing():

@@ -790,3 +790,29 @@ def test_curves_with_epochs_not_measured_round_trip(tmp_path):
     loaded = load(model.save(tmp_path / "curves.lstmae"))
     np.testing.assert_array_equal(loaded.validation_loss_curve_, model.validation_loss_curve_)
     assert loaded.history_.keys() == model.history_.keys()
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float64, np.dtype("float64"), float, np.float32], ids=["type", "dtype", "py", "32"]
+)
+def test_numpy_spellings_of_dtype_fit_save_load_and_continue(dtype, tmp_path):
+    # np.dtype("float64") was accepted by fit (it equals "float64") and then refused by save,
+    # after training; np.float64, scikit-learn's usual spelling, was refused by fit.
+    model = LSTMAutoencoderTransformer(**{**TINY, "dtype": dtype}).fit(X)
+    assert model.model_.get_weights()[0].dtype == np.dtype(dtype)
+    model.save(tmp_path / "model.lstmae")
+    loaded = load(tmp_path / "model.lstmae")
+    assert loaded.get_params()["dtype"] == dtype
+    assert type(loaded.get_params()["dtype"]) is type(dtype)
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    loaded.set_params(warm_start=True).fit(X)  # the same precision: it continues
+    for value, tag in ((np.float64, "numpy_type"), (np.dtype("float32"), "numpy_dtype")):
+        assert _encode(value, "dtype") == {"__type__": tag, "value": np.dtype(value).name}
+    with pytest.raises(ValueError, match="not the name of a numeric numpy dtype"):
+        _decode({"__type__": "numpy_type", "value": "object"})
+
+
+@pytest.mark.parametrize("dtype", [None, True, "float16", np.int32])
+def test_other_dtypes_are_refused_before_training(dtype):
+    with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64'"):
+        LSTMAutoencoderTransformer(**{**TINY, "dtype": dtype}).fit(X)
