@@ -429,7 +429,6 @@ class _Series:
         return values
 
 
-@register_estimator
 def _for_windows(doc):
     """The shared parameters' text, for a detector that holds out windows and takes no
     ``validation_data``."""
@@ -470,6 +469,7 @@ def _without_partial_fit(doc):
     return doc
 
 
+@register_estimator
 @document_defaults
 class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAutoencoder):
     __doc__ = f"""Score every time point of one long series by how badly it is rebuilt.
