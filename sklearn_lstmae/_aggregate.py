@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._sequences import at_width, validate_sequences
+from ._sequences import at_width, validate_sequences, validation_attributes_kept_on_failure
 from ._validation import check_positive_int
 
 __all__ = ["PiecewiseAggregate", "TimestepPatches"]
@@ -163,10 +163,12 @@ class _WindowRule(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_positive_int("max_timesteps", self.max_timesteps)
-        sequences = validate_sequences(self, X, reset=True)
+        with validation_attributes_kept_on_failure(self):  # a refused refit changes nothing
+            sequences = validate_sequences(self, X, reset=True)
+            window = patch_size_for(sequences.lengths.max(), self.max_timesteps)
         self.n_timesteps_in_ = sequences.values.shape[1]
         self.n_channels_in_ = sequences.values.shape[2]
-        self.window_ = patch_size_for(sequences.lengths.max(), self.max_timesteps)
+        self.window_ = window
         # The output is a table with named columns only for a fixed-width
         # univariate array that stays one value per step.
         self._names_out = (

@@ -32,12 +32,16 @@ from ._persistence import (
     save_estimator,
     with_legacy_parameters,
 )
-from ._sequences import check_representable, like_input, pad_to, validate_sequences
+from ._sequences import (
+    check_representable,
+    like_input,
+    pad_to,
+    validate_sequences,
+    validation_attributes_kept_on_failure,
+)
 from ._training import draw_seed, holds_out, learn_standardization, run_epochs, validation_split
 from ._validation import check_sample_weight
 
-# Attributes validate_data sets on the estimator: restored if a fit fails.
-_VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "channel_names_in_")
 # Parameters that a first fit settles and a continued fit keeps (see _check_same_architecture).
 _FIXED_IN_FIT = ("standardize", "max_timesteps")
 
@@ -225,10 +229,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         A failure anywhere (bad input, bad parameters, diverging training)
         leaves a previously fitted estimator exactly as it was.
         """
-        saved = {
-            name: self.__dict__[name] for name in _VALIDATION_ATTRIBUTES if name in self.__dict__
-        }
-        try:
+        with validation_attributes_kept_on_failure(self):
             self._check_params()
             continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
@@ -249,11 +250,6 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 # What users see: their own timesteps and features, not the network's patches.
                 fitted["n_timesteps_in_"] = sequences.values.shape[1]
                 fitted["n_channels_in_"] = sequences.values.shape[2]
-        except BaseException:
-            for name in _VALIDATION_ATTRIBUTES:
-                self.__dict__.pop(name, None)
-            self.__dict__.update(saved)
-            raise
         for attribute in KERAS_ATTRIBUTES:
             self.__dict__.pop(attribute, None)
         self.__dict__.update(fitted)

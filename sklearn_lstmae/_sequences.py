@@ -13,6 +13,7 @@ names); this module adds what is particular to sequences:
   NaN-padded float array plus their lengths; the networks mask the padding.
 """
 
+import contextlib
 import reprlib
 import warnings
 from typing import NamedTuple
@@ -36,9 +37,36 @@ __all__ = [
     "check_representable",
     "check_channels_as_in_fit",
     "like_input",
+    "validation_attributes_kept_on_failure",
 ]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+
+# What validate_sequences(reset=True) records on an estimator, before its fit can fail.
+VALIDATION_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "channel_names_in_")
+
+
+@contextlib.contextmanager
+def validation_attributes_kept_on_failure(estimator):
+    """Put back what validation recorded on ``estimator`` when the block raises.
+
+    ``validate_sequences(..., reset=True)`` records the new data's features
+    and names as it validates; a fit that then fails must leave a fitted
+    estimator as it was, not half-set to data it refused.
+    """
+    saved = {
+        name: estimator.__dict__[name]
+        for name in VALIDATION_ATTRIBUTES
+        if name in estimator.__dict__
+    }
+    try:
+        yield
+    except BaseException:
+        for name in VALIDATION_ATTRIBUTES:
+            estimator.__dict__.pop(name, None)
+        estimator.__dict__.update(saved)
+        raise
+
 
 _LAYOUT_HELP = (
     "Pass a 2-D array or DataFrame [samples, timesteps] of univariate sequences, a 3-D "

@@ -114,6 +114,29 @@ def test_wrong_shape_after_fit_is_refused(shortener):
         fitted.transform(np.ones((2, 6, 2)))
 
 
+@pytest.mark.parametrize("shortener", [PiecewiseAggregate, TimestepPatches])
+def test_a_refused_refit_leaves_the_fitted_shortener_as_it_was(shortener):
+    # validate_sequences recorded the refused data's width (12) and dropped the fitted column
+    # names: the shortener then refused its own training data ("expecting 12 features").
+    import pandas as pd
+
+    X = pd.DataFrame(np.arange(16.0).reshape(2, 8), columns=[f"c{i}" for i in range(8)])
+    fitted = shortener(max_timesteps=4).fit(X)
+    expected = fitted.transform(X)
+
+    def state():
+        return {key: value for key, value in vars(fitted).items() if key != "feature_names_in_"}
+
+    before = state()
+    bad = np.arange(24.0).reshape(2, 12)
+    bad[0, 3] = np.nan  # inside a sequence: refused
+    with pytest.raises(ValueError, match="NaN timesteps before the end of a sequence"):
+        fitted.fit(bad)
+    np.testing.assert_array_equal(fitted.transform(X), expected)
+    assert list(fitted.feature_names_in_) == list(X.columns)
+    assert state() == before
+
+
 def test_in_front_of_the_autoencoder_in_a_pipeline():
     rng = np.random.default_rng(3)
     X = np.sin(np.linspace(0, 6, 120))[None, :, None] + 0.1 * rng.normal(size=(12, 120, 1))
