@@ -71,6 +71,21 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
     # What early stopping's split holds out, and how else to get a validation set (messages).
     _SPLIT_UNITS = "sequences"
     _MORE_VALIDATION_DATA = "pass validation_data, or add data"
+    # What messages call the training data, and the attribute naming its features.
+    _DATA_NAME = "X"
+    _FEATURE_NAMES_ATTRIBUTE = "channel_names_in_"
+
+    def _feature_labels(self, n_network_features, patch_size):
+        """The user's feature behind each network feature, as messages name it.
+
+        Folded patches hold each feature ``patch_size`` times, step by step.
+        """
+        n_features = n_network_features // patch_size
+        names = getattr(self, self._FEATURE_NAMES_ATTRIBUTE, None)
+        return [
+            f"{j % n_features}" + ("" if names is None else f" ({names[j % n_features]!r})")
+            for j in range(n_network_features)
+        ]
 
     def __init__(
         self,
@@ -292,7 +307,13 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             optimizer_state = None
             history = {"loss": []}
             scales = learn_standardization(
-                networks, targets, self.standardize, sample_weight, spec.dtype
+                networks,
+                targets,
+                self.standardize,
+                sample_weight,
+                spec.dtype,
+                name=self._DATA_NAME,
+                feature_labels=self._feature_labels(spec.n_features, patch_size),
             )
         model = networks["model"]
 

@@ -615,6 +615,8 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
     # Early stopping holds out windows; fit takes no validation_data.
     _SPLIT_UNITS = "windows"
     _MORE_VALIDATION_DATA = "or fit a longer series (it gives more windows)"
+    _DATA_NAME = "the series"
+    _FEATURE_NAMES_ATTRIBUTE = "_training_feature_names"  # the fitted series' columns
 
     # The series is the data, as X is elsewhere: not metadata for routing to request.
     __metadata_request__fit = {"series": metadata_routing.UNUSED}
@@ -869,7 +871,12 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         # Training validates the windows, an array, which drops the series' column names.
         names = getattr(self, "feature_names_in_", None)
         with all_or_nothing(self):
-            self._fit(windows, None, None, None, incremental=False)
+            # Messages during training name the features by the series' columns.
+            self._training_feature_names = _get_feature_names(parts[0])
+            try:
+                self._fit(windows, None, None, None, incremental=False)
+            finally:
+                del self._training_feature_names
             self.window_size_ = window_size
             self.n_features_in_ = n_features
             if not continuing:

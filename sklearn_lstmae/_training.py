@@ -68,12 +68,16 @@ _CONSTANT_SPREAD_IN_EPS = {"float32": 1e-7 / float(np.finfo(np.float32).eps), "f
 _RESOLVED_FRACTION = 0.01
 
 
-def standardization(values, standardize, sample_weight=None, dtype="float32"):
+def standardization(
+    values, standardize, sample_weight=None, dtype="float32", name=None, feature_labels=None
+):
     """Per-feature mean and standard deviation over samples and real timesteps.
 
     Weighted by ``sample_weight``, so that a weight of 2 equals repeating the
     sequence. ``dtype`` is the networks' precision: a spread that it cannot
-    tell from rounding counts as none (the feature is divided by 1).
+    tell from rounding counts as none (the feature is divided by 1). Given
+    the data's ``name`` (and its ``feature_labels``), warns about features
+    that ``dtype`` rounds coarsely (:func:`warn_if_unresolved`).
     """
     n_samples, n_timesteps, n_features = values.shape
     if not standardize:
@@ -107,29 +111,38 @@ def standardization(values, standardize, sample_weight=None, dtype="float32"):
     constant = (scale <= _CONSTANT_SPREAD_IN_EPS[str(dtype)] * float(finfo.eps) * np.abs(mean)) | (
         scale < float(finfo.tiny)
     )
+    if name is not None:
+        # A feature that varies (beyond float64's rounding) has a spread to lose, even one that
+        # the network's dtype cannot see at all; a constant (a machine's id) has none.
+        varies = scale > _CONSTANT_SPREAD_IN_EPS["float64"] * float(np.finfo(np.float64).eps) * (
+            np.abs(mean)
+        )
+        warn_if_unresolved(mean, np.where(varies, scale, np.inf), dtype, name, feature_labels)
     scale[constant] = 1.0
     return mean, scale
 
 
-def warn_if_unresolved(mean, scale, dtype, name):
+def warn_if_unresolved(mean, scale, dtype, name, feature_labels=None):
     """Warn when ``dtype`` rounds a feature's values by a noticeable part of its spread.
 
     The networks cast their input to ``dtype`` before they standardize it, so
     values far from zero next to their spread (a level of 1e6 that moves by
     units: positions in metres, counters, timestamps) arrive rounded: in
     float32 each lies on a grid of ``|mean| * 1.2e-7``, and the model sees a
-    few distinct levels where the data had many.
+    few distinct levels where the data had many. ``feature_labels`` name the
+    user's feature behind each of the network's (folded patches repeat them).
     """
     spacing = np.spacing(np.abs(mean).astype(dtype)).astype(np.float64)
     coarse = np.flatnonzero(spacing > _RESOLVED_FRACTION * scale)
     if coarse.size == 0:
         return
+    labels = [str(j) for j in range(len(mean))] if feature_labels is None else feature_labels
     feature = int(coarse[0])
-    n_others = coarse.size - 1
+    n_others = len(dict.fromkeys(labels[j] for j in coarse)) - 1
     others = f" (and {n_others} other feature{'s' * (n_others > 1)})" if n_others else ""
     warnings.warn(
-        f"{name}'s feature {feature}{others} lies around {mean[feature]:.6g} but varies by "
-        f"about {scale[feature]:.3g}: in {dtype} its values are rounded to steps of "
+        f"Feature {labels[feature]} of {name}{others} lies around {mean[feature]:.6g} but "
+        f"varies by about {scale[feature]:.3g}: in {dtype} its values are rounded to steps of "
         f"{spacing[feature]:.3g} ({spacing[feature] / scale[feature]:.0%} of its standard "
         f"deviation) before the model standardizes them, so it sees them coarsened. Pass "
         f"dtype='float64', or subtract an offset from {name} before fitting (and add it back "
@@ -143,18 +156,23 @@ def set_standardization(layer, mean, scale):
     layer.set_weights([mean, scale])
 
 
-def learn_standardization(networks, targets, standardize, sample_weight, dtype="float32"):
-    """Set the networks' standardization layers from ``targets``; return the scales."""
-    mean, scale = standardization(targets[0], standardize, sample_weight, dtype)
-    if standardize:
-        warn_if_unresolved(mean, scale, dtype, "X")
+def learn_standardization(
+    networks, targets, standardize, sample_weight, dtype="float32", name="X", feature_labels=None
+):
+    """Set the networks' standardization layers from ``targets``; return the scales.
+
+    ``name`` and ``feature_labels`` name the input in warnings.
+    """
+    mean, scale = standardization(
+        targets[0], standardize, sample_weight, dtype, name, feature_labels
+    )
     set_standardization(networks["encoder"].get_layer("input_scale"), mean, scale)
     set_standardization(networks["decoder"].get_layer("reconstruction_unscale"), mean, scale)
     scales = [scale]
     if len(targets) > 1:
-        target_mean, target_scale = standardization(targets[1], standardize, sample_weight, dtype)
-        if standardize:
-            warn_if_unresolved(target_mean, target_scale, dtype, "y")
+        target_mean, target_scale = standardization(
+            targets[1], standardize, sample_weight, dtype, "y"
+        )
         set_standardization(
             networks["predictor"].get_layer("prediction_unscale"), target_mean, target_scale
         )

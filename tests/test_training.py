@@ -11,7 +11,11 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_lstmae import CompositeLSTMRegressor, LSTMAutoencoderTransformer
+from sklearn_lstmae import (
+    CompositeLSTMRegressor,
+    LSTMAutoencoderSeriesDetector,
+    LSTMAutoencoderTransformer,
+)
 from sklearn_lstmae._training import Progress
 
 from ._helpers import TINY, make_sequences
@@ -545,7 +549,7 @@ def test_a_level_that_float32_rounds_coarsely_warns_at_fit():
     # and a feature moving by units reached the model as a few levels, without a word.
     far = X.copy()
     far[:, :, 1] += 1e6
-    with pytest.warns(UserWarning, match=r"X's feature 1 lies around 1e\+06.*dtype='float64'"):
+    with pytest.warns(UserWarning, match=r"Feature 1 of X lies around 1e\+06.*dtype='float64'"):
         LSTMAutoencoderTransformer(**TINY).fit(far)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
@@ -553,9 +557,23 @@ def test_a_level_that_float32_rounds_coarsely_warns_at_fit():
         LSTMAutoencoderTransformer(**{**TINY, "dtype": "float64"}).fit(far)
         LSTMAutoencoderTransformer(**TINY).fit(X + 1e4)  # a grid of 1e-3 standard deviations
         LSTMAutoencoderTransformer(**{**TINY, "standardize": False}).fit(far)  # as asked
+        setting = X.copy()
+        setting[:, :, 1] = 5e6  # constant (a machine id): nothing to round away
+        LSTMAutoencoderTransformer(**TINY).fit(setting)
     future = np.random.default_rng(0).normal(size=(len(X), 2, 1)) + 1e7
-    with pytest.warns(UserWarning, match="y's feature 0 lies around 1e\\+07"):
+    with pytest.warns(UserWarning, match="Feature 0 of y lies around 1e\\+07"):
         CompositeLSTMRegressor(**TINY).fit(X, future)
+    # Named as the user knows the feature: its column, through folded patches, in a series.
+    import pandas as pd
+
+    frames = [pd.DataFrame(np.tile(x, (4, 1)), columns=["speed", "odometer"]) for x in far]
+    with pytest.warns(UserWarning) as caught:  # 40 steps: folded into patches of 3
+        LSTMAutoencoderTransformer(**TINY).fit(frames)
+    messages = [str(w.message) for w in caught if "lies around" in str(w.message)]
+    assert len(messages) == 1 and messages[0].startswith("Feature 1 ('odometer') of X lies")
+    series = pd.DataFrame(far[0], columns=["speed", "odometer"])
+    with pytest.warns(UserWarning, match="Feature 1 \\('odometer'\\) of the series lies"):
+        LSTMAutoencoderSeriesDetector(window_size=4, **TINY).fit(series)
 
 
 def test_standardization_of_values_near_the_float64_limit():
