@@ -3,13 +3,15 @@
 Kept apart because it imports ``distributed``, an optional dependency.
 """
 
-import os
-import socket
+import uuid
 import warnings
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .distributed import _limit_tensorflow_threads
+
+# The tokens of the plugins made in this interpreter.
+_MADE_HERE = set()
 
 
 class TensorFlowThreads(WorkerPlugin):
@@ -25,11 +27,14 @@ class TensorFlowThreads(WorkerPlugin):
 
     def __init__(self, n_threads=None):
         self.n_threads = n_threads
-        # The client's process: workers inside it (processes=False) share its TensorFlow.
-        self.client_process = (socket.gethostname(), os.getpid())
+        # Workers in the client's own interpreter (processes=False) share its TensorFlow. A
+        # token made here is known only to this interpreter: a worker process, even one with
+        # the same host name and process id (a container), has never seen it.
+        self.token = uuid.uuid4().hex
+        _MADE_HERE.add(self.token)
 
     def setup(self, worker):
-        if (socket.gethostname(), os.getpid()) == self.client_process:
+        if self.token in _MADE_HERE:
             warnings.warn(
                 "These Dask workers run in the client's own process (a LocalCluster with "
                 "processes=False): their TensorFlow is the client's, which the plugin leaves "

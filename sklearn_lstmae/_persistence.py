@@ -389,7 +389,7 @@ def _decode(value):
         return array[()]
     if tag == "builtin_type":
         _check_keys(value, (_TYPE, "value"))
-        if value["value"] not in _BUILTIN_NUMBER_TYPES:
+        if not isinstance(value["value"], str) or value["value"] not in _BUILTIN_NUMBER_TYPES:
             raise _invalid(f"builtin_type {value['value']!r} is not a number type.")
         return _BUILTIN_NUMBER_TYPES[value["value"]]
     if tag in ("numpy_dtype", "numpy_type"):
@@ -397,7 +397,7 @@ def _decode(value):
         name = value["value"]
         try:
             dtype = np.dtype(name) if isinstance(name, str) else None
-        except TypeError:
+        except (TypeError, ValueError):  # not a dtype, or one numpy refuses to build
             dtype = None
         if dtype is None or dtype.kind not in _NUMBER_KINDS or dtype.name != name:
             raise _invalid(f"{tag} {name!r} is not the name of a numeric numpy dtype.")

@@ -809,10 +809,15 @@ class CodeScatterDisplay:
 def _known_anomalies(labels):
     """Where ``labels`` mark an anomaly: -1 in a detector's +1/-1 output, else nonzero."""
     if labels.dtype.kind == "O":  # pandas' nullable or object columns of numbers
-        try:
-            labels = labels.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
+        import pandas as pd
+
+        if pd.isna(labels).any():  # pd.NA in nullable booleans, None, NaN
+            labels = np.where(pd.isna(labels), np.nan, 0.0)  # refused below, as NaN
+        else:
+            try:
+                labels = labels.astype(np.float64)
+            except (TypeError, ValueError):
+                pass
     if labels.dtype.kind not in "biuf":
         # Text is nonzero everywhere: every point would be shaded.
         raise TypeError(

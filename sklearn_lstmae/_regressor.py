@@ -214,7 +214,7 @@ class CompositeLSTMRegressor(
         check_columns_as_in_fit(self, X_val, "validation_data's X_val")
         check_channels_as_in_fit(self, X_val, "validation_data's X_val")
         return validate_sequences_and_targets(
-            _DataSet(), X_val, y_val, names=("validation_data's X_val", "its y_val")
+            _DataSet(), X_val, y_val, names=("validation_data's X_val", "validation_data's y_val")
         )
 
     def _fitted_extras(self, sequences, y, spec):

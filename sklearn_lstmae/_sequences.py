@@ -606,16 +606,17 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True, names=("X", "
         # validate_data's own wording, which scikit-learn's checks look for.
         validate_data(estimator, X, y)
     sequences = validate_sequences(estimator, X, reset=reset)
+    y_name = names[1]
     y = masked_as_nan(y)  # masked targets are missing, refused below as NaN is
-    _check_kind(y, "y")
-    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name="y")
+    _check_kind(y, y_name)
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name=y_name)
     if y.ndim > 3:
         raise ValueError(
-            f"y must have shape (n_samples,), (n_samples, n_future) or "
+            f"{y_name} must have shape (n_samples,), (n_samples, n_future) or "
             f"(n_samples, n_future, n_targets); got shape {y.shape}."
         )
     if y.ndim >= 2 and 0 in y.shape[1:]:
-        raise ValueError(f"y has shape {y.shape}: it needs at least one step and target.")
+        raise ValueError(f"{y_name} has shape {y.shape}: it needs at least one step and target.")
     if len(y) != len(sequences.values):
         raise ValueError(
             f"{names[0]} holds {len(sequences.values)} sequences but {names[1]} holds {len(y)} "

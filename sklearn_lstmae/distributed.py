@@ -28,6 +28,7 @@ import copy
 import numbers
 import os
 import re
+import warnings
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -261,7 +262,15 @@ def _ship(estimator):
     worker process would get a pickled copy, an in-process one the object).
     """
     dask = _import_dask()
-    estimator = copy.deepcopy(estimator)
+    try:
+        estimator = copy.deepcopy(estimator)
+    except Exception as error:  # an open file in a callback (CSVLogger), say
+        warnings.warn(
+            f"The estimator cannot be copied ({type(error).__name__}: {error}), so the result "
+            "uses it as it is when computed: do not train it further before compute().",
+            UserWarning,
+            stacklevel=3,
+        )
     try:
         from distributed import default_client
 

@@ -808,8 +808,12 @@ def test_numpy_spellings_of_dtype_fit_save_load_and_continue(dtype, tmp_path):
     loaded.set_params(warm_start=True).fit(X)  # the same precision: it continues
     for value, tag in ((np.float64, "numpy_type"), (np.dtype("float32"), "numpy_dtype")):
         assert _encode(value, "dtype") == {"__type__": tag, "value": np.dtype(value).name}
-    with pytest.raises(ValueError, match="not the name of a numeric numpy dtype"):
-        _decode({"__type__": "numpy_type", "value": "object"})
+    for hostile in ("object", "(99999999999999,)f8", ["f8"], {"a": 1}):
+        with pytest.raises(ValueError, match="not the name of a numeric numpy dtype"):
+            _decode({"__type__": "numpy_type", "value": hostile})
+    for hostile in ([1], "type", "os"):
+        with pytest.raises(ValueError, match="not a number type"):
+            _decode({"__type__": "builtin_type", "value": hostile})
 
 
 @pytest.mark.parametrize("dtype", [None, True, "float16", np.int32])

@@ -600,8 +600,12 @@ def test_anomaly_score_display_refuses_text_and_nan_labels():
         AnomalyScoreDisplay.from_scores(
             np.zeros(50), np.zeros(50), labels=np.where(known, 1, np.nan)
         )
-    assert plt.get_fignums() == []  # refused before a figure was made
     import pandas as pd
+
+    flags = pd.array(np.where(known, True, None), dtype="boolean")  # False, True and <NA>
+    with pytest.raises(ValueError, match="labels hold NaN"):
+        AnomalyScoreDisplay.from_scores(np.zeros(50), np.zeros(50), labels=flags)
+    assert plt.get_fignums() == []  # refused before a figure was made
 
     nullable = pd.array(known.astype(int), dtype="Int64")  # pandas' nullable integers still work
     display = AnomalyScoreDisplay.from_scores(np.zeros(50), np.zeros(50), labels=nullable)

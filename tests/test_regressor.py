@@ -85,8 +85,12 @@ def test_messages_about_targets_name_the_data_at_fault():
     # A short validation y got scikit-learn's bare "[5, 4]" without naming validation_data; a
     # short y at score was told to be "shaped as at fit"; partial_fit's advice named warm_start.
     X = make_sequences(n_samples=10)
-    with pytest.raises(ValueError, match="validation_data's X_val holds 5 sequences but its y_val"):
+    with pytest.raises(ValueError, match="X_val holds 5 sequences but validation_data's y_val"):
         CompositeLSTMRegressor(**TINY).fit(X, np.zeros(10), validation_data=(X[:5], np.zeros(4)))
+    with pytest.raises(ValueError, match="Input validation_data's y_val contains NaN"):
+        CompositeLSTMRegressor(**TINY).fit(
+            X, np.zeros(10), validation_data=(X, np.full(10, np.nan))
+        )
     model = CompositeLSTMRegressor(**TINY).fit(X, np.zeros((10, 3)))
     with pytest.raises(ValueError, match="X holds 10 sequences but y holds 9 targets"):
         model.score(X, np.zeros((9, 3)))

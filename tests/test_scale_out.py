@@ -401,6 +401,25 @@ def test_a_lazy_result_uses_the_estimator_as_it_was_when_asked(padded_sequences)
         np.testing.assert_array_equal(lazy.compute(), codes)
 
 
+def test_an_estimator_that_cannot_be_copied_is_applied_as_it_is(padded_sequences, tmp_path):
+    # The copy taken when called failed for an estimator holding an open file (a CSVLogger
+    # callback), which the helpers had applied before: now they apply it, and say so.
+    import keras
+
+    logger = keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))
+    encoder = LSTMAutoencoderTransformer(**SMALL, callbacks=[logger]).fit(padded_sequences)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cluster's "port in use" notices
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        )
+    with cluster, distributed.Client(cluster):  # in-process: nothing is pickled
+        X = da.from_array(padded_sequences, chunks=(20, 8, 2))
+        with pytest.warns(UserWarning, match="cannot be copied.*before compute"):
+            lazy = apply_to_dask_array(encoder, X)
+        np.testing.assert_array_equal(lazy.compute(), encoder.transform(padded_sequences))
+
+
 def test_dask_messages_name_what_the_user_can_act_on(padded_sequences):
     import pandas as pd
 
