@@ -33,6 +33,7 @@ from ._persistence import (
     with_legacy_parameters,
 )
 from ._sequences import (
+    check_longest,
     check_representable,
     like_input,
     pad_to,
@@ -250,6 +251,10 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             sequences, y = self._validate_training_data(X, y, reset=not continuing)
             sample_weight = check_sample_weight(sample_weight, len(sequences.values))
             patch_size = self._patch_size if continuing else self._choose_patch_size(sequences)
+            # The longest sequence the network rebuilds, in the user's timesteps.
+            n_timesteps_in = self.n_timesteps_in_ if continuing else sequences.values.shape[1]
+            if continuing:
+                check_longest(sequences, n_timesteps_in, "continue training on")
             fitted = self._train(
                 fold_sequences(sequences, patch_size),
                 y,
@@ -258,6 +263,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 continuing=continuing,
                 incremental=incremental,
                 patch_size=patch_size,
+                n_timesteps_in=n_timesteps_in,
             )
             fitted["patch_size_"] = patch_size
             if not continuing:
@@ -271,7 +277,16 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _train(
-        self, sequences, y, sample_weight, validation_data, *, continuing, incremental, patch_size
+        self,
+        sequences,
+        y,
+        sample_weight,
+        validation_data,
+        *,
+        continuing,
+        incremental,
+        patch_size,
+        n_timesteps_in,
     ):
         targets, loss_weights, n_future, n_targets = self._targets(sequences, y)
         dtype = self._spec.dtype if continuing else network_dtype(self.dtype)
@@ -328,7 +343,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             or holds_out(self.early_stopping, self.validation_fraction, len(weighted))
         )
         if validation_data is not None:
-            validation = self._validation_targets(validation_data, spec, patch_size)
+            validation = self._validation_targets(validation_data, spec, patch_size, n_timesteps_in)
         elif early_stopping and not incremental:
             _, held_out = validation_split(
                 self.validation_fraction,
@@ -397,9 +412,9 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         fitted.update(keras_attributes(networks))
         return fitted
 
-    def _validation_targets(self, validation_data, spec, patch_size):
-        sequences, y = self._validation_set(validation_data)
-        sequences = fold_sequences(sequences, patch_size)
+    def _validation_targets(self, validation_data, spec, patch_size, n_timesteps_in):
+        unfolded, y = self._validation_set(validation_data)
+        sequences = fold_sequences(unfolded, patch_size)
         if sequences.values.shape[2] != spec.n_features:
             keras_tuple = isinstance(validation_data, tuple) and len(validation_data) == 2
             raise ValueError(
@@ -412,6 +427,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
                     else ""
                 )
             )
+        check_longest(unfolded, n_timesteps_in, "validate on")  # after the features' hint
         targets, _, n_future, n_targets = self._targets(sequences, y)
         if (n_future, n_targets) != (spec.n_future, spec.n_targets):
             raise ValueError("validation_data's y is shaped unlike y.")

@@ -568,6 +568,26 @@ def at_width(values, width):
     return pad_to(values, width, "shape")
 
 
+def _longer_than_fitted(n_steps, n_timesteps, doing):
+    return ValueError(
+        f"Cannot {doing} sequences of {n_steps} timesteps: the model rebuilds "
+        f"at most {n_timesteps} timesteps, the longest seen when it was first fitted. "
+        f"Cut longer sequences into windows of at most {n_timesteps} steps (make_windows), "
+        "or fit on sequences as long as these."
+    )
+
+
+def check_longest(sequences, n_timesteps, doing):
+    """Refuse validated ``sequences`` with a real step beyond ``n_timesteps``.
+
+    In the user's timesteps, before they are folded into patches (whose
+    count would name neither the sequences' length nor the fit's).
+    """
+    longest = int(sequences.lengths.max()) if len(sequences.lengths) else 0
+    if longest > n_timesteps:
+        raise _longer_than_fitted(longest, n_timesteps, doing)
+
+
 def pad_to(values, n_timesteps, doing):
     """NaN-pad ``[samples, timesteps, features]`` values to ``n_timesteps``.
 
@@ -577,12 +597,7 @@ def pad_to(values, n_timesteps, doing):
     if values.shape[1] > n_timesteps:
         if np.isnan(values[:, n_timesteps:]).all():
             return values[:, :n_timesteps]
-        raise ValueError(
-            f"Cannot {doing} sequences of {values.shape[1]} timesteps: the model rebuilds "
-            f"at most {n_timesteps} timesteps, the longest seen when it was first fitted. "
-            f"Cut longer sequences into windows of at most {n_timesteps} steps (make_windows), "
-            "or fit on sequences as long as these."
-        )
+        raise _longer_than_fitted(values.shape[1], n_timesteps, doing)
     if values.shape[1] == n_timesteps:
         return values
     padding = np.full(

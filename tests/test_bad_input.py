@@ -393,3 +393,25 @@ def test_masked_targets_are_missing_not_data():
     series = np.ma.masked_array(rng.rand(50), mask=np.arange(50) == 20)
     with pytest.raises(ValueError, match="masked array with 1 masked values"):
         make_windows(series, n_timesteps=5, n_future=2)
+
+
+def test_too_long_sequences_are_counted_in_timesteps_not_patches():
+    # Folded into patches of 2, 40 steps were refused as "sequences of 20 timesteps" against
+    # "at most 10", with advice to cut windows of 10 steps; and 20 steps after a fit on 19 were
+    # trained on by partial_fit though reconstruct refused them.
+    rng = np.random.RandomState(0)
+    model = LSTMAutoencoderTransformer(**TINY).fit(rng.normal(size=(4, 20, 2)))
+    assert model.patch_size_ == 2
+    message = r"sequences of 40 timesteps: the model rebuilds at most 20 .* at most 20 steps"
+    with pytest.raises(ValueError, match="Cannot continue training on " + message):
+        model.partial_fit([rng.normal(size=(40, 2))])
+    with pytest.raises(ValueError, match="Cannot validate on " + message):
+        LSTMAutoencoderTransformer(**TINY).fit(
+            rng.normal(size=(4, 20, 2)), validation_data=[rng.normal(size=(40, 2))]
+        )
+    odd = LSTMAutoencoderTransformer(**TINY).fit(rng.normal(size=(4, 19, 2)))
+    with pytest.raises(
+        ValueError, match="sequences of 20 timesteps: the model rebuilds at most 19"
+    ):
+        odd.partial_fit([rng.normal(size=(20, 2))])
+    odd.partial_fit([rng.normal(size=(19, 2)), rng.normal(size=(7, 2))])  # up to 19: trains
