@@ -429,10 +429,24 @@ class _Series:
         return values
 
 
-def _for_windows(doc):
-    """The shared parameters' text, for a detector that holds out windows and takes no
-    ``validation_data``."""
-    replacements = {
+def _reworded(doc, replacements):
+    """The shared docs' ``doc`` with each ``replacements`` key replaced by its value.
+
+    Raises at import when the shared text no longer holds a key (every test
+    run imports this module), so that the two cannot drift apart silently.
+    """
+    for old, new in replacements.items():
+        if old not in doc:
+            raise AssertionError(f"The shared docs no longer hold {old!r}.")
+        doc = doc.replace(old, new)
+    return doc
+
+
+# The shared parameters' text, for a detector that holds out windows and takes no
+# validation_data.
+_WINDOWS_PARAMETERS_DOC = _reworded(
+    COMMON_PARAMETERS_DOC,
+    {
         "of the training sequences (or\n        use ``validation_data`` given to fit)": (
             "of the training windows (drawn at\n        random; they overlap the training "
             "windows beside them, so their\n        loss is no test of new data)"
@@ -443,30 +457,18 @@ def _for_windows(doc):
         "Share of the training sequences held out": "Share of the training windows held out",
         "small sets keep every sequence for\n        training.\n        ``partial_fit`` never "
         "holds out.": "short series keep every window for\n        training.",
-    }
-    for old, new in replacements.items():
-        if old not in doc:  # the shared text changed: say so at import, in every test run
-            raise AssertionError(f"The shared parameter docs no longer hold {old!r}.")
-        doc = doc.replace(old, new)
-    return doc
-
-
-_WINDOWS_PARAMETERS_DOC = _for_windows(COMMON_PARAMETERS_DOC)
-
-
-def _without_partial_fit(doc):
-    """The shared attributes' text, for a detector without ``partial_fit``."""
-    replacements = {
+    },
+)
+# The shared attributes' text, for a detector without partial_fit.
+_WINDOWS_ATTRIBUTES_DOC = _reworded(
+    COMMON_ATTRIBUTES_DOC,
+    {
         "(warm start, partial_fit) that did not validate": "(warm start) that did not validate",
         "last call of ``fit`` or\n        ``partial_fit`` monitored": "last call of ``fit``\n"
         "        monitored",
         "when warm-started or with partial_fit)": "when warm-started)",
-    }
-    for old, new in replacements.items():
-        if old not in doc:  # the shared text changed: say so at import, in every test run
-            raise AssertionError(f"The shared attribute docs no longer hold {old!r}.")
-        doc = doc.replace(old, new)
-    return doc
+    },
+)
 
 
 @register_estimator
@@ -582,7 +584,7 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         Column names of a DataFrame series with string column names.
     model_, encoder_, decoder_ : keras.Model
         The autoencoder of the windows, its encoder and its decoder.
-    {_without_partial_fit(COMMON_ATTRIBUTES_DOC).split("n_features_in_")[0].rstrip()}
+    {_WINDOWS_ATTRIBUTES_DOC.split("n_features_in_")[0].rstrip()}
     n_timesteps_in_ : int
         Equal to ``window_size_``.
     n_channels_in_ : int
