@@ -260,6 +260,8 @@ def _ship(estimator):
     Either way it is a copy taken now: the result does not depend on the
     scheduler when the estimator is trained further before ``compute`` (a
     worker process would get a pickled copy, an in-process one the object).
+    An estimator that cannot be copied (an open file in a callback) is
+    shipped itself, with a warning.
     """
     dask = _import_dask()
     try:
