@@ -269,7 +269,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             if not continuing:
                 fitted["_fixed_in_fit"] = self._parameters_fixed_in_fit()
                 # What users see: their own timesteps and features, not the network's patches.
-                fitted["n_timesteps_in_"] = sequences.values.shape[1]
+                fitted["n_timesteps_in_"] = n_timesteps_in
                 fitted["n_channels_in_"] = sequences.values.shape[2]
         for attribute in KERAS_ATTRIBUTES:
             self.__dict__.pop(attribute, None)

@@ -634,7 +634,7 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True, names=("X", "
         raise ValueError(f"{y_name} has shape {y.shape}: it needs at least one step and target.")
     if len(y) != len(sequences.values):
         raise ValueError(
-            f"{names[0]} holds {len(sequences.values)} sequences but {names[1]} holds {len(y)} "
+            f"{names[0]} holds {len(sequences.values)} sequences but {y_name} holds {len(y)} "
             "targets (inconsistent numbers of samples): give one target per sequence."
         )
     return sequences, y

@@ -873,8 +873,8 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         # Training validates the windows, an array, which drops the series' column names.
         names = getattr(self, "feature_names_in_", None)
         with all_or_nothing(self):
-            # Messages during training name the features by the series' columns.
-            self._training_feature_names = _get_feature_names(parts[0])
+            # Messages during a first fit name the features by the series' columns.
+            self._training_feature_names = first_names
             try:
                 self._fit(windows, None, None, None, incremental=False)
             finally:

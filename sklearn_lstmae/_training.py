@@ -68,6 +68,11 @@ _CONSTANT_SPREAD_IN_EPS = {"float32": 1e-7 / float(np.finfo(np.float32).eps), "f
 _RESOLVED_FRACTION = 0.01
 
 
+def _rounding_spread(mean, dtype):
+    """The largest spread around ``mean`` that ``dtype``'s rounding alone can make."""
+    return _CONSTANT_SPREAD_IN_EPS[str(dtype)] * float(np.finfo(dtype).eps) * np.abs(mean)
+
+
 def standardization(
     values, standardize, sample_weight=None, dtype="float32", name=None, feature_labels=None
 ):
@@ -107,16 +112,11 @@ def standardization(
     # relative to the feature's own mean (a spread at float rounding's level), so that data in
     # small units (1e-8) is standardized like the same data in large ones; a spread too small
     # for the network's dtype to divide by counts as none.
-    finfo = np.finfo(dtype)
-    constant = (scale <= _CONSTANT_SPREAD_IN_EPS[str(dtype)] * float(finfo.eps) * np.abs(mean)) | (
-        scale < float(finfo.tiny)
-    )
+    constant = (scale <= _rounding_spread(mean, dtype)) | (scale < float(np.finfo(dtype).tiny))
     if name is not None:
         # A feature that varies (beyond float64's rounding) has a spread to lose, even one that
         # the network's dtype cannot see at all; a constant (a machine's id) has none.
-        varies = scale > _CONSTANT_SPREAD_IN_EPS["float64"] * float(np.finfo(np.float64).eps) * (
-            np.abs(mean)
-        )
+        varies = scale > _rounding_spread(mean, "float64")
         warn_if_unresolved(mean, np.where(varies, scale, np.inf), dtype, name, feature_labels)
     scale[constant] = 1.0
     return mean, scale
