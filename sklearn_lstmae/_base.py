@@ -345,22 +345,17 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         if validation_data is not None:
             validation = self._validation_targets(validation_data, spec, patch_size, n_timesteps_in)
         elif early_stopping and not incremental:
-            _, held_out = validation_split(
-                self.validation_fraction,
-                len(weighted),
-                shuffle_rng,
-                counted=self._SPLIT_UNITS
-                if len(weighted) == n_samples
-                else f"{self._SPLIT_UNITS} of weight > 0",
-                more=self._MORE_VALIDATION_DATA,
+            train_index, validation_index = self._early_stopping_split(
+                weighted, n_samples, shuffle_rng
             )
-            validation_index = weighted[held_out]
-            train_index = np.setdiff1d(train_index, validation_index)
-            validation = (
-                targets[0][validation_index],
-                [t[validation_index] for t in targets],
-                None if sample_weight is None else sample_weight[validation_index],
-            )
+            if validation_index is None:  # "auto", and too little to hold out
+                early_stopping = False
+            else:
+                validation = (
+                    targets[0][validation_index],
+                    [t[validation_index] for t in targets],
+                    None if sample_weight is None else sample_weight[validation_index],
+                )
         if validation is not None:
             history.setdefault("val_loss", [])
 
@@ -411,6 +406,26 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             networks = _built_outside_strategies(spec, seed, model.get_weights())
         fitted.update(keras_attributes(networks))
         return fitted
+
+    def _early_stopping_split(self, weighted, n_samples, rng):
+        """Indices of the training and of the held-out samples for early stopping.
+
+        Sequences are independent: a random ``validation_fraction`` of those of
+        weight > 0 (``weighted``) is held out; the others train. A subclass may
+        return ``(all indices, None)`` when ``early_stopping="auto"`` finds too
+        little to hold out: the fit then monitors its training loss.
+        """
+        _, held_out = validation_split(
+            self.validation_fraction,
+            len(weighted),
+            rng,
+            counted=self._SPLIT_UNITS
+            if len(weighted) == n_samples
+            else f"{self._SPLIT_UNITS} of weight > 0",
+            more=self._MORE_VALIDATION_DATA,
+        )
+        validation_index = weighted[held_out]
+        return np.setdiff1d(np.arange(n_samples), validation_index), validation_index
 
     def _validation_targets(self, validation_data, spec, patch_size, n_timesteps_in):
         unfolded, y = self._validation_set(validation_data)

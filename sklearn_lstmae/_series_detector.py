@@ -36,6 +36,7 @@ from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaul
 from ._parameters import network_dtype
 from ._persistence import register_estimator
 from ._sequences import check_representable
+from ._training import n_held_out
 from ._transformer import LSTMAutoencoderTransformer
 from ._validation import InvalidParameterError, check_positive_int, is_int
 from ._windows import make_windows
@@ -448,12 +449,13 @@ _WINDOWS_PARAMETERS_DOC = _reworded(
     COMMON_PARAMETERS_DOC,
     {
         "of the training sequences (or\n        use ``validation_data`` given to fit)": (
-            "of the training windows (drawn at\n        random; they overlap the training "
-            "windows beside them, so their\n        loss is no test of new data)"
+            "of the training windows (the last\n        ones, at the end of the (last) "
+            "series; training windows that\n        share points with them are left out, so "
+            "the validation loss\n        is on later points that training never saw)"
         ),
         "at least 10 sequences (100 or more with the\n        default fraction; always with "
         "``validation_data``)": "at least 10 windows (100 or more with the\n        default "
-        "fraction)",
+        "fraction) and windows are left to train on",
         "Share of the training sequences held out": "Share of the training windows held out",
         "small sets keep every sequence for\n        training.\n        ``partial_fit`` never "
         "holds out.": "short series keep every window for\n        training.",
@@ -863,22 +865,28 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
         # Every stride points, and a last window that ends at the last point, as when scoring,
         # within each series (no window across two): in the network's dtype, so that
         # validation need not copy them again.
+        starts = [
+            window_starts(len(part_values), window_size, self.stride)
+            for part_values in values_of_parts
+        ]
         pieces = [
             make_windows(part_values.astype(network_dtype(self.dtype), copy=False), window_size)[
-                window_starts(len(part_values), window_size, self.stride)
+                part_starts
             ]
-            for part_values in values_of_parts
+            for part_values, part_starts in zip(values_of_parts, starts)
         ]
         windows = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
         # Training validates the windows, an array, which drops the series' column names.
         names = getattr(self, "feature_names_in_", None)
         with all_or_nothing(self):
-            # Messages during a first fit name the features by the series' columns.
+            # Messages during a first fit name the features by the series' columns; early
+            # stopping holds out by where the windows start.
             self._training_feature_names = first_names
+            self._training_windows = window_size, starts
             try:
                 self._fit(windows, None, None, None, incremental=False)
             finally:
-                del self._training_feature_names
+                del self._training_feature_names, self._training_windows
             self.window_size_ = window_size
             self.n_features_in_ = n_features
             if not continuing:
@@ -904,6 +912,40 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAuto
             self.threshold_ = threshold_for(np.concatenate(scores), self.contamination)
             self._scoring_at_fit = scoring_at_fit(self, _SCORING_PARAMETERS)
         return validated, scores
+
+    def _early_stopping_split(self, weighted, n_samples, rng):
+        """The last ``validation_fraction`` of the windows, a stretch at the series' end.
+
+        Windows one stride apart share most of their points, so windows drawn
+        at random would be validated on points they trained on. The held-out
+        windows are the last ones (of the last series, and of those before it
+        when it has too few), and the training windows that share a point with
+        them are left out of both sets: the validation loss is on points that
+        training never saw, later in time. ``rng`` is not used.
+        """
+        window_size, starts = self._training_windows
+        n_validation = n_held_out(
+            self.validation_fraction, n_samples, self._SPLIT_UNITS, self._MORE_VALIDATION_DATA
+        )
+        first_held_out = n_samples - n_validation
+        series_of_window = np.repeat(np.arange(len(starts)), [len(s) for s in starts])
+        all_starts = np.concatenate(starts)
+        # Windows of the first held-out window's series that end at or after its start.
+        sharing = (series_of_window == series_of_window[first_held_out]) & (
+            all_starts > all_starts[first_held_out] - window_size
+        )
+        train_index = np.flatnonzero(~sharing[:first_held_out])
+        if len(train_index) == 0:
+            if self.early_stopping == "auto":
+                return np.arange(n_samples), None
+            raise ValueError(
+                f"early_stopping holds out the last {n_validation} of {n_samples} windows "
+                f"(validation_fraction={self.validation_fraction}), and the "
+                f"{first_held_out} before them share points with them: none is left to "
+                "train on. Lower validation_fraction, use a smaller window_size, or fit a "
+                "longer series."
+            )
+        return train_index, np.arange(first_held_out, n_samples)
 
     def _validate_training_data(self, X, y, reset):
         # X holds the windows that fit cut from a validated series. They are checked afresh

@@ -20,6 +20,7 @@ __all__ = [
     "learn_standardization",
     "run_epochs",
     "standardization",
+    "n_held_out",
     "validation_split",
 ]
 
@@ -206,6 +207,23 @@ def holds_out(early_stopping, validation_fraction, n_samples):
     return AUTO_MIN_VALIDATION <= n_validation < n_samples
 
 
+def n_held_out(validation_fraction, n_samples, counted="sequences", more="add data"):
+    """How many of ``n_samples`` early stopping holds out; raises if none or all.
+
+    ``counted`` names what is split and ``more`` how to get a validation set
+    otherwise, in the message.
+    """
+    n_validation = _n_validation(validation_fraction, n_samples)
+    if n_validation < 1 or n_validation >= n_samples:
+        raise ValueError(
+            f"early_stopping needs a validation set: validation_fraction="
+            f"{validation_fraction} of {n_samples} {counted} leaves "
+            f"{n_validation} for validation and {n_samples - n_validation} for "
+            f"training. Raise validation_fraction, {more}."
+        )
+    return n_validation
+
+
 def validation_split(
     validation_fraction,
     n_samples,
@@ -218,14 +236,7 @@ def validation_split(
     ``counted`` names what is split and ``more`` how to get a validation set
     otherwise, in the message when the split leaves none.
     """
-    n_validation = _n_validation(validation_fraction, n_samples)
-    if n_validation < 1 or n_validation >= n_samples:
-        raise ValueError(
-            f"early_stopping needs a validation set: validation_fraction="
-            f"{validation_fraction} of {n_samples} {counted} leaves "
-            f"{n_validation} for validation and {n_samples - n_validation} for "
-            f"training. Raise validation_fraction, {more}."
-        )
+    n_validation = n_held_out(validation_fraction, n_samples, counted, more)
     order = rng.permutation(n_samples)
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
 

@@ -1141,3 +1141,80 @@ def test_series_detector_early_stopping_speaks_of_windows_and_its_own_fit():
     assert (
         "use ``validation_data`` given to fit" in sklearn_lstmae.LSTMAutoencoderTransformer.__doc__
     )
+
+
+def _recorded_splits(monkeypatch):
+    """Record the (train, held-out) window indices of the series detector's fits."""
+    splits = []
+    split = LSTMAutoencoderSeriesDetector._early_stopping_split
+
+    def recording(self, weighted, n_samples, rng):
+        result = split(self, weighted, n_samples, rng)
+        splits.append(result)
+        return result
+
+    monkeypatch.setattr(LSTMAutoencoderSeriesDetector, "_early_stopping_split", recording)
+    return splits
+
+
+def test_series_detector_early_stopping_holds_out_the_series_end_apart_from_training(
+    monkeypatch,
+):
+    # Windows one stride apart share most of their points: drawn at random, the held-out
+    # windows were validated on points that training saw. Now they are the series' last
+    # windows, and no training window shares a point with them.
+    splits = _recorded_splits(monkeypatch)
+    series = np.sin(2 * np.pi * np.arange(400) / 25)
+    detector = LSTMAutoencoderSeriesDetector(
+        window_size=20, stride=2, early_stopping=True, **TINY
+    ).fit(series)
+    ((train_index, held_out),) = splits
+    starts = series_module.window_starts(400, 20, 2)
+    assert len(starts) == 191
+    np.testing.assert_array_equal(held_out, np.arange(191 - 19, 191))  # round(0.1 * 191)
+    assert starts[train_index].max() + 20 <= starts[held_out].min()  # no shared point
+    # Left out: the 9 windows that start 2 to 18 points before the stretch (326, ..., 342).
+    assert len(train_index) == 191 - 19 - 9
+    assert detector.validation_loss_curve_ is not None
+
+
+def test_series_detector_early_stopping_validates_on_points_training_never_saw():
+    # A series whose last stretch swings four times wider: held out at the end, its windows
+    # rebuild far worse than the training windows; drawn at random (before), the held-out
+    # windows were a sample of the same mix as the training ones (best losses 0.93 and 0.94;
+    # now 15 times apart).
+    points = np.arange(1000)
+    series = np.sin(2 * np.pi * points / 25) * np.where(points < 900, 1.0, 4.0)
+    detector = LSTMAutoencoderSeriesDetector(
+        window_size=20, stride=2, early_stopping=True, input_noise=0.0, **TINY
+    ).fit(series)
+    assert min(detector.validation_loss_curve_) > 4 * min(detector.loss_curve_)
+
+
+def test_series_detector_early_stopping_holds_out_the_last_series_of_a_list(monkeypatch):
+    splits = _recorded_splits(monkeypatch)
+    first, last = np.sin(np.arange(300) / 4), np.cos(np.arange(200) / 4)
+    LSTMAutoencoderSeriesDetector(window_size=20, stride=1, early_stopping=True, **TINY).fit(
+        [first, last]
+    )
+    ((train_index, held_out),) = splits
+    n_first, n_last = 300 - 20 + 1, 200 - 20 + 1
+    n_held_out = round(0.1 * (n_first + n_last))
+    np.testing.assert_array_equal(
+        held_out, np.arange(n_first + n_last - n_held_out, n_first + n_last)
+    )
+    # Every window of the first series trains; of the last, those ending before the stretch.
+    assert np.isin(np.arange(n_first), train_index).all()
+    assert train_index.max() == n_first + n_last - n_held_out - 20
+
+
+def test_series_detector_early_stopping_without_room_to_train():
+    # Every window before the held-out stretch shares points with it.
+    series = np.sin(np.arange(130) / 3)
+    detector = LSTMAutoencoderSeriesDetector(window_size=100, stride=1, early_stopping=True, **TINY)
+    with pytest.raises(ValueError, match=r"last 3 of 31 windows .* 28 before them share points"):
+        detector.fit(series)
+    # "auto" holds out only where it can: it monitors the training loss instead.
+    many = np.sin(np.arange(1200) / 3)
+    auto = LSTMAutoencoderSeriesDetector(window_size=1000, stride=1, early_stopping="auto", **TINY)
+    assert auto.fit(many).validation_loss_curve_ is None
