@@ -22,35 +22,70 @@ N_SAMPLES_SHOWN = 3
 N_CODE_VALUES_SHOWN = 6
 
 
+def _integer(text, kind):
+    """``int(text)``, or argparse's error naming what the option takes (not this function)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}") from None
+
+
 def _latent_dim(text):
     """``--latent-dim`` values: a positive integer, or ``none`` for no bottleneck."""
     if text.lower() == "none":
         return None
-    value = int(text)
+    value = _integer(text, "a positive integer or 'none'")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer or 'none', got {text!r}")
     return value
 
 
 def _positive_int(text):
-    value = int(text)
+    value = _integer(text, "a positive integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return value
 
 
 def _positive_float(text):
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive finite number, got {text!r}"
+        ) from None
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
     return value
 
 
 def _seed(text):
-    value = int(text)
+    value = _integer(text, "an integer from 0 to 2**32 - 1")
     if not 0 <= value < 2**32:  # what numpy's RandomState takes
         raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {text!r}")
     return value
+
+
+def codes_heading(code_size, digits):
+    """The line above the codes shown: how many images, how many of their values, which digits.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae.__main__ import codes_heading
+    >>> codes_heading(32, [2, 0, 4])
+    'Codes of the first 3 test images (first 6 of 32 values; digits 2, 0, 4):'
+    >>> codes_heading(4, [2, 0, 4])
+    'Codes of the first 3 test images (all 4 values; digits 2, 0, 4):'
+    """
+    shown = (
+        f"first {N_CODE_VALUES_SHOWN} of {code_size}"
+        if code_size > N_CODE_VALUES_SHOWN
+        else f"all {code_size}"
+    )
+    return (
+        f"Codes of the first {len(digits)} test images ({shown} values; digits "
+        f"{', '.join(str(digit) for digit in digits)}):"
+    )
 
 
 def build_parser():
@@ -139,11 +174,7 @@ def main(argv=None):
     _, X_test, _, y_test = split_digit_sequences(random_state=params["random_state"])
     codes = lstm_pipeline.named_steps["lstm"].transform(X_test[:N_SAMPLES_SHOWN])
     print()
-    print(
-        f"Codes of the first {N_SAMPLES_SHOWN} test images "
-        f"(first {N_CODE_VALUES_SHOWN} of {codes.shape[1]} values; digits "
-        f"{', '.join(str(digit) for digit in y_test[:N_SAMPLES_SHOWN])}):"
-    )
+    print(codes_heading(codes.shape[1], y_test[:N_SAMPLES_SHOWN]))
     print(format_codes(codes, n_values=N_CODE_VALUES_SHOWN))
     print()
     print(f"Done in {time.perf_counter() - start:.1f} s.")

@@ -492,26 +492,6 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             decoded = unfold_patches(decoded, self._patch_size)
         return decoded[:, :n_steps]
 
-    def transform(self, X):
-        """Encode sequences into codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
-            Sequences shaped as in fit: a list of sequences of any lengths, a
-            3-D array of any width (wider than ``n_timesteps_in_`` only where
-            the extra steps are all NaN), or a 2-D array with the fit's
-            ``n_timesteps_in_`` columns (scikit-learn's features).
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, code_size)
-            float32 for float32 input, float64 otherwise.
-        """
-        check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        return self._encode(sequences.values).astype(sequences.dtype, copy=False)
-
     def reconstruct(self, X):
         """Encode then decode sequences: each comes back at its own length.
 
@@ -578,3 +558,27 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
             networks = build_networks(self._spec)
             networks["model"].set_weights(weights)
             self.__dict__.update(keras_attributes(networks))
+
+
+# The transformers' transform (the transformer and the regressor name it in their class, where
+# scikit-learn's set_output wraps it); the detectors score sequences and have none: scikit-learn
+# treats anything with a transform as a transformer, in its checks and in Pipelines.
+def transform(self, X):
+    """Encode sequences into codes.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_timesteps[, n_features]) or list of arrays
+        Sequences shaped as in fit: a list of sequences of any lengths, a
+        3-D array of any width (wider than ``n_timesteps_in_`` only where
+        the extra steps are all NaN), or a 2-D array with the fit's
+        ``n_timesteps_in_`` columns (scikit-learn's features).
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples, code_size)
+        float32 for float32 input, float64 otherwise.
+    """
+    check_is_fitted(self)
+    sequences = validate_sequences(self, X, reset=False)
+    return self._encode(sequences.values).astype(sequences.dtype, copy=False)

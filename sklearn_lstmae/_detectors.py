@@ -10,7 +10,6 @@ import contextlib
 
 import numpy as np
 from sklearn.base import OutlierMixin
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
@@ -220,19 +219,9 @@ def threshold_for(anomaly_scores, contamination, sample_weight=None):
     return float(ranked[n_flagged - 1] + (ranked[n_flagged] - ranked[n_flagged - 1]) / 2)
 
 
-class NotATransformer:
-    """Hides the base class's ``transform``: a detector is not a transformer.
-
-    scikit-learn treats anything with ``transform`` as a transformer (in its
-    checks and in Pipelines); codes come from :class:`LSTMAutoencoderTransformer`.
-    """
-
-    transform = available_if(lambda estimator: False)(_BaseLSTMAutoencoder.transform)
-
-
 @register_estimator
 @document_defaults
-class LSTMAutoencoderOutlierDetector(OutlierMixin, NotATransformer, _BaseLSTMAutoencoder):
+class LSTMAutoencoderOutlierDetector(OutlierMixin, _BaseLSTMAutoencoder):
     __doc__ = f"""Flag unusual sequences by how badly an LSTM autoencoder rebuilds them.
 
     The autoencoder learns to rebuild the training sequences (mostly

@@ -96,7 +96,10 @@ latent_dim : int or None, default=None
         model and the epoch's ``loss`` (and ``val_loss``) in the logs;
         ``model.stop_training = True`` stops training. As in Keras, the
         objects given are the ones called, so their state can be read after
-        fit; one that keeps a file object after training (``CSVLogger``)
+        fit; unlike Keras, their ``model`` is reset to None when fit ends
+        (the estimator then pickles and clones without a second reference to
+        its network): read ``model_`` instead. One that keeps a file object
+        after training (``CSVLogger``)
         then makes the estimator unpicklable and unclonable, as it makes
         the callback itself: give such a callback only for a fit you keep.
     standardize : bool, default=True

@@ -6,6 +6,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseLSTMAutoencoder
+from ._base import transform as _transform
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
 from ._sequences import (
@@ -28,7 +29,10 @@ def _without_unit_axes(values):
 @register_estimator
 @document_defaults
 class CompositeLSTMRegressor(
-    ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, _BaseLSTMAutoencoder
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+    _BaseLSTMAutoencoder,
 ):
     __doc__ = f"""Composite LSTM autoencoder: rebuild each sequence and predict what follows.
 
@@ -241,7 +245,7 @@ class CompositeLSTMRegressor(
         return prediction.astype(sequences.dtype, copy=False)
 
     # Named in the class itself: scikit-learn's set_output wraps only such methods.
-    transform = _BaseLSTMAutoencoder.transform
+    transform = _transform
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 of the predictions.

@@ -314,6 +314,17 @@ def _pad_sequence_list(X):
     return padded, lengths, ndims.pop() + 1  # as the 2-D / 3-D array it stands for
 
 
+def _list_lengths(estimator):
+    """What lengths a list of sequences may have after ``estimator``'s fit, for messages."""
+    if not hasattr(estimator, "transform"):  # the detectors rebuild every sequence they score
+        return f" of sequences of at most {estimator.n_timesteps_in_} timesteps"
+    encoders = " and predict" if hasattr(estimator, "predict") else ""
+    return (
+        f": transform{encoders} encode listed sequences of any length, while fitting further "
+        f"and rebuilding take at most {estimator.n_timesteps_in_} timesteps"
+    )
+
+
 def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length, ndim=3):
     """Compare input sequences with the sequences seen in fit."""
     if ndim == 2 and estimator.n_channels_in_ > 1:
@@ -334,7 +345,7 @@ def _check_shape_against_fit(estimator, n_timesteps, n_features, *, any_length, 
             f"{estimator.n_features_in_} features as input: it was fitted on sequences of "
             f"{estimator.n_timesteps_in_} timesteps and got sequences of {n_timesteps} "
             "timesteps. Pad shorter sequences with trailing NaN to that length, or pass "
-            "a list of arrays for sequences of any length."
+            f"a list of arrays{_list_lengths(estimator)}."
         )
     if n_features != estimator.n_channels_in_:
         raise ValueError(
@@ -367,8 +378,12 @@ def _without_padding_beyond_fit(estimator, X):
             f"{estimator.n_features_in_} features as input: it was fitted on sequences of "
             f"{n_timesteps} timesteps, and sequence {sample} of X has a value at step "
             f"{n_timesteps + step} (counting from 0). Steps beyond the first {n_timesteps} "
-            "may only be NaN padding: cut the sequences to that length, or pass a list of "
-            "arrays for sequences of any length."
+            f"may only be NaN padding: cut the sequences to that length"
+            + (
+                f", or pass a list of arrays{_list_lengths(estimator)}."
+                if hasattr(estimator, "transform")
+                else "."
+            )
         )
     return by_position[:, :n_timesteps]
 

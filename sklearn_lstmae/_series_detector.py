@@ -22,7 +22,6 @@ from ._detectors import (
     ANOMALY_SCORE_DOC,
     DEFAULT_ANOMALY_SCORE,
     ErrorModel,
-    NotATransformer,
     all_or_nothing,
     check_anomaly_score,
     check_contamination,
@@ -475,7 +474,7 @@ _WINDOWS_ATTRIBUTES_DOC = _reworded(
 
 @register_estimator
 @document_defaults
-class LSTMAutoencoderSeriesDetector(OutlierMixin, NotATransformer, _BaseLSTMAutoencoder):
+class LSTMAutoencoderSeriesDetector(OutlierMixin, _BaseLSTMAutoencoder):
     __doc__ = f"""Score every time point of one long series by how badly it is rebuilt.
 
     The series is cut into windows of ``window_size`` points, every

@@ -6,6 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._aggregate import patch_size_for
 from ._base import _BaseLSTMAutoencoder
+from ._base import transform as _transform
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
 from ._sequences import (
@@ -234,7 +235,7 @@ class LSTMAutoencoderTransformer(
         return patch_size_for(sequences.lengths.max(), self.max_timesteps)
 
     # Named in the class itself: scikit-learn's set_output wraps only such methods.
-    transform = _BaseLSTMAutoencoder.transform
+    transform = _transform
 
     def inverse_transform(self, X, lengths=None):
         """Decode codes back into sequences.

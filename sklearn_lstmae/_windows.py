@@ -221,6 +221,23 @@ class LongFormatSequences(NamedTuple):
         The distinct ids, in sorted order.
     feature_names : ndarray of object dtype, shape (n_features,)
         The value columns, in the order of the arrays' last axis.
+
+    See Also
+    --------
+    from_long_format : Makes it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_lstmae import from_long_format
+    >>> df = pd.DataFrame({"id": [7, 7, 3], "t": [1, 0, 0], "x": [1.5, 0.5, 9.0]})
+    >>> result = from_long_format(df, "id", "t")
+    >>> result.ids, result.feature_names
+    (array([3, 7]), array(['x'], dtype=object))
+    >>> result.sequences[1]  # id 7, sorted by time
+    array([[0.5],
+           [1.5]])
+    >>> sequences, ids, feature_names = result  # or unpacked
     """
 
     sequences: list[np.ndarray]

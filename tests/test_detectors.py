@@ -1218,3 +1218,15 @@ def test_series_detector_early_stopping_without_room_to_train():
     many = np.sin(np.arange(1200) / 3)
     auto = LSTMAutoencoderSeriesDetector(window_size=1000, stride=1, early_stopping="auto", **TINY)
     assert auto.fit(many).validation_loss_curve_ is None
+
+
+@pytest.mark.parametrize(
+    "detector_class", [LSTMAutoencoderOutlierDetector, LSTMAutoencoderSeriesDetector]
+)
+def test_detectors_neither_have_nor_document_transform(detector_class):
+    # help() listed "transform(self, X) Encode sequences into codes" under the methods
+    # inherited from a class that hid it (the call raised AttributeError).
+    import pydoc
+
+    assert not hasattr(detector_class, "transform")
+    assert "transform(" not in pydoc.render_doc(detector_class)

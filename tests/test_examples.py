@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # Runs benchmark or example scripts (subprocesses, real data): the slow tier.
@@ -111,6 +112,13 @@ def test_demo_options_parse():
         ["--learning-rate", "inf"],
         ["--random-state", "-1"],
         ["--random-state", str(2**32)],
+        # Not numbers at all: argparse named the parsing function ("invalid _positive_int
+        # value: '1.5'").
+        ["--units", "1.5"],
+        ["--epochs", "abc"],
+        ["--latent-dim", "x"],
+        ["--learning-rate", "fast"],
+        ["--random-state", "seed"],
     ],
 )
 def test_demo_rejects_bad_option(arguments, capsys):
@@ -119,7 +127,21 @@ def test_demo_rejects_bad_option(arguments, capsys):
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(arguments)
     assert exit_info.value.code == 2
-    assert arguments[0] in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert f"argument {arguments[0]}: must be " in error
+    assert f"got '{arguments[1]}'" in error
+    assert "invalid" not in error and "_positive" not in error
+
+
+def test_demo_heading_counts_the_values_it_shows():
+    from sklearn_lstmae.__main__ import codes_heading
+    from sklearn_lstmae._demo import format_codes
+
+    # A code of 4 values was announced as "first 6 of 4 values".
+    heading = codes_heading(4, [2, 0, 4])
+    assert "all 4 values" in heading and "6" not in heading
+    assert format_codes(np.zeros((1, 4))).count(",") == 3  # and all 4 are shown
+    assert "first 6 of 32 values" in codes_heading(32, [2, 0, 4])
 
 
 def test_classic_example_reconstructs(finished):

@@ -109,3 +109,31 @@ def test_score_takes_targets_with_or_without_axes_of_length_one():
     assert model.score(X, y) == model.score(X, y.reshape(20, 3, 1))
     with pytest.raises(ValueError, match="shaped as at fit"):
         model.score(X, y.reshape(20, 1, 3).repeat(2, axis=1))
+
+
+def test_longer_sequences_get_advice_that_works_where_they_are_given():
+    # partial_fit on longer sequences advised "pass a list of arrays for sequences of any
+    # length", and the list was then refused: only encoding takes any length.
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 10)), rng.random((20, 3))
+    model = CompositeLSTMRegressor(**TINY).fit(X, y)
+    longer = rng.random((20, 14))
+    with pytest.raises(ValueError, match="sequence 0 of X has a value at step 10") as error:
+        model.partial_fit(longer, y)
+    message = str(error.value)
+    assert "transform and predict encode listed sequences of any length" in message
+    assert "fitting further and rebuilding take at most 10 timesteps" in message
+    assert model.predict(list(longer)).shape == (20, 3)  # the advice holds for predict
+    with pytest.raises(ValueError, match="at most 10"):
+        model.partial_fit(list(longer), y)  # and says so for fitting
+
+
+def test_detectors_are_not_advised_lists_of_longer_sequences():
+    from sklearn_lstmae import LSTMAutoencoderOutlierDetector
+
+    rng = np.random.default_rng(0)
+    detector = LSTMAutoencoderOutlierDetector(**TINY).fit(rng.random((20, 10)))
+    with pytest.raises(ValueError, match=r"cut the sequences to that length\.$"):
+        detector.score_samples(rng.random((20, 14)))
+    with pytest.raises(ValueError, match="a list of arrays of sequences of at most 10 timesteps"):
+        detector.score_samples(rng.random((20, 8)))

@@ -200,6 +200,8 @@ def test_keras_callbacks_see_every_epoch_and_can_stop_training():
     assert set(recorder.logs[0][1]) == {"loss", "val_loss"}
     assert recorder.logs[-1][1]["loss"] == pytest.approx(model.loss_curve_[-1])
     assert model.n_iter_ == 2  # Keras's EarlyStopping ended it (patience 0)
+    # Documented: the callbacks' model is model_ during fit and None after it (not Keras's way).
+    assert recorder.model is None
 
 
 class FailingCallback(keras.callbacks.Callback):

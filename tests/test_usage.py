@@ -133,3 +133,24 @@ def test_documented_defaults_are_the_signature_defaults(estimator_class):
     for name, value in documented:
         value, default = ast.literal_eval(value), signature[name].default
         assert type(value) is type(default) and value == default, name
+
+
+@pytest.mark.parametrize(
+    "module_name", ["sklearn_lstmae", "sklearn_lstmae.distributed", "sklearn_lstmae.aeon"]
+)
+def test_every_public_name_has_a_runnable_example(module_name):
+    # LongFormatSequences, the named tuple from_long_format returns, had none.
+    import importlib
+
+    module = importlib.import_module(module_name)
+    missing = [
+        name
+        for name in module.__all__
+        if name != "__version__"
+        and (
+            not callable(getattr(module, name))
+            or "Examples\n" not in (getattr(module, name).__doc__ or "")
+            or ">>> " not in getattr(module, name).__doc__
+        )
+    ]
+    assert missing == []
