@@ -94,7 +94,13 @@ latent_dim : int or None, default=None
     callbacks : list of keras.callbacks.Callback, default=None
         Keras callbacks called during training with ``model_`` as their
         model and the epoch's ``loss`` (and ``val_loss``) in the logs;
-        ``model.stop_training = True`` stops training. As in Keras, the
+        ``model.stop_training = True`` stops training, and weights a callback
+        sets are trained on. Training runs an epoch at a time in a compiled
+        loop: batch hooks are never called (a callback that defines one gets
+        a warning), and the model has no ``optimizer`` (the loop keeps its
+        own), so callbacks that drive the optimizer or resume from it
+        (ReduceLROnPlateau, LearningRateScheduler, TensorBoard,
+        BackupAndRestore) are refused. As in Keras, the
         objects given are the ones called, so their state can be read after
         fit; unlike Keras, their ``model`` is reset to None when fit ends
         (the estimator then pickles and clones without a second reference to

@@ -80,7 +80,8 @@ class OptimizerConfig:
     """One of Keras's optimizers, by its update rule and hyperparameters.
 
     ``name`` is ``"adam"`` (with ``weight_decay`` > 0: AdamW), ``"sgd"`` or
-    ``"rmsprop"``; defaults are Keras's.
+    ``"rmsprop"``; ``weight_decay`` applies to each of them, as in Keras;
+    defaults are Keras's.
     """
 
     name: str = "adam"
@@ -112,13 +113,15 @@ def _apply_optimizer(name, h, step, weights, gradients, slots_a, slots_b):
     Every rule keeps two slots per weight (unused ones stay zero), so the
     state has one structure whatever the optimizer.
     """
+    # Keras decays every weight before any rule's update (BaseOptimizer._apply_weight_decay),
+    # for SGD and RMSprop as for Adam; 0 leaves them as they are.
+    weights = [w - w * h["weight_decay"] * h["learning_rate"] for w in weights]
     if name == "adam":  # keras.optimizers.Adam / AdamW
         alpha = (
             h["learning_rate"]
             * tf.sqrt(1.0 - tf.pow(h["beta_2"], step))
             / (1.0 - tf.pow(h["beta_1"], step))
         )
-        weights = [w - w * h["weight_decay"] * h["learning_rate"] for w in weights]
         slots_a = [m + (g - m) * (1.0 - h["beta_1"]) for m, g in zip(slots_a, gradients)]
         slots_b = [v + (tf.square(g) - v) * (1.0 - h["beta_2"]) for v, g in zip(slots_b, gradients)]
         weights = [

@@ -95,6 +95,14 @@ def optimizer_config(optimizer, learning_rate):
                 f"optimizer option {key}={config[key]!r} is not supported by the "
                 "compiled training loop; remove it."
             )
+    if getattr(optimizer, "_exclude_from_weight_decay", None) or (
+        getattr(optimizer, "_exclude_from_weight_decay_pattern", None) is not None
+    ):
+        raise InvalidParameterError(
+            "optimizer: exclude_from_weight_decay is not supported by the compiled training "
+            "loop, which decays every weight by weight_decay; use an optimizer without "
+            "exclusions (or weight_decay=None)."
+        )
     if not is_real(config["learning_rate"]):
         raise InvalidParameterError(
             "optimizer learning-rate schedules are not supported; pass a number as "
@@ -209,6 +217,22 @@ def check_parameters(estimator):
                 "state). The losses of every epoch are in loss_curve_ (and "
                 "validation_loss_curve_) after fit; a CSVLogger or a LambdaCallback's "
                 "on_epoch_end gets them as training goes."
+            )
+        if isinstance(callback, keras.callbacks.BackupAndRestore):
+            raise InvalidParameterError(
+                "callbacks: BackupAndRestore saves and restores the Keras model's optimizer, "
+                "which this library's training step does not use (it keeps its own optimizer "
+                "state), so it cannot resume a fit. To train in stages, save() the estimator "
+                "and continue with warm_start=True (or partial_fit) after load()."
+            )
+        if isinstance(callback, keras.callbacks.ModelCheckpoint) and not isinstance(
+            callback.save_freq, str
+        ):
+            raise InvalidParameterError(
+                f"callbacks: ModelCheckpoint(save_freq={callback.save_freq!r}) saves every "
+                f"{callback.save_freq} batches, and training here runs an epoch at a time "
+                "(batch hooks are not called), so it would never save; use "
+                "save_freq='epoch'."
             )
         if isinstance(callback, _OPTIMIZER_CALLBACKS):
             raise InvalidParameterError(

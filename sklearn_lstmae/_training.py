@@ -28,6 +28,38 @@ __all__ = [
 _PACKAGE_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 
+# Keras's callbacks whose batch hooks add nothing here: the progress bar and NaN check also act
+# at the end of an epoch (training refuses a non-finite loss itself), and ModelCheckpoint saves
+# per epoch (a batch frequency is refused with the parameters).
+_EPOCH_LEVEL_TOO = (
+    keras.callbacks.ProgbarLogger,
+    keras.callbacks.TerminateOnNaN,
+    keras.callbacks.ModelCheckpoint,
+)
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+
+
+def warn_of_batch_hooks(callbacks):
+    """Warn of each callback's batch hooks: training runs whole epochs and never calls them."""
+    for callback in callbacks or []:
+        if isinstance(callback, _EPOCH_LEVEL_TOO):
+            continue
+        hooks = [
+            hook
+            for hook in _BATCH_HOOKS
+            if hook in vars(callback)  # a LambdaCallback's
+            or getattr(type(callback), hook) is not getattr(keras.callbacks.Callback, hook)
+        ]
+        if hooks:
+            warnings.warn(
+                f"callbacks: {type(callback).__name__} defines {', '.join(hooks)}, which "
+                "training here never calls: it runs an epoch at a time in a compiled loop. "
+                "Do that work in on_epoch_end (or on_epoch_begin).",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
+
+
 def caller_stacklevel():
     """The ``stacklevel`` of the first frame outside this package: the user's call.
 
@@ -281,11 +313,14 @@ def run_epochs(
     """
     n_train = int(train_data[0].shape[0])
     batch_size = min(estimator.batch_size, n_train)
+    warn_of_batch_hooks(estimator.callbacks)
     callbacks = keras.callbacks.CallbackList(
         list(estimator.callbacks or []),
         model=model,
         # As model.fit sets them (verbose="auto" there is 1): a ProgbarLogger given in
-        # callbacks reads all three, and prints only if verbose.
+        # callbacks reads all three, and prints only if verbose. It prints whatever the
+        # estimator's verbose (default 0, which silences the library's own progress): it
+        # was asked for by name.
         epochs=epochs,
         verbose=1,
         steps=-(-n_train // batch_size),
@@ -305,10 +340,16 @@ def run_epochs(
     try:
         best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
         model.stop_training = False
+        if estimator.callbacks:
+            trainer.write_to(model)
         callbacks.on_train_begin()
         stopped = False
         for epoch in range(epochs):
             callbacks.on_epoch_begin(epoch)
+            if estimator.callbacks:
+                # A callback may have set weights, as Keras lets it at the start of training
+                # or of an epoch (the network holds the trainer's weights here).
+                trainer.read_from(model)
             loss = trainer.run_epoch(train_data, rng.permutation(n_train), batch_size)
             if not np.isfinite(loss) or not trainer.weights_are_finite():
                 callbacks.on_train_end()

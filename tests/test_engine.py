@@ -31,6 +31,15 @@ KERAS_OPTIMIZERS = {
         OptimizerConfig("rmsprop", 0.01, momentum=0.5),
         lambda: keras.optimizers.RMSprop(0.01, momentum=0.5),
     ),
+    # Keras decays the weights of every optimizer; only Adam's did here.
+    "sgd-decay": (
+        OptimizerConfig("sgd", 0.05, weight_decay=0.5),
+        lambda: keras.optimizers.SGD(0.05, weight_decay=0.5),
+    ),
+    "rmsprop-decay": (
+        OptimizerConfig("rmsprop", 0.01, weight_decay=0.5),
+        lambda: keras.optimizers.RMSprop(0.01, weight_decay=0.5),
+    ),
 }
 
 

@@ -404,6 +404,11 @@ def test_dropout_changes_training_but_not_inference():
     np.testing.assert_array_equal(dropped.transform(X), dropped.transform(X))
 
 
+def _excluding(optimizer, var_names):
+    optimizer.exclude_from_weight_decay(var_names=var_names)
+    return optimizer
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
@@ -415,6 +420,21 @@ def test_dropout_changes_training_but_not_inference():
         ({"optimizer": "adagrad"}, "optimizer"),
         ({"optimizer": keras.optimizers.Adagrad()}, "optimizer"),
         ({"optimizer": keras.optimizers.Adam(clipnorm=1.0)}, "clipnorm"),
+        # Keras would spare the named weights; the compiled loop decayed them all.
+        (
+            {"optimizer": _excluding(keras.optimizers.AdamW(weight_decay=0.1), ["bias"])},
+            "exclude_from_weight_decay is not supported",
+        ),
+        # Accepted before, then it crashed on resuming ('Functional' has no 'optimizer').
+        (
+            {"callbacks": [keras.callbacks.BackupAndRestore("backup")]},
+            "BackupAndRestore .* warm_start=True",
+        ),
+        # Accepted before, then it never saved.
+        (
+            {"callbacks": [keras.callbacks.ModelCheckpoint("w.weights.h5", save_freq=1)]},
+            r"save_freq=1\) saves every 1 batches.*save_freq='epoch'",
+        ),
         ({"tol": -1}, "tol"),
         ({"n_iter_no_change": 0}, "n_iter_no_change"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
@@ -639,3 +659,63 @@ def test_a_number_as_sample_weight_and_a_bool_as_verbose(capsys):
     assert "Epoch 3/3" in capsys.readouterr().out  # the progress bar of verbose=1
     with pytest.raises(ValueError, match="verbose must be a non-negative integer"):
         LSTMAutoencoderTransformer(**{**TINY, "verbose": -1}).fit(X)
+
+
+class SetsWeights(keras.callbacks.Callback):
+    """Sets the encoder's recurrent kernel to 0.5 at the hook named."""
+
+    def __init__(self, hook):
+        super().__init__()
+        setattr(self, hook, self._set)
+
+    def _set(self, *args, **kwargs):
+        layer = next(layer for layer in self.model.layers if "lstm" in layer.name.lower())
+        layer.cell.kernel.assign(np.full(layer.cell.kernel.shape, 0.5))
+
+
+@pytest.mark.parametrize("hook", ["on_train_begin", "on_epoch_begin"])
+def test_weights_a_callback_sets_before_an_epoch_are_trained_on(hook):
+    # They were thrown away: the loop read the network's weights back only after on_epoch_end.
+    model = LSTMAutoencoderTransformer(
+        **{**TINY, "epochs": 1}, optimizer="sgd", learning_rate=1e-12, callbacks=[SetsWeights(hook)]
+    ).fit(X)
+    layer = next(layer for layer in model.model_.layers if "lstm" in layer.name.lower())
+    np.testing.assert_allclose(layer.cell.kernel.numpy(), 0.5, atol=1e-9)
+
+
+class CountsBatches(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches = getattr(self, "batches", 0) + 1
+
+
+@pytest.mark.parametrize(
+    "callback, hooks",
+    [
+        (CountsBatches(), "CountsBatches defines on_train_batch_end"),
+        (
+            keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: None),
+            "LambdaCallback defines on_train_batch_begin",
+        ),
+    ],
+)
+def test_batch_hooks_that_never_run_are_named(callback, hooks):
+    with pytest.warns(UserWarning, match=hooks + ", which training here never calls") as record:
+        LSTMAutoencoderTransformer(**TINY, callbacks=[callback]).fit(X)
+    assert record[0].filename == __file__  # the user's call
+    assert not hasattr(callback, "batches")
+
+
+def test_keras_callbacks_that_also_act_per_epoch_are_not_warned_about(tmp_path):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        LSTMAutoencoderTransformer(
+            **TINY,
+            callbacks=[
+                keras.callbacks.TerminateOnNaN(),
+                keras.callbacks.ModelCheckpoint(
+                    str(tmp_path / "w.weights.h5"), save_weights_only=True
+                ),
+            ],
+        ).fit(X)
+    assert not [w for w in record if str(w.message).startswith("callbacks:")]
+    assert (tmp_path / "w.weights.h5").exists()
