@@ -445,7 +445,11 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         check_longest(unfolded, n_timesteps_in, "validate on")  # after the features' hint
         targets, _, n_future, n_targets = self._targets(sequences, y)
         if (n_future, n_targets) != (spec.n_future, spec.n_targets):
-            raise ValueError("validation_data's y is shaped unlike y.")
+            raise ValueError(
+                f"validation_data's y has shape {np.shape(y)}: targets of {n_future} step(s) "
+                f"of {n_targets} value(s), but the model predicts {spec.n_future} step(s) of "
+                f"{spec.n_targets} value(s), as y has them. Shape y_val like y."
+            )
         targets[0] = pad_to(targets[0], spec.n_timesteps, "validate on")
         for values in targets:
             check_representable(values, spec.dtype, "validation_data")

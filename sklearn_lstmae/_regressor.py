@@ -10,6 +10,7 @@ from ._base import transform as _transform
 from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaults
 from ._persistence import register_estimator
 from ._sequences import (
+    _check_targets_alike,
     _DataSet,
     check_channels_as_in_fit,
     check_columns_as_in_fit,
@@ -197,12 +198,18 @@ class CompositeLSTMRegressor(
 
     def _validate_training_data(self, X, y, reset):
         sequences, y = validate_sequences_and_targets(self, X, y, reset=reset)
-        if not reset and y.shape[1:] != self._target_shape:
+        # Length-1 axes after the first do not count, as in score and validation_data: (n,)
+        # and (n, 1) are the same targets.
+        if (
+            not reset
+            and targets_to_3d(y).shape[1:]
+            != targets_to_3d(np.empty((0, *self._target_shape))).shape[1:]
+        ):
             raise ValueError(
                 f"y has shape {y.shape}, but the model was fitted on targets of shape "
-                f"(n_samples, {', '.join(map(str, self._target_shape))}): partial_fit and "
-                "warm_start continue that model; call fit with warm_start=False to fit a new "
-                "one on these targets."
+                f"{(-1, *self._target_shape)}".replace("-1", "n_samples")
+                + ": partial_fit and warm_start continue that model; call fit with "
+                "warm_start=False to fit a new one on these targets."
             )
         return sequences, y
 
@@ -266,6 +273,7 @@ class CompositeLSTMRegressor(
         -------
         score : float
         """
+        _check_targets_alike(y, "y")
         y_pred = self.predict(X)
         y_true = np.asarray(masked_as_nan(y), dtype=np.float64)  # masked: missing
         n_samples = len(y_pred)

@@ -639,7 +639,11 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True, names=("X", "
     y_name = names[1]
     y = masked_as_nan(y)  # masked targets are missing, refused below as NaN is
     _check_kind(y, y_name)
-    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name=y_name)
+    try:
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES, input_name=y_name)
+    except ValueError:
+        _check_targets_alike(y, y_name)
+        raise
     if y.ndim > 3:
         raise ValueError(
             f"{y_name} must have shape (n_samples,), (n_samples, n_future) or "
@@ -653,6 +657,24 @@ def validate_sequences_and_targets(estimator, X, y, *, reset=True, names=("X", "
             "targets (inconsistent numbers of samples): give one target per sequence."
         )
     return sequences, y
+
+
+def _check_targets_alike(y, name):
+    """Refuse targets of different shapes (horizons) with a message of their own."""
+    if isinstance(y, (list, tuple)) or (
+        getattr(getattr(y, "dtype", None), "kind", None) == "O" and getattr(y, "ndim", 0) == 1
+    ):
+        shapes = {}
+        for index, target in enumerate(y):
+            shapes.setdefault(np.shape(target), index)
+        if len(shapes) > 1:
+            (first, _), (other, index) = list(shapes.items())[:2]
+            raise ValueError(
+                f"{name} holds targets of different shapes: {name}[0] has shape {first} and "
+                f"{name}[{index}] has shape {other}. Every sequence's target needs the same "
+                "number of steps (and values): cut them to a common horizon, or fit one "
+                "model per horizon."
+            )
 
 
 def targets_to_3d(y):

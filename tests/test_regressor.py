@@ -137,3 +137,40 @@ def test_detectors_are_not_advised_lists_of_longer_sequences():
         detector.score_samples(rng.random((20, 14)))
     with pytest.raises(ValueError, match="a list of arrays of sequences of at most 10 timesteps"):
         detector.score_samples(rng.random((20, 8)))
+
+
+@pytest.mark.parametrize("as_series", [False, True])
+def test_targets_of_different_horizons_are_named(as_series):
+    # NumPy's "setting an array element with a sequence ... inhomogeneous shape" before.
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = [rng.random((8, 2)) for _ in range(20)]
+    y = [rng.random(4 if i == 5 else 3) for i in range(20)]
+    y = pd.Series(y) if as_series else y
+    match = r"y\[0\] has shape \(3,\) and y\[5\] has shape \(4,\).*common horizon"
+    with pytest.raises(ValueError, match=match):
+        CompositeLSTMRegressor(**TINY).fit(X, y)
+    model = CompositeLSTMRegressor(**TINY).fit(X, [target[:3] for target in y])
+    with pytest.raises(ValueError, match=match):
+        model.score(X, y)
+
+
+def test_continuing_takes_targets_as_score_and_validation_data_do():
+    # (n,) at fit and (n, 1) in partial_fit are the same targets: score and validation_data
+    # took them, partial_fit refused them, saying "(n_samples, )".
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 10)), rng.random(20)
+    model = CompositeLSTMRegressor(**TINY).fit(X, y)
+    model.partial_fit(X, y[:, None])
+    assert model.predict(X).shape == (20,)  # still shaped as at fit
+    with pytest.raises(ValueError, match=r"fitted on targets of shape \(n_samples,\): "):
+        model.partial_fit(X, rng.random((20, 2)))
+
+
+def test_validation_targets_of_another_shape_are_described():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 10)), rng.random((20, 3))
+    match = r"validation_data's y has shape \(5, 2\).*predicts 3 step\(s\) of 1 value\(s\)"
+    with pytest.raises(ValueError, match=match):
+        CompositeLSTMRegressor(**TINY).fit(X[:15], y[:15], validation_data=(X[15:], y[15:, :2]))
