@@ -485,7 +485,7 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         """Decode codes into ``n_steps`` steps (at most the longest seen in fit)."""
         if n_steps > self.n_timesteps_in_:
             hint = ""
-            if hasattr(self, "transform"):  # detectors hide it
+            if hasattr(self, "transform"):  # the detectors have none
                 hint = " transform encodes sequences of any length."
             raise ValueError(
                 f"Sequences of {n_steps} timesteps cannot be rebuilt: the decoder was "

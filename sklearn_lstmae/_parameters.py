@@ -95,13 +95,14 @@ def optimizer_config(optimizer, learning_rate):
                 f"optimizer option {key}={config[key]!r} is not supported by the "
                 "compiled training loop; remove it."
             )
-    if getattr(optimizer, "_exclude_from_weight_decay", None) or (
+    excluding = getattr(optimizer, "_exclude_from_weight_decay", None) or (
         getattr(optimizer, "_exclude_from_weight_decay_pattern", None) is not None
-    ):
+    )
+    if excluding and (config.get("weight_decay") or 0) > 0:  # without decay they do nothing
         raise InvalidParameterError(
             "optimizer: exclude_from_weight_decay is not supported by the compiled training "
             "loop, which decays every weight by weight_decay; use an optimizer without "
-            "exclusions (or weight_decay=None)."
+            "exclusions, or without weight_decay."
         )
     if not is_real(config["learning_rate"]):
         raise InvalidParameterError(

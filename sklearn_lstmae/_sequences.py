@@ -318,10 +318,12 @@ def _list_lengths(estimator):
     """What lengths a list of sequences may have after ``estimator``'s fit, for messages."""
     if not hasattr(estimator, "transform"):  # the detectors rebuild every sequence they score
         return f" of sequences of at most {estimator.n_timesteps_in_} timesteps"
-    encoders = " and predict" if hasattr(estimator, "predict") else ""
+    encoders = (
+        "transform and predict encode" if hasattr(estimator, "predict") else "transform encodes"
+    )
     return (
-        f": transform{encoders} encode listed sequences of any length, while fitting further "
-        f"and rebuilding take at most {estimator.n_timesteps_in_} timesteps"
+        f": {encoders} listed sequences of any length, while fitting further and rebuilding "
+        f"take at most {estimator.n_timesteps_in_} timesteps"
     )
 
 

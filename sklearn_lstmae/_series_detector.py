@@ -450,7 +450,8 @@ _WINDOWS_PARAMETERS_DOC = _reworded(
         "of the training sequences (or\n        use ``validation_data`` given to fit)": (
             "of the training windows (the last\n        ones, at the end of the (last) "
             "series; training windows that\n        share points with them are left out, so "
-            "the validation loss\n        is on later points that training never saw)"
+            "the validation loss\n        is on later points that training never fitted; "
+            "the\n        standardization is learned from every window)"
         ),
         "at least 10 sequences (100 or more with the\n        default fraction; always with "
         "``validation_data``)": "at least 10 windows (100 or more with the\n        default "
@@ -919,8 +920,9 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, _BaseLSTMAutoencoder):
         at random would be validated on points they trained on. The held-out
         windows are the last ones (of the last series, and of those before it
         when it has too few), and the training windows that share a point with
-        them are left out of both sets: the validation loss is on points that
-        training never saw, later in time. ``rng`` is not used.
+        them are left out of both sets: the validation loss is on later points
+        that training never fitted (the standardization, learned before the
+        split, sees every window). ``rng`` is not used.
         """
         window_size, starts = self._training_windows
         n_validation = n_held_out(
@@ -937,12 +939,22 @@ class LSTMAutoencoderSeriesDetector(OutlierMixin, _BaseLSTMAutoencoder):
         if len(train_index) == 0:
             if self.early_stopping == "auto":
                 return np.arange(n_samples), None
+            # Holding out only the last window leaves another series, or a window of the
+            # last one that ends before it starts.
+            last = starts[-1]
+            lowering_helps = len(starts) > 1 or last[0] <= last[-1] - window_size
             raise ValueError(
                 f"early_stopping holds out the last {n_validation} of {n_samples} windows "
                 f"(validation_fraction={self.validation_fraction}), and the "
                 f"{first_held_out} before them share points with them: none is left to "
-                "train on. Lower validation_fraction, use a smaller window_size, or fit a "
-                "longer series."
+                "train on. "
+                + (
+                    "Lower validation_fraction, use a smaller window_size, or fit a longer series."
+                    if lowering_helps
+                    else "No fraction leaves one: the series needs at least "
+                    f"{2 * window_size} points for windows of {window_size}. Use a smaller "
+                    "window_size, fit a longer series, or set early_stopping=False."
+                )
             )
         return train_index, np.arange(first_held_out, n_samples)
 

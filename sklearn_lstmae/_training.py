@@ -247,11 +247,13 @@ def n_held_out(validation_fraction, n_samples, counted="sequences", more="add da
     """
     n_validation = _n_validation(validation_fraction, n_samples)
     if n_validation < 1 or n_validation >= n_samples:
+        # Too few held out: raise the fraction; none left to train on: lower it.
+        change = "Raise" if n_validation < 1 else "Lower"
         raise ValueError(
             f"early_stopping needs a validation set: validation_fraction="
             f"{validation_fraction} of {n_samples} {counted} leaves "
             f"{n_validation} for validation and {n_samples - n_validation} for "
-            f"training. Raise validation_fraction, {more}."
+            f"training. {change} validation_fraction, {more}."
         )
     return n_validation
 

@@ -1212,8 +1212,15 @@ def test_series_detector_early_stopping_without_room_to_train():
     # Every window before the held-out stretch shares points with it.
     series = np.sin(np.arange(130) / 3)
     detector = LSTMAutoencoderSeriesDetector(window_size=100, stride=1, early_stopping=True, **TINY)
-    with pytest.raises(ValueError, match=r"last 3 of 31 windows .* 28 before them share points"):
+    # No fraction helps here (advising to lower it went in a circle, to "raise" it at 0.01).
+    match = r"last 3 of 31 windows .* 28 before them share points.* No fraction leaves one: the "
+    with pytest.raises(ValueError, match=match + r"series needs at least 200 points"):
         detector.fit(series)
+    # On a longer series, a lower fraction leaves windows to train on, and is advised.
+    detector.set_params(validation_fraction=0.7)
+    with pytest.raises(ValueError, match=r"none is left to train on\. Lower validation_fraction"):
+        detector.fit(np.sin(np.arange(250) / 3))
+    detector.set_params(validation_fraction=0.1).fit(np.sin(np.arange(250) / 3))
     # "auto" holds out only where it can: it monitors the training loss instead.
     many = np.sin(np.arange(1200) / 3)
     auto = LSTMAutoencoderSeriesDetector(window_size=1000, stride=1, early_stopping="auto", **TINY)

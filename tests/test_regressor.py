@@ -174,3 +174,13 @@ def test_validation_targets_of_another_shape_are_described():
     match = r"validation_data's y has shape \(5, 2\).*predicts 3 step\(s\) of 1 value\(s\)"
     with pytest.raises(ValueError, match=match):
         CompositeLSTMRegressor(**TINY).fit(X[:15], y[:15], validation_data=(X[15:], y[15:, :2]))
+
+
+def test_the_transformer_is_told_that_transform_encodes_longer_listed_sequences():
+    from sklearn_lstmae import LSTMAutoencoderTransformer
+
+    rng = np.random.default_rng(0)
+    model = LSTMAutoencoderTransformer(**TINY).fit(rng.random((20, 10)))
+    with pytest.raises(ValueError, match="pass a list of arrays: transform encodes listed"):
+        model.transform(rng.random((3, 12)))
+    assert model.transform(list(rng.random((3, 12)))).shape[0] == 3

@@ -719,3 +719,22 @@ def test_keras_callbacks_that_also_act_per_epoch_are_not_warned_about(tmp_path):
         ).fit(X)
     assert not [w for w in record if str(w.message).startswith("callbacks:")]
     assert (tmp_path / "w.weights.h5").exists()
+
+
+def test_weight_decay_exclusions_without_weight_decay_are_accepted():
+    # Keras decays nothing without weight_decay, so its exclusions change nothing: they were
+    # refused with the advice to set weight_decay=None, which they already had.
+    optimizer = _excluding(keras.optimizers.Adam(0.01), ["bias"])
+    plain = LSTMAutoencoderTransformer(**TINY, optimizer=keras.optimizers.Adam(0.01)).fit(X)
+    excluding = LSTMAutoencoderTransformer(**TINY, optimizer=optimizer).fit(X)
+    np.testing.assert_array_equal(excluding.transform(X), plain.transform(X))
+
+
+def test_a_validation_fraction_that_leaves_nothing_to_train_on_is_to_be_lowered():
+    # "Raise validation_fraction" was the advice for 0.98 of 20 sequences.
+    model = LSTMAutoencoderTransformer(**TINY, early_stopping=True, validation_fraction=0.98)
+    with pytest.raises(ValueError, match="leaves 20 for validation and 0 for training. Lower"):
+        model.fit(np.random.RandomState(0).rand(20, 8, 2))
+    model.set_params(validation_fraction=0.01)
+    with pytest.raises(ValueError, match="leaves 0 for validation and 20 for training. Raise"):
+        model.fit(np.random.RandomState(0).rand(20, 8, 2))
