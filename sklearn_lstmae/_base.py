@@ -432,9 +432,10 @@ class _BaseLSTMAutoencoder(BaseEstimator, metaclass=ABCMeta):
         sequences = fold_sequences(unfolded, patch_size)
         if sequences.values.shape[2] != spec.n_features:
             keras_tuple = isinstance(validation_data, tuple) and len(validation_data) == 2
+            # In the user's features, not the folded patches' (patch_size values each).
             raise ValueError(
-                f"validation_data has {sequences.values.shape[2]} features per timestep, but "
-                f"X has {spec.n_features}."
+                f"validation_data has {unfolded.values.shape[2]} features per timestep, but "
+                f"X has {spec.n_features // patch_size}."
                 + (
                     " A tuple of two arrays is read as two sequences; if it is Keras's "
                     "(X_val, y_val), pass X_val alone."

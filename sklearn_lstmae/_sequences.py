@@ -375,9 +375,16 @@ def _without_padding_beyond_fit(estimator, X):
     is_value = ~np.isnan(extra)
     if is_value.any():
         sample, step = np.argwhere(is_value)[0][:2]
-        raise ValueError(
+        # scikit-learn's wording for a 2-D table (its tools look for it); a 3-D array's
+        # features are its last axis, so there it speaks of timesteps only.
+        opening = (
             f"X has {shape[1]} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input: it was fitted on sequences of "
+            f"{estimator.n_features_in_} features as input: it"
+            if len(shape) == 2
+            else f"X holds sequences of {shape[1]} timesteps, but {type(estimator).__name__}"
+        )
+        raise ValueError(
+            f"{opening} was fitted on sequences of "
             f"{n_timesteps} timesteps, and sequence {sample} of X has a value at step "
             f"{n_timesteps + step} (counting from 0). Steps beyond the first {n_timesteps} "
             f"may only be NaN padding: cut the sequences to that length"

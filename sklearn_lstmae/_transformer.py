@@ -52,7 +52,10 @@ class LSTMAutoencoderTransformer(
         sequence's last step fills its last patch. Recurrent networks learn
         long sequences slowly and poorly; this keeps the fit fast whatever
         the length. Codes, :meth:`inverse_transform` and :meth:`reconstruct`
-        are in the sequences' own timesteps. None never folds.
+        are in the sequences' own timesteps, and :meth:`score` counts only
+        their real steps; the training loss (``loss_curve_``, ``best_loss_``)
+        also counts the copies of the last step that fill a last patch. None
+        never folds.
 
     Attributes
     ----------

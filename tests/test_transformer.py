@@ -227,3 +227,23 @@ def test_verbose_one_shows_a_progress_bar_over_epochs(sequences_3d, capsys):
     LSTMAutoencoderTransformer(**{**TINY, "verbose": 1}).fit(sequences_3d)
     output = capsys.readouterr().out
     assert "3/3" in output and "loss" in output
+
+
+def test_folded_fits_count_validation_features_and_long_sequences_in_the_users_terms():
+    # Under folding, validation_data with 3 features against X's 2 was reported as "9 features
+    # per timestep, but X has 6" (patches of 3 steps); a 3-D array one step too long was said
+    # to have "34 features" (its timesteps).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 33, 2))
+    model = LSTMAutoencoderTransformer(units=4, epochs=1, random_state=0)
+    with pytest.raises(
+        ValueError, match="validation_data has 3 features per timestep, but X has 2"
+    ):
+        model.fit(X, validation_data=rng.standard_normal((5, 33, 3)))
+    model.fit(X)
+    with pytest.raises(ValueError) as error:
+        model.partial_fit(rng.standard_normal((10, 34, 2)))
+    assert str(error.value).startswith(
+        "X holds sequences of 34 timesteps, but LSTMAutoencoderTransformer was fitted on "
+        "sequences of 33 timesteps, and sequence 0 of X has a value at step 33"
+    )
