@@ -14,6 +14,7 @@ only when a plot is made. Nothing here changes matplotlib's global state
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.base import is_regressor
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
@@ -491,7 +492,8 @@ class ReconstructionDisplay:
         n_features = sequence.shape[1]
         names = self._names(self.feature_names, n_features, "feature", "feature_names")
         length = _real_length(sequence)
-        steps = np.arange(length) if time_index is None else np.asarray(time_index)[:length]
+        steps, time_label = _time_axis(time_index, len(sequence))
+        steps = steps[:length]
         future = [
             (_as_2d_steps(values, what), what)
             for values, what in ((self.truth, "truth"), (self.prediction, "prediction"))
@@ -568,7 +570,7 @@ class ReconstructionDisplay:
             *self.truth_lines_,
             *self.prediction_lines_,
         ]
-        ax.set_xlabel("time step" if time_index is None else (time_index.name or "time"))
+        ax.set_xlabel("time step" if time_index is None else (time_label or "time"))
         ax.set_ylabel("value")
         ax.legend(fontsize="small", ncol=2 if len(self.lines_) > 6 else 1)
         self.ax_ = ax
@@ -884,6 +886,47 @@ _ANOMALY_COLOUR = "C3"
 _FEATURE_COLOURS = [f"C{i}" for i in range(10) if i != 3]
 
 
+def _time_axis(index, n_points):
+    """Positions on the time axis for a pandas index (None: 0 .. n - 1), and the axis label.
+
+    Dates and numbers are drawn as they are; periods at their start times; durations in
+    seconds; an index of anything else (text, categories: dates read as strings, say) by
+    position, since only numbers and times can be shaded between.
+    """
+    if index is None:
+        return np.arange(n_points), None
+    name = index.name
+    if isinstance(index, pd.PeriodIndex):
+        return np.asarray(index.to_timestamp()), name
+    if isinstance(index, pd.TimedeltaIndex):
+        return np.asarray(index.total_seconds()), f"{name or 'time'} (s)"
+    if isinstance(index, pd.DatetimeIndex) or pd.api.types.is_numeric_dtype(index.dtype):
+        return np.asarray(index), name
+    return np.arange(n_points), f"position ({name or 'index'} is not numbers or times)"
+
+
+def _aligned(values, index, what):
+    """Pandas ``values`` on the series' ``index``: reordered when they hold the same labels.
+
+    Arrays are taken by position. A pandas object indexed otherwise would be drawn against
+    the wrong points, so it is refused.
+    """
+    own_index = getattr(values, "index", None)
+    if index is None or own_index is None or own_index.equals(index):
+        return values
+    if (
+        index.is_unique
+        and own_index.is_unique
+        and len(own_index) == len(index)
+        and own_index.isin(index).all()
+    ):
+        return values.reindex(index)
+    raise ValueError(
+        f"{what} has an index other than the series': align them first "
+        f"({what}.reindex(series.index)), or pass {what} as an array, one per point."
+    )
+
+
 def _run_extent(times, start, stop):
     """Where points ``start``..``stop - 1`` lie on the time axis: half a step beyond each end.
 
@@ -1083,13 +1126,13 @@ class AnomalyScoreDisplay:
             names = _pandas_names(self.series)
         values = _as_2d_steps(np.asarray(self.series, dtype=np.float64), "series")
         n_points, n_features = values.shape
-        scores = np.asarray(self.scores, dtype=np.float64)
+        scores = np.asarray(_aligned(self.scores, index, "scores"), dtype=np.float64)
         if scores.shape != (n_points,):
             raise ValueError(
                 f"scores must hold one score per point of the series ({n_points}), got "
                 f"shape {scores.shape}."
             )
-        times = np.arange(n_points) if index is None else np.asarray(index)
+        times, time_label = _time_axis(index, n_points)
         if names is None:
             names = [None] if n_features == 1 else [f"feature {j}" for j in range(n_features)]
         if len(names) != n_features:
@@ -1098,7 +1141,7 @@ class AnomalyScoreDisplay:
             )
         runs = []
         if self.labels is not None:
-            labels = np.asarray(self.labels)
+            labels = np.asarray(_aligned(self.labels, index, "labels"))
             if labels.shape != (n_points,):
                 raise ValueError(
                     f"labels must hold one label per point of the series ({n_points}), got "
@@ -1127,7 +1170,7 @@ class AnomalyScoreDisplay:
                 label=names[j] or "series",
             )
             self.series_lines_.append(line)
-        ax.set_xlabel("time")
+        ax.set_xlabel(time_label or "time")
         ax.set_ylabel("value")
 
         score_ax = ax.twinx()

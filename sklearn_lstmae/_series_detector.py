@@ -35,7 +35,7 @@ from ._docs import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, document_defaul
 from ._parameters import network_dtype
 from ._persistence import register_estimator
 from ._sequences import check_representable
-from ._training import n_held_out
+from ._training import caller_stacklevel, n_held_out
 from ._transformer import LSTMAutoencoderTransformer
 from ._validation import InvalidParameterError, check_positive_int, is_int
 from ._windows import make_windows
@@ -323,6 +323,43 @@ def _transposed_hint(shape):
     )
 
 
+def _pandas_values(series):
+    """A pandas series' values, with pandas' missing values (``pd.NA``) as NaN.
+
+    Nullable columns (``Float64``, ``Int64``) come out as objects holding ``pd.NA``;
+    as floats they meet the same check, and message, as NaN.
+    """
+    values = series.to_numpy()
+    if values.dtype == object:
+        try:
+            return series.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            return values  # not numbers: refused below with the reason
+    return values
+
+
+def _check_time_order(index):
+    """Warn when a pandas time index does not run forward: the points are read in row order."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex, pd.TimedeltaIndex)):
+        return
+    if index.is_monotonic_increasing and index.is_unique:
+        return
+    if index.is_monotonic_decreasing and index.is_unique:
+        problem, fix = "runs backwards (newest first)", "series.sort_index()"
+    elif not index.is_monotonic_increasing:
+        problem, fix = "is not in time order", "series.sort_index()"
+    else:
+        repeated = index[index.duplicated()][0]
+        problem = f"repeats timestamps (first {repeated})"
+        fix = "series.groupby(level=0).mean(), or drop the duplicates"
+    warnings.warn(
+        f"series' time index {problem}: the detector reads the points in row order, so "
+        f"its windows do not follow time. Fix the order first: {fix}.",
+        UserWarning,
+        stacklevel=caller_stacklevel(),
+    )
+
+
 class _Series:
     """A validated series: float ``(n_points, n_features)`` values and its pandas labels."""
 
@@ -330,12 +367,11 @@ class _Series:
         self.index = None
         self.columns = None
         self.name = getattr(series, "name", None) if isinstance(series, pd.Series) else None
-        if isinstance(series, pd.DataFrame):
-            self.index, self.columns = series.index, series.columns
-            values = series.to_numpy()
-        elif isinstance(series, pd.Series):
+        if isinstance(series, (pd.DataFrame, pd.Series)):
             self.index = series.index
-            values = series.to_numpy()
+            self.columns = series.columns if isinstance(series, pd.DataFrame) else None
+            values = _pandas_values(series)
+            _check_time_order(series.index)
         elif isinstance(series, np.ma.MaskedArray) and np.ma.getmaskarray(series).any():
             raise ValueError(
                 f"series is a masked array with {np.ma.count_masked(series)} masked values: "

@@ -11,6 +11,8 @@ point, higher is more anomalous, which aeon's metrics
 (``aeon.benchmarking.metrics.anomaly_detection``) take as they are.
 """
 
+import contextlib
+
 try:
     from aeon.anomaly_detection.series.base import BaseSeriesAnomalyDetector
 except ImportError as error:  # pragma: no cover - depends on the environment
@@ -26,11 +28,34 @@ from ._series_detector import LSTMAutoencoderSeriesDetector
 __all__ = ["LSTMAutoencoderAeonDetector"]
 
 
+@contextlib.contextmanager
+def _axis_hint(X):
+    """Name aeon's ``axis`` when a refused series looks like one read the wrong way round.
+
+    aeon's ``fit`` and ``predict`` take channels first (``axis=1``) by default, so a
+    ``(n_timepoints, n_channels)`` array reaches the detector as many channels of a few
+    points; the detector's own advice (a smaller window, ``series.T``) does not apply here.
+    """
+    try:
+        yield
+    except ValueError as error:
+        if X.ndim == 2 and X.shape[1] > X.shape[0]:
+            raise ValueError(
+                f"aeon handed over {X.shape[1]} channels of {X.shape[0]} points: its fit and "
+                "predict read a 2-D series as (n_channels, n_timepoints) unless told "
+                "otherwise. For (n_timepoints, n_channels) data, pass axis=0 (fit(X, axis=0), "
+                f"predict(X, axis=0)). The detector said: {error}"
+            ) from None
+        raise
+
+
 class LSTMAutoencoderAeonDetector(BaseSeriesAnomalyDetector):
     """aeon's series anomaly detector API over :class:`LSTMAutoencoderSeriesDetector`.
 
     aeon hands the series over as ``(n_timepoints, n_channels)`` (``axis=0``
-    inside); the wrapped detector is cloned and fitted in ``fit``, and its
+    inside; aeon's ``fit(X, axis=...)`` and ``predict`` read a 2-D ``X`` channels
+    first by default, so pass ``axis=0`` for ``(n_timepoints, n_channels)``
+    data); the wrapped detector is cloned and fitted in ``fit``, and its
     :meth:`~LSTMAutoencoderSeriesDetector.score_timesteps` is the output of
     ``predict``: one float per time point, higher is more anomalous.
 
@@ -80,11 +105,13 @@ class LSTMAutoencoderAeonDetector(BaseSeriesAnomalyDetector):
 
     def _fit(self, X, y=None):
         detector = LSTMAutoencoderSeriesDetector() if self.detector is None else self.detector
-        self.detector_ = clone(detector).fit(X)
+        with _axis_hint(X):
+            self.detector_ = clone(detector).fit(X)
         return self
 
     def _predict(self, X):
-        return self.detector_.score_timesteps(X)
+        with _axis_hint(X):
+            return self.detector_.score_timesteps(X)
 
     def _fit_predict(self, X, y=None):
         self._fit(X, y)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone, is_outlier_detector
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -1237,3 +1238,49 @@ def test_detectors_neither_have_nor_document_transform(detector_class):
 
     assert not hasattr(detector_class, "transform")
     assert "transform(" not in pydoc.render_doc(detector_class)
+
+
+@pytest.mark.parametrize(
+    "reorder, problem",
+    [
+        (lambda s: s.sort_index(ascending=False), "runs backwards"),
+        (lambda s: s.sample(frac=1, random_state=0), "is not in time order"),
+        (lambda s: pd.concat([s, s.iloc[:5]]).sort_index(), "repeats timestamps"),
+    ],
+)
+def test_series_detector_warns_of_a_time_index_that_does_not_run_forward(reorder, problem):
+    # Newest-first data was read backwards in silence: every point of it was flagged.
+    index = pd.date_range("2024-01-01", periods=200, freq="h")
+    series = pd.Series((np.arange(200) % 20) / 20.0, index=index)
+    detector = LSTMAutoencoderSeriesDetector(window_size=20, **TINY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # a forward index: no warning
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        detector.fit(series)
+    with pytest.warns(UserWarning, match=f"time index {problem}.*row order") as record:
+        detector.score_timesteps(reorder(series))
+    assert record[0].filename == __file__
+
+
+def test_series_detector_reads_pandas_missing_values_as_nan():
+    # pd.NA in a nullable column of a frame gave "float() argument must be ... not 'NAType'"
+    # where NaN gets the advice to interpolate.
+    frame = pd.DataFrame(
+        {"a": pd.array([1.0, 2.0, None] + [1.0] * 97, dtype="Float64"), "b": np.ones(100)}
+    )
+    detector = LSTMAutoencoderSeriesDetector(window_size=10, **TINY)
+    with pytest.raises(ValueError, match=r"NaN or infinity \(first at point 2\).*interpolate"):
+        detector.fit(frame)
+    assert detector.fit(frame.fillna(1.0)).score_timesteps(frame.fillna(1.0)).shape == (100,)
+
+
+def test_aeon_adapter_names_its_axis_for_a_series_with_time_along_the_rows():
+    pytest.importorskip("aeon")
+    from sklearn_lstmae.aeon import LSTMAutoencoderAeonDetector
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 2)), columns=["a", "b"])
+    adapter = LSTMAutoencoderAeonDetector(LSTMAutoencoderSeriesDetector(window_size=10, **TINY))
+    # The detector's first advice was a smaller window_size, for "2 points".
+    with pytest.raises(ValueError, match=r"300 channels of 2 points.*pass axis=0"):
+        adapter.fit(frame)
+    assert adapter.fit(frame, axis=0).predict(frame, axis=0).shape == (300,)

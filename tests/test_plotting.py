@@ -3,6 +3,7 @@
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -648,3 +649,43 @@ def test_anomaly_display_from_estimator_needs_a_series_detector():
     detector = LSTMAutoencoderOutlierDetector(**TINY).fit(make_sequences(n_samples=20))
     with pytest.raises(TypeError, match="score_timesteps.*from_scores"):
         AnomalyScoreDisplay.from_estimator(detector, np.zeros(50))
+
+
+@pytest.mark.parametrize(
+    "index, label",
+    [
+        (pd.period_range("2024-01-01", periods=48, freq="h"), "time"),
+        (pd.timedelta_range(0, periods=48, freq="min"), "time (s)"),
+        # Dates read as text (read_csv without parse_dates): drawn by position.
+        (pd.Index([f"2024-01-{day:02d}" for day in range(1, 49)]), "position"),
+    ],
+)
+def test_anomaly_display_draws_any_pandas_time_axis(index, label):
+    # A PeriodIndex or TimedeltaIndex raised TypeError; text with labels failed on 'str - str';
+    # each left a figure open.
+    series = pd.Series(np.sin(np.arange(48) / 3), index=index, name="x")
+    labels = np.zeros(48)
+    labels[10:13] = 1
+    open_before = len(plt.get_fignums())
+    display = AnomalyScoreDisplay.from_scores(series, np.ones(48), threshold=0.5, labels=labels)
+    assert len(display.anomaly_spans_) == 1
+    assert display.ax_.get_xlabel().startswith(label)
+    plt.close(display.figure_)
+    assert len(plt.get_fignums()) == open_before
+
+
+def test_anomaly_display_aligns_pandas_scores_and_labels_on_the_series_index():
+    # They were taken by position: shuffled labels drew 4 spans for one run, reversed scores
+    # were drawn reversed.
+    index = pd.date_range("2024-01-01", periods=48, freq="h")
+    series = pd.Series(np.sin(np.arange(48) / 3), index=index)
+    scores = pd.Series(np.arange(48.0), index=index)
+    labels = pd.Series((np.arange(48) >= 10) & (np.arange(48) < 13), index=index)
+    display = AnomalyScoreDisplay.from_scores(
+        series, scores[::-1], labels=labels.sample(frac=1, random_state=0)
+    )
+    assert len(display.anomaly_spans_) == 1
+    np.testing.assert_array_equal(display.score_line_.get_ydata(), np.arange(48.0))
+    plt.close(display.figure_)
+    with pytest.raises(ValueError, match=r"scores has an index other than the series'"):
+        AnomalyScoreDisplay.from_scores(series, pd.Series(np.arange(48.0)))
