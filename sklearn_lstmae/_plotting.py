@@ -11,6 +11,7 @@ only when a plot is made. Nothing here changes matplotlib's global state
 (backend, rcParams) or calls ``plt.show()``.
 """
 
+import datetime
 import warnings
 
 import numpy as np
@@ -77,6 +78,11 @@ def _as_2d_steps(values, name):
             f"got an array of shape {values.shape}."
         )
     return values
+
+
+def _pandas_index(values):
+    """A pandas object's index (not a list's ``index`` method), else None."""
+    return values.index if isinstance(values, (pd.Series, pd.DataFrame)) else None
 
 
 def _pandas_names(series):
@@ -481,7 +487,7 @@ class ReconstructionDisplay:
         display : ReconstructionDisplay
             This display, with ``ax_``, ``figure_`` and the lines set.
         """
-        time_index = getattr(self.sequence, "index", None)
+        time_index = _pandas_index(self.sequence)
         sequence = _as_2d_steps(self.sequence, "sequence")
         reconstruction = _as_2d_steps(self.reconstruction, "reconstruction")
         if reconstruction.shape[1] != sequence.shape[1]:
@@ -902,6 +908,8 @@ def _time_axis(index, n_points):
         return np.asarray(index.total_seconds()), f"{name or 'time'} (s)"
     if isinstance(index, pd.DatetimeIndex) or pd.api.types.is_numeric_dtype(index.dtype):
         return np.asarray(index), name
+    if index.dtype == object and all(isinstance(v, (datetime.date, pd.Timestamp)) for v in index):
+        return np.asarray(pd.to_datetime(index)), name  # dates as objects (groupby .date)
     return np.arange(n_points), f"position ({name or 'index'} is not numbers or times)"
 
 
@@ -911,8 +919,10 @@ def _aligned(values, index, what):
     Arrays are taken by position. A pandas object indexed otherwise would be drawn against
     the wrong points, so it is refused.
     """
-    own_index = getattr(values, "index", None)
-    if index is None or own_index is None or own_index.equals(index):
+    if index is None or not isinstance(values, (pd.Series, pd.DataFrame)):
+        return values  # arrays, lists: by position
+    own_index = values.index
+    if own_index.equals(index):
         return values
     if (
         index.is_unique
@@ -921,9 +931,10 @@ def _aligned(values, index, what):
         and own_index.isin(index).all()
     ):
         return values.reindex(index)
+    fill = ", fill_value=0" if what == "labels" else ""  # unlabelled points are normal
     raise ValueError(
         f"{what} has an index other than the series': align them first "
-        f"({what}.reindex(series.index)), or pass {what} as an array, one per point."
+        f"({what}.reindex(series.index{fill})), or pass {what} as an array, one per point."
     )
 
 
@@ -1120,7 +1131,7 @@ class AnomalyScoreDisplay:
             artists set.
         """
         # Everything is checked before a figure is made: a bad call leaves none open.
-        index = getattr(self.series, "index", None)
+        index = _pandas_index(self.series)
         names = self.feature_names
         if names is None:
             names = _pandas_names(self.series)

@@ -301,13 +301,22 @@ def _each_series(method):
 
 
 def _for_each_series(parts, function):
-    """``[function(part) for part in parts]``, an error naming its series (``series[i]``)."""
+    """``[function(part) for part in parts]``, errors and warnings naming their series."""
     results = []
     for index, part in enumerate(parts):
         try:
-            results.append(function(part))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                results.append(function(part))
         except (TypeError, ValueError) as error:
             raise type(error)(f"series[{index}]: {error}") from None
+        for warning in caught:  # named too, at the line the warning points to
+            warnings.warn_explicit(
+                f"series[{index}]: {warning.message}",
+                warning.category,
+                warning.filename,
+                warning.lineno,
+            )
     return results
 
 
@@ -330,11 +339,13 @@ def _pandas_values(series):
     as floats they meet the same check, and message, as NaN.
     """
     values = series.to_numpy()
-    if values.dtype == object:
-        try:
-            return series.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError):
-            return values  # not numbers: refused below with the reason
+    dtypes = series.dtypes if isinstance(series, pd.DataFrame) else [series.dtype]
+    numbers = all(
+        pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        for dtype in dtypes
+    )
+    if values.dtype == object and numbers:  # not times, booleans or text: refused below
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
     return values
 
 
@@ -344,7 +355,11 @@ def _check_time_order(index):
         return
     if index.is_monotonic_increasing and index.is_unique:
         return
-    if index.is_monotonic_decreasing and index.is_unique:
+    if index.hasnans:
+        problem = f"has missing timestamps ({index.isna().sum()} NaT, first at row "
+        problem += f"{np.flatnonzero(index.isna())[0]})"
+        fix = "drop or fill them (series[series.index.notna()])"
+    elif index.is_monotonic_decreasing and index.is_unique:
         problem, fix = "runs backwards (newest first)", "series.sort_index()"
     elif not index.is_monotonic_increasing:
         problem, fix = "is not in time order", "series.sort_index()"

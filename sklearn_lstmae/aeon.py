@@ -39,12 +39,13 @@ def _axis_hint(X):
     try:
         yield
     except ValueError as error:
-        if X.ndim == 2 and X.shape[1] > X.shape[0]:
-            raise ValueError(
-                f"aeon handed over {X.shape[1]} channels of {X.shape[0]} points: its fit and "
-                "predict read a 2-D series as (n_channels, n_timepoints) unless told "
-                "otherwise. For (n_timepoints, n_channels) data, pass axis=0 (fit(X, axis=0), "
-                f"predict(X, axis=0)). The detector said: {error}"
+        # Only the refusals of too few points, which a transposed series meets.
+        if X.ndim == 2 and X.shape[1] > X.shape[0] and "points" in str(error):
+            raise type(error)(
+                f"aeon handed the detector {X.shape[1]} channels of {X.shape[0]} points. "
+                "aeon's fit and predict read a 2-D series as (n_channels, n_timepoints) "
+                "unless given axis=0: if your series has time along its rows, pass axis=0 "
+                f"(fit(X, axis=0), predict(X, axis=0)). The detector said: {error}"
             ) from None
         raise
 

@@ -1284,3 +1284,40 @@ def test_aeon_adapter_names_its_axis_for_a_series_with_time_along_the_rows():
     with pytest.raises(ValueError, match=r"300 channels of 2 points.*pass axis=0"):
         adapter.fit(frame)
     assert adapter.fit(frame, axis=0).predict(frame, axis=0).shape == (300,)
+
+
+def test_series_detector_time_order_warnings_name_the_series_and_missing_timestamps():
+    index = pd.date_range("2024-01-01", periods=100, freq="h")
+    series = pd.Series(np.sin(np.arange(100) / 3), index=index)
+    with_nat = series.set_axis(index.insert(5, pd.NaT)[:100])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        LSTMAutoencoderSeriesDetector(window_size=10, **TINY).fit([series, with_nat])
+    messages = [str(w.message) for w in record if "time index" in str(w.message)]
+    # NaT was called 'not in time order', and sort_index() did not help.
+    assert messages == [
+        "series[1]: series' time index has missing timestamps (1 NaT, first at row 5): the "
+        "detector reads the points in row order, so its windows do not follow time. Fix the "
+        "order first: drop or fill them (series[series.index.notna()])."
+    ]
+
+
+def test_series_detector_refuses_a_datetime_column_beside_the_values():
+    # read_csv(parse_dates=...) without set_index: the timestamps were fitted as a feature.
+    frame = pd.DataFrame(
+        {"time": pd.date_range("2024-01-01", periods=60, freq="h"), "value": np.arange(60.0)}
+    )
+    with pytest.raises(TypeError, match="series must hold real numbers"):
+        LSTMAutoencoderSeriesDetector(window_size=10, **TINY).fit(frame)
+
+
+def test_aeon_adapter_hint_only_for_too_few_points_and_keeps_the_error_type():
+    pytest.importorskip("aeon")
+    from sklearn_lstmae._validation import InvalidParameterError
+    from sklearn_lstmae.aeon import LSTMAutoencoderAeonDetector
+
+    wide = np.random.default_rng(0).normal(size=(40, 60))
+    inner = LSTMAutoencoderSeriesDetector(window_size=10, units=-1)
+    with pytest.raises(InvalidParameterError) as error:
+        LSTMAutoencoderAeonDetector(inner).fit(wide, axis=0)
+    assert "axis" not in str(error.value)

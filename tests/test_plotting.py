@@ -689,3 +689,23 @@ def test_anomaly_display_aligns_pandas_scores_and_labels_on_the_series_index():
     plt.close(display.figure_)
     with pytest.raises(ValueError, match=r"scores has an index other than the series'"):
         AnomalyScoreDisplay.from_scores(series, pd.Series(np.arange(48.0)))
+
+
+def test_anomaly_display_takes_lists_beside_a_pandas_series_and_dates_as_objects():
+    # A list's .index (the method) was taken for a pandas index ('equals'), and an index of
+    # datetime.date objects (groupby(index.date)) was drawn by position.
+    index = pd.date_range("2024-01-01", periods=48, freq="h")
+    series = pd.Series(np.sin(np.arange(48) / 3), index=index)
+    display = AnomalyScoreDisplay.from_scores(
+        series, [float(i) for i in range(48)], threshold=40.0, labels=[0] * 10 + [1] * 3 + [0] * 35
+    )
+    assert len(display.anomaly_spans_) == 1
+    plt.close(display.figure_)
+    daily = pd.Series(np.arange(10.0), index=pd.date_range("2024-01-01", periods=10).date)
+    display = AnomalyScoreDisplay.from_scores(daily, np.arange(10.0))
+    assert display.ax_.get_xlabel() == "time"
+    assert display.score_line_.get_xdata()[1] == np.datetime64("2024-01-02")
+    plt.close(display.figure_)
+    labels = pd.Series(1, index=index[10:13])  # only the anomalies: the rest are normal
+    with pytest.raises(ValueError, match=r"labels.reindex\(series.index, fill_value=0\)"):
+        AnomalyScoreDisplay.from_scores(series, np.ones(48), labels=labels)
