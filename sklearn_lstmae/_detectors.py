@@ -116,6 +116,10 @@ def scoring_at_fit(estimator, names):
     return {name: getattr(estimator, name) for name in (*names, "contamination")}
 
 
+class _StaleThresholdError(ValueError):
+    """The threshold belongs to other scoring parameters: about the estimator, not the data."""
+
+
 def check_threshold_current(estimator, threshold_name):
     """Refuse to apply a threshold set for other scores than the current parameters give.
 
@@ -130,7 +134,7 @@ def check_threshold_current(estimator, threshold_name):
     if changed:
         now = ", ".join(f"{name}={getattr(estimator, name)!r}" for name in changed)
         before = ", ".join(f"{name}={value!r}" for name, value in changed.items())
-        raise ValueError(
+        raise _StaleThresholdError(
             f"{threshold_name} was set in fit with {before}, but the detector now has {now}. "
             f"Fit again to set a threshold for these parameters, or set_params({before}) to "
             "use it; the scores themselves follow the current parameters."
@@ -379,7 +383,10 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, _BaseLSTMAutoencoder):
             threshold.
         validation_data : array-like or list of arrays, default=None
             Sequences whose loss is reported each epoch (and monitored with
-            ``early_stopping``).
+            ``early_stopping``). In cross-validation and searches,
+            scikit-learn splits every fit parameter as long as ``X`` with
+            ``X``'s folds: validation sequences exactly as many as ``X``'s
+            are split too, silently.
 
         Returns
         -------

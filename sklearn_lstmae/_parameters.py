@@ -5,6 +5,7 @@ message that names the parameter and the values it can take.
 """
 
 import numbers
+import warnings
 
 import keras
 import numpy as np
@@ -193,7 +194,19 @@ def check_parameters(estimator):
         raise InvalidParameterError(
             f"learning_rate must be a positive number, got {estimator.learning_rate!r}."
         )
-    optimizer_config(estimator.optimizer, estimator.learning_rate)
+    config = optimizer_config(estimator.optimizer, estimator.learning_rate)
+    if not isinstance(estimator.optimizer, str) and estimator.learning_rate != 1e-3:
+        from ._training import caller_stacklevel
+
+        # An instance brings its own rate: a search over learning_rate would fit one model.
+        warnings.warn(
+            f"learning_rate={estimator.learning_rate!r} is not used: the optimizer is an "
+            f"instance ({type(estimator.optimizer).__name__}), whose own learning rate "
+            f"({config.learning_rate:g}) trains. Set the rate on the instance, or pass the "
+            "optimizer by name.",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
     check_positive_int("epochs", estimator.epochs)
     check_positive_int("batch_size", estimator.batch_size)
     if not is_real(estimator.tol) or not estimator.tol >= 0:

@@ -190,8 +190,10 @@ def _hint(value):
         )
     if isinstance(value, keras.optimizers.Optimizer):
         return (
-            "Keras optimizer objects cannot be stored in this format: pass the optimizer by "
-            "name (such as optimizer='adam', with learning_rate) instead."
+            "Keras optimizer objects cannot be stored in this format. An optimizer with "
+            "Keras's default settings but its learning rate can be given by name instead "
+            "(optimizer='adam', with learning_rate) in a new fit; one with other settings "
+            "(weight_decay, beta_1, momentum...) cannot."
         )
     if module == "keras" or module.startswith(("keras.", "tensorflow", "tf_keras")):
         return (

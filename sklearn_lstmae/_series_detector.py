@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import OutlierMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import metadata_routing
 from sklearn.utils.validation import _check_feature_names, _get_feature_names, check_is_fitted
 
@@ -22,6 +23,7 @@ from ._detectors import (
     ANOMALY_SCORE_DOC,
     DEFAULT_ANOMALY_SCORE,
     ErrorModel,
+    _StaleThresholdError,
     all_or_nothing,
     check_anomaly_score,
     check_contamination,
@@ -300,6 +302,9 @@ def _each_series(method):
     return per_series
 
 
+_ABOUT_THE_ESTIMATOR = (NotFittedError, InvalidParameterError, _StaleThresholdError)
+
+
 def _for_each_series(parts, function):
     """``[function(part) for part in parts]``, errors and warnings naming their series."""
     results = []
@@ -308,6 +313,8 @@ def _for_each_series(parts, function):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 results.append(function(part))
+        except _ABOUT_THE_ESTIMATOR:
+            raise  # not fitted, a bad parameter, a stale threshold: no series is at fault
         except (TypeError, ValueError) as error:
             raise type(error)(f"series[{index}]: {error}") from None
         for warning in caught:  # named too, at the line the warning points to

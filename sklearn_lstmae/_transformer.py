@@ -169,6 +169,9 @@ class LSTMAutoencoderTransformer(
         validation_data : array-like or list of arrays, default=None
             Sequences whose loss is reported each epoch (``val_loss``) and,
             with ``early_stopping``, monitored instead of a held-out split.
+            In cross-validation and searches, scikit-learn splits every fit
+            parameter as long as ``X`` with ``X``'s folds: validation
+            sequences exactly as many as ``X``'s are split too, silently.
 
         Returns
         -------

@@ -1321,3 +1321,25 @@ def test_aeon_adapter_hint_only_for_too_few_points_and_keeps_the_error_type():
     with pytest.raises(InvalidParameterError) as error:
         LSTMAutoencoderAeonDetector(inner).fit(wide, axis=0)
     assert "axis" not in str(error.value)
+
+
+def test_series_detector_errors_about_itself_do_not_blame_a_series_of_a_list():
+    # "series[0]: This LSTMAutoencoderSeriesDetector instance is not fitted yet", and the same
+    # prefix on a bad parameter and a stale threshold: no series was at fault.
+    from sklearn.exceptions import NotFittedError
+
+    series = np.sin(np.arange(300) / 5)
+    detector = LSTMAutoencoderSeriesDetector(window_size=10, **TINY)
+    with pytest.raises(NotFittedError, match="^This LSTMAutoencoderSeriesDetector"):
+        detector.predict([series, series])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        detector.fit(series)
+    detector.set_params(reduction="max")
+    with pytest.raises(ValueError, match="^threshold_ was set in fit with reduction='hmean'"):
+        detector.predict([series, series])
+    detector.set_params(reduction="hmean", score_stride=0)
+    with pytest.raises(ValueError, match="^score_stride must be a positive integer"):
+        detector.predict([series, series])
+    with pytest.raises(ValueError, match=r"^series\[1\]: series contains NaN"):
+        detector.set_params(score_stride=1).predict([series, np.full(300, np.nan)])

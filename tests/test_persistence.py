@@ -820,3 +820,16 @@ def test_numpy_spellings_of_dtype_fit_save_load_and_continue(dtype, tmp_path):
 def test_other_dtypes_are_refused_before_training(dtype):
     with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64'"):
         LSTMAutoencoderTransformer(**{**TINY, "dtype": dtype}).fit(X)
+
+
+def test_an_optimizer_instance_is_refused_with_advice_that_holds(tmp_path):
+    # "pass the optimizer by name instead" could not give an AdamW's weight_decay.
+    X = np.random.RandomState(0).rand(20, 8, 2)
+    optimizer = keras.optimizers.AdamW(1e-2, weight_decay=0.01)
+    model = LSTMAutoencoderTransformer(**TINY, optimizer=optimizer).fit(X)
+    with pytest.raises(TypeError, match=r"with other settings \(weight_decay.*cannot.*pickle"):
+        model.save(tmp_path / "m.lstmae")
+    assert not (tmp_path / "m.lstmae").exists()
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(model)).transform(X), model.transform(X)
+    )

@@ -738,3 +738,17 @@ def test_a_validation_fraction_that_leaves_nothing_to_train_on_is_to_be_lowered(
     model.set_params(validation_fraction=0.01)
     with pytest.raises(ValueError, match="leaves 0 for validation and 20 for training. Raise"):
         model.fit(np.random.RandomState(0).rand(20, 8, 2))
+
+
+def test_a_learning_rate_that_an_optimizer_instance_overrides_is_named():
+    # A search over learning_rate with an optimizer instance fitted the same model silently.
+    model = LSTMAutoencoderTransformer(
+        **TINY, optimizer=keras.optimizers.Adam(0.01), learning_rate=0.5
+    )
+    with pytest.warns(UserWarning, match=r"learning_rate=0.5 is not used.*Adam.*\(0.01\)") as rec:
+        model.fit(X)
+    assert rec[0].filename == __file__
+    with warnings.catch_warnings(record=True) as record:  # the default rate: nothing to say
+        warnings.simplefilter("always")
+        LSTMAutoencoderTransformer(**TINY, optimizer=keras.optimizers.Adam(0.01)).fit(X)
+    assert not [w for w in record if "is not used" in str(w.message)]
