@@ -4,6 +4,7 @@
 message that names the parameter and the values it can take.
 """
 
+import inspect
 import numbers
 import warnings
 
@@ -195,7 +196,8 @@ def check_parameters(estimator):
             f"learning_rate must be a positive number, got {estimator.learning_rate!r}."
         )
     config = optimizer_config(estimator.optimizer, estimator.learning_rate)
-    if not isinstance(estimator.optimizer, str) and estimator.learning_rate != 1e-3:
+    default_rate = inspect.signature(type(estimator)).parameters["learning_rate"].default
+    if not isinstance(estimator.optimizer, str) and estimator.learning_rate != default_rate:
         from ._training import caller_stacklevel
 
         # An instance brings its own rate: a search over learning_rate would fit one model.

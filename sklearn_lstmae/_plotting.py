@@ -89,10 +89,8 @@ def _pandas_names(series):
     """A DataFrame's columns, or a named pandas Series' name, as legend labels; else None."""
     if hasattr(series, "columns"):
         return [str(column) for column in series.columns]
-    name = getattr(series, "name", None)
-    if hasattr(series, "index") and name is not None:
-        return [str(name)]
-    return None
+    name = series.name if isinstance(series, pd.Series) else None
+    return None if name is None else [str(name)]
 
 
 def _fitted_channel_names(estimator):
@@ -412,7 +410,7 @@ class ReconstructionDisplay:
                 feature_names = _fitted_channel_names(estimator)
             display = cls(
                 # A pandas series keeps its index: the display's time axis.
-                sequence=X if hasattr(X, "index") else np.asarray(X, dtype=np.float64),
+                sequence=X if _pandas_index(X) is not None else np.asarray(X, dtype=np.float64),
                 reconstruction=np.asarray(rebuilt, dtype=np.float64),
                 feature_names=feature_names,
             )
@@ -817,8 +815,6 @@ class CodeScatterDisplay:
 def _known_anomalies(labels):
     """Where ``labels`` mark an anomaly: -1 in a detector's +1/-1 output, else nonzero."""
     if labels.dtype.kind == "O":  # pandas' nullable or object columns of numbers
-        import pandas as pd
-
         if pd.isna(labels).any():  # pd.NA in nullable booleans, None, NaN
             labels = np.where(pd.isna(labels), np.nan, 0.0)  # refused below, as NaN
         else:

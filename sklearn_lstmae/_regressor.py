@@ -198,18 +198,16 @@ class CompositeLSTMRegressor(
 
     def _validate_training_data(self, X, y, reset):
         sequences, y = validate_sequences_and_targets(self, X, y, reset=reset)
-        # Length-1 axes after the first do not count, as in score and validation_data: (n,)
-        # and (n, 1) are the same targets.
-        if (
-            not reset
-            and targets_to_3d(y).shape[1:]
-            != targets_to_3d(np.empty((0, *self._target_shape))).shape[1:]
-        ):
+        # The steps and values per step the network predicts (as targets_to_3d reads y), as
+        # validation_data is checked: (n,) and (n, 1) are the same targets.
+        steps_and_values = (*y.shape[1:], 1, 1)[:2]
+        if not reset and steps_and_values != (self._spec.n_future, self._spec.n_targets):
+            fitted_shape = ", ".join(["n_samples", *map(str, self._target_shape)])
             raise ValueError(
                 f"y has shape {y.shape}, but the model was fitted on targets of shape "
-                f"{(-1, *self._target_shape)}".replace("-1", "n_samples")
-                + ": partial_fit and warm_start continue that model; call fit with "
-                "warm_start=False to fit a new one on these targets."
+                f"({fitted_shape}{',' if not self._target_shape else ''}): partial_fit and "
+                "warm_start continue that model; call fit with warm_start=False to fit a new "
+                "one on these targets."
             )
         return sequences, y
 
