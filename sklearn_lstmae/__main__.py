@@ -22,48 +22,44 @@ N_SAMPLES_SHOWN = 3
 N_CODE_VALUES_SHOWN = 6
 
 
-def _integer(text, kind):
-    """``int(text)``, or argparse's error naming what the option takes (not this function)."""
+def _option(text, convert, kind, valid):
+    """``convert(text)`` if ``valid``; else argparse's error naming what the option takes.
+
+    One message for text that is no number and for a number out of range (argparse would
+    name this function for a bare ValueError: "invalid _positive_int value").
+    """
     try:
-        return int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}") from None
+        value = None
+    if value is None or not valid(value):
+        raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}")
+    return value
 
 
 def _latent_dim(text):
     """``--latent-dim`` values: a positive integer, or ``none`` for no bottleneck."""
     if text.lower() == "none":
         return None
-    value = _integer(text, "a positive integer or 'none'")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer or 'none', got {text!r}")
-    return value
+    return _option(text, int, "a positive integer or 'none'", lambda value: value >= 1)
 
 
 def _positive_int(text):
-    value = _integer(text, "a positive integer")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+    return _option(text, int, "a positive integer", lambda value: value >= 1)
 
 
 def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive finite number, got {text!r}"
-        ) from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
-    return value
+    return _option(
+        text,
+        float,
+        "a positive finite number",
+        lambda value: value > 0 and math.isfinite(value),
+    )
 
 
 def _seed(text):
-    value = _integer(text, "an integer from 0 to 2**32 - 1")
-    if not 0 <= value < 2**32:  # what numpy's RandomState takes
-        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {text!r}")
-    return value
+    # What numpy's RandomState takes.
+    return _option(text, int, "an integer from 0 to 2**32 - 1", lambda value: 0 <= value < 2**32)
 
 
 def codes_heading(code_size, digits):
